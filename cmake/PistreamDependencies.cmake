@@ -1,0 +1,22 @@
+# Every dependency is a Debian package found as an imported target; nothing is vendored.
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(libjpeg-turbo REQUIRED CONFIG)  # libturbojpeg0-dev: libjpeg-turbo::turbojpeg
+find_package(CLI11 REQUIRED CONFIG)          # libcli11-dev
+find_package(tomlplusplus REQUIRED CONFIG)   # libtomlplusplus-dev
+find_package(spdlog REQUIRED CONFIG)         # libspdlog-dev
+find_package(nlohmann_json REQUIRED CONFIG)  # nlohmann-json3-dev
+
+# Standalone Asio (libasio-dev) is header-only and ships no CMake package.
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+if(NOT TARGET asio::asio)
+    add_library(asio::asio INTERFACE IMPORTED)
+    set_target_properties(asio::asio PROPERTIES
+        INTERFACE_INCLUDE_DIRECTORIES "${ASIO_INCLUDE_DIR}"
+        INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED"
+        INTERFACE_LINK_LIBRARIES Threads::Threads)
+endif()
+
+if(BUILD_TESTING)
+    find_package(doctest REQUIRED CONFIG)   # doctest-dev: doctest::doctest
+endif()

@@ -1,0 +1,70 @@
+#include "codec/jpeg_decoder.h"
+
+#include <stdexcept>
+
+#include <turbojpeg.h>
+
+#include "core/error.h"
+
+namespace pistream {
+
+JpegDecoder::JpegDecoder() : handle_(tjInitDecompress()) {
+    if (!handle_)
+        throw std::runtime_error("cannot create a TurboJPEG decompressor");
+}
+
+JpegDecoder::~JpegDecoder() {
+    tjDestroy(handle_);
+}
+
+std::error_code JpegDecoder::readHeader(std::span<const std::uint8_t> jpeg, JpegInfo& info) {
+    int width = 0, height = 0, subsampling = 0, colorspace = 0;
+    if (jpeg.size() < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8)
+        return Errc::BadJpeg;
+    if (tjDecompressHeader3(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &width,
+                            &height, &subsampling, &colorspace) != 0)
+        return Errc::BadJpeg;
+    if (width <= 0 || height <= 0 || subsampling < 0 || subsampling >= TJ_NUMSAMP)
+        return Errc::BadJpeg;
+    info = {width, height, subsampling};
+    return {};
+}
+
+std::error_code JpegDecoder::decode(std::span<const std::uint8_t> jpeg, int maxWidth, int maxHeight,
+                                    YuvImage& out) {
+    JpegInfo info;
+    if (auto error = readHeader(jpeg, info))
+        return error;
+    if (info.width > maxWidth || info.height > maxHeight)
+        return Errc::BadDimensions;
+
+    const int planeCount = info.subsampling == TJSAMP_GRAY ? 1 : 3;
+    std::size_t total = 0;
+    std::array<std::size_t, 3> offsets{};
+    for (int i = 0; i < 3; ++i) {
+        const auto index = static_cast<std::size_t>(i);
+        if (i >= planeCount) {
+            out.planeWidths[index] = out.planeHeights[index] = out.strides[index] = 0;
+            continue;
+        }
+        out.planeWidths[index] = tjPlaneWidth(i, info.width, info.subsampling);
+        out.planeHeights[index] = tjPlaneHeight(i, info.height, info.subsampling);
+        out.strides[index] = out.planeWidths[index];
+        offsets[index] = total;
+        total += static_cast<std::size_t>(out.strides[index]) *
+                 static_cast<std::size_t>(out.planeHeights[index]);
+    }
+    out.storage.resize(total);
+    for (std::size_t i = 0; i < 3; ++i)
+        out.planes[i] =
+            i < static_cast<std::size_t>(planeCount) ? out.storage.data() + offsets[i] : nullptr;
+    out.info = info;
+
+    if (tjDecompressToYUVPlanes(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()),
+                                out.planes.data(), info.width, out.strides.data(), info.height,
+                                TJFLAG_STOPONWARNING) != 0)
+        return Errc::DecodeFailed; // a truncated or corrupt scan is a skipped frame, not a grey one
+    return {};
+}
+
+} // namespace pistream

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <system_error>
+
+#include "core/byte_buffer.h"
+
+namespace pistream {
+
+struct JpegInfo {
+    int width = 0;
+    int height = 0;
+    int subsampling = 0; // TJSAMP_*
+};
+
+// Decoded picture as YUV planes in the JPEG's own subsampling (4:2:0 from our
+// server; files may carry 4:2:2, 4:4:4 or greyscale). Plane 1 and 2 are empty
+// for greyscale.
+struct YuvImage {
+    JpegInfo info;
+    std::array<std::uint8_t*, 3> planes{};
+    std::array<int, 3> strides{};
+    std::array<int, 3> planeWidths{};
+    std::array<int, 3> planeHeights{};
+    ByteBuffer storage;
+};
+
+// Reads and checks a JPEG's header without decoding it. A JPEG over maxWidth x
+// maxHeight is refused before any pixel memory is allocated.
+class JpegDecoder {
+public:
+    JpegDecoder();
+    ~JpegDecoder();
+    JpegDecoder(const JpegDecoder&) = delete;
+    JpegDecoder& operator=(const JpegDecoder&) = delete;
+
+    std::error_code readHeader(std::span<const std::uint8_t> jpeg, JpegInfo& info);
+
+    // Validates the header (size within limits), then decodes into out.
+    std::error_code decode(std::span<const std::uint8_t> jpeg, int maxWidth, int maxHeight,
+                           YuvImage& out);
+
+private:
+    void* handle_;
+};
+
+} // namespace pistream

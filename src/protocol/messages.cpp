@@ -1,0 +1,208 @@
+#include "protocol/messages.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "protocol/byte_order.h"
+
+namespace pistream {
+
+namespace {
+
+// Builds one message: the length prefix is filled in by finish().
+class MessageBuilder {
+public:
+    explicit MessageBuilder(MessageType type, std::size_t bodyHint = 32) {
+        bytes_.reserve(kLengthPrefixSize + 1 + bodyHint);
+        bytes_.resize(kLengthPrefixSize);
+        bytes_.push_back(static_cast<std::uint8_t>(type));
+    }
+
+    template <typename T> MessageBuilder& put(T value) {
+        const std::size_t at = bytes_.size();
+        bytes_.resize(at + sizeof(T));
+        putBigEndian(bytes_.data() + at, value);
+        return *this;
+    }
+
+    MessageBuilder& putText(const std::string& text) {
+        const auto length = std::min(text.size(), kMaxTextSize);
+        bytes_.insert(bytes_.end(), text.begin(), text.begin() + static_cast<long>(length));
+        return *this;
+    }
+
+    std::vector<std::uint8_t> finish() {
+        putBigEndian(bytes_.data(), static_cast<std::uint32_t>(bytes_.size() - kLengthPrefixSize));
+        return std::move(bytes_);
+    }
+
+private:
+    std::vector<std::uint8_t> bytes_;
+};
+
+std::error_code readText(std::span<const std::uint8_t> bytes, std::string& text) {
+    if (bytes.size() > kMaxTextSize)
+        return Errc::BadText;
+    text.assign(bytes.begin(), bytes.end());
+    return {};
+}
+
+} // namespace
+
+const char* toString(ByeReason reason) {
+    switch (reason) {
+    case ByeReason::Normal:
+        return "normal";
+    case ByeReason::ServerFull:
+        return "server full";
+    case ByeReason::ShuttingDown:
+        return "server shutting down";
+    case ByeReason::ProtocolError:
+        return "protocol error";
+    case ByeReason::Timeout:
+        return "timeout";
+    }
+    return "unknown";
+}
+
+std::vector<std::uint8_t> encode(const Hello& hello) {
+    MessageBuilder builder(MessageType::Hello);
+    for (std::uint8_t byte : kMagic)
+        builder.put(byte);
+    return builder.put(hello.versionMajor)
+        .put(hello.versionMinor)
+        .put(static_cast<std::uint8_t>(hello.codec))
+        .put(std::uint8_t{0})
+        .put(hello.width)
+        .put(hello.height)
+        .put(hello.fpsNumerator)
+        .put(hello.fpsDenominator)
+        .finish();
+}
+
+std::vector<std::uint8_t> encode(const Ping& ping) {
+    return MessageBuilder(MessageType::Ping).put(ping.viewerMicros).finish();
+}
+
+std::vector<std::uint8_t> encode(const Pong& pong) {
+    return MessageBuilder(MessageType::Pong).put(pong.viewerMicros).put(pong.serverMicros).finish();
+}
+
+std::vector<std::uint8_t> encode(const Status& status) {
+    return MessageBuilder(MessageType::Status, 1 + status.text.size())
+        .put(static_cast<std::uint8_t>(status.state))
+        .putText(status.text)
+        .finish();
+}
+
+std::vector<std::uint8_t> encode(const Bye& bye) {
+    return MessageBuilder(MessageType::Bye, 1 + bye.text.size())
+        .put(static_cast<std::uint8_t>(bye.reason))
+        .putText(bye.text)
+        .finish();
+}
+
+std::array<std::uint8_t, kFrameWireHeaderSize> encodeFrameHeader(const FrameHeader& header,
+                                                                 std::size_t payloadSize) {
+    std::array<std::uint8_t, kFrameWireHeaderSize> out{};
+    std::uint8_t* p = out.data();
+    putBigEndian(p, static_cast<std::uint32_t>(1 + kFrameFieldsSize + payloadSize));
+    p += 4;
+    *p++ = static_cast<std::uint8_t>(MessageType::Frame);
+    putBigEndian(p, header.sequence);
+    p += 8;
+    putBigEndian(p, header.captureMicros);
+    p += 8;
+    putBigEndian(p, header.readyMicros);
+    p += 8;
+    putBigEndian(p, header.width);
+    p += 2;
+    putBigEndian(p, header.height);
+    p += 2;
+    *p++ = header.flags;
+    *p++ = 0; // reserved
+    putBigEndian(p, header.jpegLength);
+    return out;
+}
+
+std::error_code decode(std::span<const std::uint8_t> body, Hello& hello) {
+    // Magic and version first, so a client can say "not pistream" or "too new"
+    // even when the rest of a future hello looks different.
+    if (body.size() < kMagic.size() || !std::equal(kMagic.begin(), kMagic.end(), body.begin()))
+        return Errc::BadMagic;
+    FieldReader reader(body.subspan(kMagic.size()));
+    std::uint8_t codec = 0, reserved = 0;
+    if (!reader.read(hello.versionMajor))
+        return Errc::MessageTruncated;
+    if (hello.versionMajor != kVersionMajor)
+        return Errc::UnsupportedVersion;
+    if (!reader.read(hello.versionMinor) || !reader.read(codec) || !reader.read(reserved) ||
+        !reader.read(hello.width) || !reader.read(hello.height) ||
+        !reader.read(hello.fpsNumerator) || !reader.read(hello.fpsDenominator))
+        return Errc::MessageTruncated;
+    if (codec != static_cast<std::uint8_t>(Codec::Jpeg))
+        return Errc::UnsupportedVersion;
+    hello.codec = Codec::Jpeg;
+    if (hello.width == 0 || hello.height == 0)
+        return Errc::BadDimensions;
+    return {};
+}
+
+std::error_code decode(std::span<const std::uint8_t> body, Ping& ping) {
+    FieldReader reader(body);
+    return reader.read(ping.viewerMicros) ? std::error_code{} : Errc::MessageTruncated;
+}
+
+std::error_code decode(std::span<const std::uint8_t> body, Pong& pong) {
+    FieldReader reader(body);
+    return reader.read(pong.viewerMicros) && reader.read(pong.serverMicros)
+               ? std::error_code{}
+               : Errc::MessageTruncated;
+}
+
+std::error_code decode(std::span<const std::uint8_t> body, Status& status) {
+    FieldReader reader(body);
+    std::uint8_t state = 0;
+    if (!reader.read(state))
+        return Errc::MessageTruncated;
+    // Unknown states from a newer server are shown as "down" with their text.
+    status.state = state == 0 ? SourceState::Live : SourceState::Down;
+    return readText(reader.rest(), status.text);
+}
+
+std::error_code decode(std::span<const std::uint8_t> body, Bye& bye) {
+    FieldReader reader(body);
+    std::uint8_t reason = 0;
+    if (!reader.read(reason))
+        return Errc::MessageTruncated;
+    bye.reason = static_cast<ByeReason>(reason);
+    return readText(reader.rest(), bye.text);
+}
+
+std::error_code decodeFrame(std::span<const std::uint8_t> body, const FrameLimits& limits,
+                            FrameHeader& header, std::span<const std::uint8_t>& payload) {
+    FieldReader reader(body);
+    std::uint8_t reserved = 0;
+    if (!reader.read(header.sequence) || !reader.read(header.captureMicros) ||
+        !reader.read(header.readyMicros) || !reader.read(header.width) ||
+        !reader.read(header.height) || !reader.read(header.flags) || !reader.read(reserved) ||
+        !reader.read(header.jpegLength))
+        return Errc::MessageTruncated;
+    if (header.width == 0 || header.height == 0 || header.width > limits.maxWidth ||
+        header.height > limits.maxHeight)
+        return Errc::BadDimensions;
+    if ((header.flags & ~kFrameFlagGzip) != 0)
+        return Errc::BadFlags;
+    const std::uint64_t sizeCap =
+        std::uint64_t{header.width} * header.height * 3 + kJpegMarkerSlack;
+    if (header.jpegLength == 0)
+        return Errc::BadJpeg;
+    if (header.jpegLength > sizeCap || header.jpegLength > limits.maxJpegLength)
+        return Errc::JpegLengthTooLarge;
+    payload = reader.rest();
+    if (!(header.flags & kFrameFlagGzip) && payload.size() != header.jpegLength)
+        return Errc::PayloadSizeMismatch;
+    return {};
+}
+
+} // namespace pistream
