@@ -1,0 +1,72 @@
+// pistream-server: wires a source, the encode pipeline and the TCP server together.
+
+#include <csignal>
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "core/log.h"
+#include "core/version.h"
+#include "server/stats_reporter.h"
+#include "server_options.h"
+
+using namespace pistream;
+
+int main(int argc, char** argv) {
+    ServerOptions options;
+    if (const auto exitCode = parseServerOptions(argc, argv, options))
+        return *exitCode;
+
+    try {
+        initLogging(options.logLevel, "server");
+        auto source = openSource(options.source);
+        const StreamFormat format = source->format();
+
+        asio::io_context io(1);
+        Hello hello;
+        hello.width = static_cast<std::uint16_t>(format.width);
+        hello.height = static_cast<std::uint16_t>(format.height);
+        hello.fpsNumerator = format.fpsNumerator;
+        hello.fpsDenominator = format.fpsDenominator;
+        StreamServer server(io, options.server, hello);
+        server.start();
+
+        EncodePipeline pipeline(
+            *source, options.pipeline,
+            [&server](EncodedFramePtr frame) { server.publish(std::move(frame)); },
+            [&server] { return server.hasViewers(); },
+            [&server](SourceState state, const std::string& text) {
+                server.setSourceState(state, text);
+            });
+        StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), pipeline,
+                            server);
+
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](const std::error_code& error, int signal) {
+            if (error)
+                return;
+            spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+            stats.stop();
+            pipeline.stop();
+            server.stop();
+        });
+
+        const auto where = server.localEndpoint();
+        spdlog::info("pistream-server {} listening on {}:{}", kVersion, where.address().to_string(),
+                     where.port());
+        spdlog::info("source: {}; JPEG quality {}; gzip {}", source->describe(),
+                     options.pipeline.quality, options.pipeline.gzip.toString());
+        if (!where.address().is_loopback())
+            spdlog::warn("the stream is unencrypted and open to anyone who can reach this "
+                         "address; use --listen 127.0.0.1:{} to keep it local",
+                         where.port());
+        pipeline.start();
+        stats.start();
+        io.run();
+        spdlog::info("stopped");
+        return 0;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "pistream-server: %s\n", error.what());
+        return 1;
+    }
+}

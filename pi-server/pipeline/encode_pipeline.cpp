@@ -1,0 +1,141 @@
+#include "pipeline/encode_pipeline.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+
+namespace pistream {
+
+namespace {
+
+double millisSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
+
+} // namespace
+
+EncodePipeline::EncodePipeline(FrameSource& source, const PipelineConfig& config, Publish publish,
+                               Wanted wanted, StateChange onState)
+    : source_(source), config_(config), publish_(std::move(publish)), wanted_(std::move(wanted)),
+      onState_(std::move(onState)), jpeg_(config.quality), gzipPolicy_(config.gzip) {
+    if (config.gzip.mode != GzipSetting::Mode::Off)
+        gzip_ = std::make_unique<GzipCompressor>(config.gzip.level, config.gzip.strategy);
+}
+
+EncodePipeline::~EncodePipeline() {
+    stop();
+}
+
+void EncodePipeline::start() {
+    stopping_ = false;
+    thread_ = std::thread([this] { run(); });
+    source_.start({[this](FramePtr frame) { onFrame(std::move(frame)); },
+                   [this](SourceState state, const std::string& text) {
+                       if (onState_)
+                           onState_(state, text);
+                   }});
+}
+
+void EncodePipeline::stop() {
+    source_.stop();
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        pending_.reset();
+    }
+    wake_.notify_all();
+    if (thread_.joinable())
+        thread_.join();
+}
+
+PipelineStats EncodePipeline::stats() const {
+    std::lock_guard lock(statsMutex_);
+    return stats_;
+}
+
+void EncodePipeline::onFrame(FramePtr frame) {
+    // Source thread: count, park, return.
+    bool idle = !wanted_();
+    bool replaced = false;
+    if (!idle) {
+        std::lock_guard lock(mutex_);
+        replaced = pending_ != nullptr;
+        pending_ = std::move(frame);
+    }
+    {
+        std::lock_guard lock(statsMutex_);
+        ++stats_.framesIn;
+        stats_.framesIdle += idle ? 1 : 0;
+        stats_.framesDropped += replaced ? 1 : 0;
+    }
+    if (!idle)
+        wake_.notify_one();
+}
+
+void EncodePipeline::run() {
+    for (;;) {
+        FramePtr frame;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || pending_; });
+            if (stopping_)
+                return;
+            frame = std::move(pending_);
+        }
+        if (!wanted_()) {
+            std::lock_guard lock(statsMutex_);
+            ++stats_.framesIdle;
+            continue;
+        }
+        try {
+            publish_(encode(std::move(frame)));
+        } catch (const std::exception& error) {
+            spdlog::error("encoding a frame failed: {}", error.what());
+        }
+    }
+}
+
+EncodedFramePtr EncodePipeline::encode(FramePtr frame) {
+    auto out = framePool_.acquire();
+    out->header.sequence = frame->sequence;
+    out->header.captureMicros = frame->captureMicros;
+    out->header.width = static_cast<std::uint16_t>(frame->width);
+    out->header.height = static_cast<std::uint16_t>(frame->height);
+    out->encodeMillis = out->gzipMillis = 0;
+
+    if (frame->format == PixelFormat::Mjpeg) {
+        out->jpeg = frame->jpeg; // pass-through: the source's bytes go to the socket
+        out->source = std::move(frame);
+    } else {
+        const auto start = std::chrono::steady_clock::now();
+        jpeg_.encode(*frame, out->jpegStorage);
+        out->encodeMillis = millisSince(start);
+        out->jpeg = out->jpegStorage.span();
+        frame.reset(); // the source's buffer goes back now, not when the viewers are done
+    }
+
+    bool gzipped = false;
+    if (gzip_ && gzipPolicy_.shouldCompress()) {
+        const auto start = std::chrono::steady_clock::now();
+        gzip_->compress(out->jpeg, out->gzipStorage);
+        out->gzipMillis = millisSince(start);
+        gzipped = gzipPolicy_.record(out->jpeg.size(), out->gzipStorage.size());
+        gzipPaused_ = gzipPolicy_.paused();
+    }
+    out->header.readyMicros = monotonicMicros();
+    out->seal(gzipped);
+
+    std::lock_guard lock(statsMutex_);
+    ++stats_.framesOut;
+    stats_.gzippedFrames += gzipped ? 1 : 0;
+    stats_.jpegBytes += out->jpeg.size();
+    stats_.payloadBytes += out->payload.size();
+    stats_.encodeMillis += out->encodeMillis;
+    stats_.gzipMillis += out->gzipMillis;
+    return out;
+}
+
+} // namespace pistream

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <asio.hpp>
+
+#include "core/encoded_frame.h"
+#include "net/endpoint.h"
+#include "server/viewer_session.h"
+
+namespace pistream {
+
+struct StreamServerConfig {
+    Endpoint listen{"0.0.0.0", kDefaultPort};
+    int maxViewers = 16;
+    SessionLimits session;
+};
+
+struct StreamServerStats {
+    int viewers = 0;
+    std::uint64_t viewersServed = 0; // accepted since start
+    std::uint64_t viewersRefused = 0;
+    SessionTotals totals;
+};
+
+// The TCP side of pistream-server. Every socket belongs to the one thread that
+// runs the io_context; other threads hand frames and state changes over with
+// publish() and setSourceState(), which post into it.
+class StreamServer {
+public:
+    StreamServer(asio::io_context& io, const StreamServerConfig& config, const Hello& hello);
+
+    // Binds and listens. Throws std::system_error naming the address, e.g. when
+    // the port is in use.
+    void start();
+    asio::ip::tcp::endpoint localEndpoint() const { return localEndpoint_; }
+
+    // Any thread.
+    void publish(EncodedFramePtr frame);
+    void setSourceState(SourceState state, const std::string& text);
+    bool hasViewers() const { return viewerCount_.load(std::memory_order_relaxed) > 0; }
+    // Stops accepting, says bye to every viewer and closes them; once this has
+    // run the server holds no work on the io_context.
+    void stop();
+
+    // io thread only.
+    StreamServerStats stats() const;
+
+private:
+    void accept();
+    void onAccept(const std::error_code& error, asio::ip::tcp::socket socket);
+    void housekeeping();
+    void removeSession(ViewerSession* session);
+    ViewerSession::Message bye(ByeReason reason, const std::string& text) const;
+
+    asio::io_context& io_;
+    StreamServerConfig config_;
+    asio::ip::tcp::acceptor acceptor_;
+    asio::steady_timer housekeeping_;
+    asio::steady_timer acceptRetry_;
+    asio::steady_timer forceClose_;
+    asio::ip::tcp::endpoint localEndpoint_;
+
+    ViewerSession::Message hello_;
+    ViewerSession::Message status_; // last state change, sent to new viewers while down
+    SourceState sourceState_ = SourceState::Live;
+
+    std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> sessions_;
+    std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> refusing_;
+    std::atomic<int> viewerCount_{0};
+    SessionTotals totals_;
+    std::uint64_t viewersServed_ = 0;
+    std::uint64_t viewersRefused_ = 0;
+    bool stopped_ = false;
+};
+
+} // namespace pistream

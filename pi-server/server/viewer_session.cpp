@@ -1,0 +1,215 @@
+#include "server/viewer_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace pistream {
+
+namespace {
+
+constexpr std::size_t kMaxQueuedControl = 16; // more pings than this in flight are ignored
+
+std::string describePeer(const asio::ip::tcp::socket& socket) {
+    std::error_code error;
+    const auto remote = socket.remote_endpoint(error);
+    if (error)
+        return "?";
+    const auto address = remote.address();
+    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+           std::to_string(remote.port());
+}
+
+} // namespace
+
+ViewerSession::ViewerSession(asio::ip::tcp::socket socket, const SessionLimits& limits,
+                             SessionTotals& totals, ClosedHandler onClosed)
+    : socket_(std::move(socket)), limits_(limits), totals_(totals), onClosed_(std::move(onClosed)),
+      peer_(describePeer(socket_)), reader_(kMaxViewerMessage) {
+    std::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+}
+
+void ViewerSession::start(Message hello, Message status) {
+    send(std::move(hello));
+    if (status)
+        send(std::move(status));
+    doRead();
+}
+
+void ViewerSession::refuse(Message hello, Message bye, const std::string& reason) {
+    send(std::move(hello));
+    finish(std::move(bye), reason);
+}
+
+void ViewerSession::offer(const EncodedFramePtr& frame) {
+    if (closed_ || closeAfterWrite_)
+        return;
+    if (frames_.size() >= limits_.maxQueuedFrames) {
+        frames_.pop_front(); // the viewer is behind: it skips to the newest
+        ++framesSkipped_;
+        ++totals_.framesSkipped;
+    }
+    frames_.push_back(frame);
+    doWrite();
+}
+
+void ViewerSession::send(Message message) {
+    if (closed_ || closeAfterWrite_ || control_.size() >= kMaxQueuedControl)
+        return;
+    control_.push_back(std::move(message));
+    doWrite();
+}
+
+void ViewerSession::finish(Message bye, const std::string& reason) {
+    if (closed_ || closeAfterWrite_)
+        return;
+    frames_.clear();
+    control_.push_back(std::move(bye));
+    closeAfterWrite_ = true;
+    closeReason_ = reason;
+    doWrite();
+}
+
+void ViewerSession::close(const std::string& reason) {
+    if (closed_)
+        return;
+    closed_ = true;
+    spdlog::info("viewer {} disconnected: {} (sent {} frames, skipped {}, {:.1f} MB)", peer_,
+                 reason, framesSent_, framesSkipped_, static_cast<double>(bytesSent_) / 1e6);
+    std::error_code ignored;
+    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+    socket_.close(ignored);
+    frames_.clear();
+    control_.clear();
+    if (onClosed_)
+        onClosed_(this);
+}
+
+void ViewerSession::checkStall(std::chrono::steady_clock::time_point now) {
+    if (!closed_ && writing_ && now - lastProgress_ > limits_.stallTimeout)
+        close("no progress for " +
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::seconds>(limits_.stallTimeout).count()) +
+              " s");
+}
+
+void ViewerSession::doRead() {
+    socket_.async_read_some(
+        asio::buffer(readBuffer_),
+        [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
+            self->onRead(error, bytes);
+        });
+}
+
+void ViewerSession::onRead(const std::error_code& error, std::size_t bytes) {
+    if (closed_)
+        return;
+    if (error) {
+        close(error == asio::error::eof ? "viewer closed the connection" : error.message());
+        return;
+    }
+    std::span<const std::uint8_t> data(readBuffer_.data(), bytes);
+    while (!data.empty()) {
+        std::size_t used = 0;
+        const auto result = reader_.feed(data, used);
+        data = data.subspan(used);
+        if (result == MessageReader::Result::Error) {
+            const std::string reason = "protocol error: " + reader_.error().message();
+            finish(std::make_shared<const std::vector<std::uint8_t>>(
+                       encode(Bye{ByeReason::ProtocolError, reader_.error().message()})),
+                   reason);
+            return;
+        }
+        if (result == MessageReader::Result::Message && !handleMessage(reader_.message()))
+            return;
+    }
+    doRead();
+}
+
+bool ViewerSession::handleMessage(const MessageView& message) {
+    switch (static_cast<MessageType>(message.type)) {
+    case MessageType::Ping: {
+        Ping ping;
+        if (auto error = decode(message.body, ping)) {
+            finish(std::make_shared<const std::vector<std::uint8_t>>(
+                       encode(Bye{ByeReason::ProtocolError, error.message()})),
+                   "protocol error: " + error.message());
+            return false;
+        }
+        send(std::make_shared<const std::vector<std::uint8_t>>(
+            encode(Pong{ping.viewerMicros, monotonicMicros()})));
+        return true;
+    }
+    case MessageType::Bye:
+        close("viewer said bye");
+        return false;
+    default:
+        return true; // unknown or server-only types: ignored, as the protocol says
+    }
+}
+
+void ViewerSession::doWrite() {
+    if (writing_ || closed_)
+        return;
+    if (!control_.empty()) {
+        writingMessage_ = std::move(control_.front());
+        control_.pop_front();
+        writeBuffers_ = {asio::buffer(*writingMessage_), asio::const_buffer()};
+    } else if (!frames_.empty()) {
+        writingFrame_ = std::move(frames_.front());
+        frames_.pop_front();
+        writeBuffers_ = {
+            asio::buffer(writingFrame_->wireHeader),
+            asio::buffer(writingFrame_->payload.data(), writingFrame_->payload.size())};
+    } else {
+        if (closeAfterWrite_)
+            close(closeReason_);
+        return;
+    }
+    writing_ = true;
+    lastProgress_ = std::chrono::steady_clock::now();
+    writeSome();
+}
+
+void ViewerSession::writeSome() {
+    socket_.async_write_some(writeBuffers_, [self = shared_from_this()](
+                                                const std::error_code& error, std::size_t bytes) {
+        self->onWrite(error, bytes);
+    });
+}
+
+void ViewerSession::onWrite(const std::error_code& error, std::size_t bytes) {
+    if (closed_)
+        return;
+    if (error) {
+        close(error == asio::error::broken_pipe || error == asio::error::connection_reset
+                  ? "viewer went away"
+                  : error.message());
+        return;
+    }
+    lastProgress_ = std::chrono::steady_clock::now();
+    bytesSent_ += bytes;
+    totals_.bytesSent += bytes;
+    for (auto& buffer : writeBuffers_) {
+        const std::size_t take = std::min(bytes, buffer.size());
+        buffer += take;
+        bytes -= take;
+    }
+    if (writeBuffers_[0].size() + writeBuffers_[1].size() > 0) {
+        writeSome(); // partial write: carry on from where it stopped
+        return;
+    }
+    if (writingFrame_) {
+        ++framesSent_;
+        ++totals_.framesSent;
+    }
+    writingFrame_.reset();
+    writingMessage_.reset();
+    writing_ = false;
+    doWrite();
+}
+
+} // namespace pistream

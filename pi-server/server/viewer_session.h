@@ -1,0 +1,93 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "core/encoded_frame.h"
+#include "protocol/message_reader.h"
+
+namespace pistream {
+
+// Counters the server keeps for all its sessions (io thread only).
+struct SessionTotals {
+    std::uint64_t framesSent = 0;
+    std::uint64_t framesSkipped = 0; // replaced in a full queue by a newer frame
+    std::uint64_t bytesSent = 0;
+};
+
+struct SessionLimits {
+    std::size_t maxQueuedFrames = 2;
+    std::chrono::steady_clock::duration stallTimeout = std::chrono::seconds(10);
+};
+
+// One connected viewer. Lives on the io_context thread only, so it needs no
+// locks. Frames are shared, never copied: a frame message is its shared
+// header bytes and payload in one gather write. A viewer that cannot keep up
+// has at most maxQueuedFrames waiting; a newer frame replaces the oldest, so
+// it always gets the newest pictures and never holds back anyone else.
+class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
+public:
+    using Message = std::shared_ptr<const std::vector<std::uint8_t>>;
+    using ClosedHandler = std::function<void(ViewerSession*)>;
+
+    ViewerSession(asio::ip::tcp::socket socket, const SessionLimits& limits, SessionTotals& totals,
+                  ClosedHandler onClosed);
+
+    // Sends the hello (and the source status, if any) and starts streaming.
+    void start(Message hello, Message status);
+    // Sends the hello and a bye, then closes: for a viewer over the cap.
+    void refuse(Message hello, Message bye, const std::string& reason);
+
+    void offer(const EncodedFramePtr& frame);
+    void send(Message message);
+    // Drops queued frames, sends the bye, then closes.
+    void finish(Message bye, const std::string& reason);
+    void close(const std::string& reason);
+    // Closes the session if a write has made no progress for the stall timeout.
+    void checkStall(std::chrono::steady_clock::time_point now);
+
+    const std::string& peer() const { return peer_; }
+    bool closed() const { return closed_; }
+
+private:
+    void doRead();
+    void onRead(const std::error_code& error, std::size_t bytes);
+    bool handleMessage(const MessageView& message);
+    void doWrite();
+    void writeSome();
+    void onWrite(const std::error_code& error, std::size_t bytes);
+
+    asio::ip::tcp::socket socket_;
+    SessionLimits limits_;
+    SessionTotals& totals_;
+    ClosedHandler onClosed_;
+    std::string peer_;
+
+    MessageReader reader_;
+    std::array<std::uint8_t, 512> readBuffer_{};
+
+    std::deque<Message> control_; // hello, pong, status, bye: sent before frames
+    std::deque<EncodedFramePtr> frames_;
+    // The write in flight: what it holds alive, and what is left of it.
+    Message writingMessage_;
+    EncodedFramePtr writingFrame_;
+    std::array<asio::const_buffer, 2> writeBuffers_{};
+    bool writing_ = false;
+    std::chrono::steady_clock::time_point lastProgress_;
+
+    bool closeAfterWrite_ = false;
+    std::string closeReason_;
+    bool closed_ = false;
+    std::uint64_t framesSent_ = 0;
+    std::uint64_t framesSkipped_ = 0;
+    std::uint64_t bytesSent_ = 0;
+};
+
+} // namespace pistream

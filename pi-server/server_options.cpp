@@ -1,0 +1,150 @@
+#include "server_options.h"
+
+#include <iostream>
+
+#include "cli/toml_config.h"
+#include "core/version.h"
+
+namespace pistream {
+
+namespace {
+
+constexpr const char* kDescription =
+    R"(pistream-server: stream a camera, test pattern or video file to pistream viewers.
+
+Each frame is JPEG-encoded once (libjpeg-turbo), optionally gzipped, and sent to
+every connected viewer as a length-prefixed message over TCP (docs/protocol.md).
+A viewer that falls behind skips to the newest frame; it never slows the others.)";
+
+constexpr const char* kFooter = R"(
+SOURCES
+  test          built-in animated pattern at --size and --fps, with a frame
+                counter and the time burned in
+  y4m:PATH      YUV4MPEG2 4:2:0 file, looped, paced at its own rate or --fps;
+                make one with: ffmpeg -i IN -pix_fmt yuv420p -f yuv4mpegpipe OUT.y4m
+  mjpeg:PATH    concatenated JPEG frames, looped at --fps (default 30), sent as
+                they are, never re-encoded; make one with: ffmpeg -i IN -f mjpeg OUT.mjpeg
+
+GZIP
+  off           send JPEGs as they are
+  auto          gzip at level 1 while it saves at least 1%; when it stops paying,
+                send plain JPEGs and probe again every 90 frames (default)
+  1..9          always gzip at this level
+
+CONFIG FILE
+  --config FILE reads TOML whose keys are the long flag names, e.g.
+      source = "test"
+      listen = "0.0.0.0:8485"
+      size = "1280x720"
+      fps = 30
+      gzip = "auto"
+  Flags given on the command line win over the file. Unknown keys are errors.
+
+SIGNALS
+  SIGINT, SIGTERM  stop accepting, say bye to every viewer, exit 0 within a second
+
+EXIT STATUS
+  0  stopped by a signal
+  1  could not start: port in use, unreadable or malformed file, no camera
+  2  bad command line or config file
+
+EXAMPLES
+  pistream-server                                   test pattern on 0.0.0.0:8485
+  pistream-server --source y4m:clip.y4m --quality 85
+  pistream-server --listen 127.0.0.1:9000 --size 640x480 --fps 60 --gzip off
+)";
+
+} // namespace
+
+std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerOptions& options) {
+    CLI::App app(kDescription, "pistream-server");
+    app.footer(kFooter);
+    app.get_formatter()->column_width(34);
+    app.get_formatter()->label("REQUIRED", "(required)");
+    app.set_version_flag("--version", std::string("pistream-server ") + kVersion);
+    addTomlConfig(app, "read settings from a TOML file (see CONFIG FILE)");
+
+    std::string size = "1280x720";
+    std::string listen = "0.0.0.0:" + std::to_string(kDefaultPort);
+    std::string gzip = "auto";
+    std::string strategy = "default";
+    double stallSeconds = 10;
+    int queue = 2;
+
+    app.add_option("-s,--source", options.source.spec,
+                   "what to stream: test, y4m:PATH or mjpeg:PATH (see SOURCES)")
+        ->type_name("SRC")
+        ->capture_default_str();
+    app.add_option("-l,--listen", listen, "ADDR:PORT to accept viewers on; [::]:PORT for IPv6")
+        ->type_name("ADDR:PORT")
+        ->capture_default_str();
+    auto* sizeOption = app.add_option("--size", size, "picture size of the test pattern")
+                           ->type_name("WxH")
+                           ->check(sizeValidator().description(""))
+                           ->capture_default_str();
+    app.add_option("--fps", options.source.fps,
+                   "frames per second (0.1..1000); default: the file's own rate, else 30")
+        ->type_name("N")
+        ->check(CLI::Range(0.1, 1000.0).description(""));
+    app.add_option("-q,--quality", options.pipeline.quality, "JPEG quality")
+        ->type_name("1..100")
+        ->check(CLI::Range(1, 100).description(""))
+        ->capture_default_str();
+    app.add_option("--gzip", gzip, "off, auto or a level 1..9 (see GZIP)")
+        ->type_name("MODE")
+        ->capture_default_str();
+    app.add_option("--gzip-strategy", strategy, "zlib strategy: default, filtered, huffman, rle")
+        ->type_name("NAME")
+        ->check(CLI::IsMember({"default", "filtered", "huffman", "rle"}).description(""))
+        ->capture_default_str();
+    app.add_option("--max-viewers", options.server.maxViewers,
+                   "viewers served at once (1..4096); the next is told it is full")
+        ->type_name("N")
+        ->check(CLI::Range(1, 4096).description(""))
+        ->capture_default_str();
+    app.add_option("--queue", queue,
+                   "frames queued per viewer (1..16) before older ones are skipped")
+        ->type_name("N")
+        ->check(CLI::Range(1, 16).description(""))
+        ->capture_default_str();
+    app.add_option("--stall-timeout", stallSeconds,
+                   "seconds (1..3600) a viewer may make no progress before it is dropped")
+        ->type_name("S")
+        ->check(CLI::Range(1.0, 3600.0).description(""))
+        ->capture_default_str();
+    app.add_option("--stats-interval", options.statsInterval,
+                   "seconds between stats log lines; 0 for none")
+        ->type_name("S")
+        ->check(CLI::Range(0.0, 86400.0).description(""))
+        ->capture_default_str();
+    app.add_option("--log-level", options.logLevel, "trace, debug, info, warn, error or off")
+        ->type_name("LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}).description(""))
+        ->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+        parseSize(size, options.source.width, options.source.height);
+        options.source.sizeGiven = sizeOption->count() > 0;
+        options.server.listen = parseEndpoint(listen, kDefaultPort);
+        options.pipeline.gzip = GzipSetting::parse(gzip, parseGzipStrategy(strategy));
+        options.server.session.maxQueuedFrames = static_cast<std::size_t>(queue);
+        options.server.session.stallTimeout =
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(stallSeconds));
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "pistream-server: " << e.what()
+                  << "\nRun 'pistream-server --help' for usage.\n";
+        return 2;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "pistream-server: " << e.what() << "\n";
+        return 2;
+    }
+    return std::nullopt;
+}
+
+} // namespace pistream

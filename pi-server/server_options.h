@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "pipeline/encode_pipeline.h"
+#include "server/stream_server.h"
+#include "sources/source_factory.h"
+
+namespace pistream {
+
+// Everything pistream-server can be told, one small config per component.
+struct ServerOptions {
+    SourceConfig source;
+    StreamServerConfig server;
+    PipelineConfig pipeline;
+    double statsInterval = 10; // seconds; 0 turns the periodic stats line off
+    std::string logLevel = "info";
+};
+
+// Parses the command line and the --config file. On --help, --version or a
+// usage error it prints what is due and returns the exit code (0 or 2);
+// otherwise it fills `options` and returns nothing.
+std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerOptions& options);
+
+} // namespace pistream

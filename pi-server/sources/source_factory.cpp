@@ -1,0 +1,55 @@
+#include "sources/source_factory.h"
+
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "sources/mjpeg_source.h"
+#include "sources/test_pattern_source.h"
+#include "sources/y4m_source.h"
+
+namespace pistream {
+
+namespace {
+
+constexpr double kDefaultFps = 30;
+
+bool takePrefix(const std::string& spec, const std::string& prefix, std::string& rest) {
+    if (spec.rfind(prefix, 0) != 0)
+        return false;
+    rest = spec.substr(prefix.size());
+    return true;
+}
+
+void warnIfResized(const SourceConfig& config, const FrameSource& source) {
+    const StreamFormat fmt = source.format();
+    if (config.sizeGiven && (fmt.width != config.width || fmt.height != config.height))
+        spdlog::warn("--size {}x{} ignored: {} is {}x{} and is streamed at that size", config.width,
+                     config.height, config.spec, fmt.width, fmt.height);
+}
+
+} // namespace
+
+std::unique_ptr<FrameSource> openSource(const SourceConfig& config) {
+    std::string path;
+    std::unique_ptr<FrameSource> source;
+    if (config.spec == "test") {
+        source = std::make_unique<TestPatternSource>(config.width, config.height,
+                                                     config.fps > 0 ? config.fps : kDefaultFps);
+    } else if (takePrefix(config.spec, "y4m:", path) && !path.empty()) {
+        source = std::make_unique<Y4mSource>(path, config.fps);
+    } else if (takePrefix(config.spec, "mjpeg:", path) && !path.empty()) {
+        source = std::make_unique<MjpegSource>(path, config.fps > 0 ? config.fps : kDefaultFps);
+    } else if (config.spec == "camera" || config.spec.rfind("camera:", 0) == 0) {
+        throw std::runtime_error("source '" + config.spec +
+                                 "': this build has no camera support yet (libcamera backend "
+                                 "not compiled in); use test, y4m:PATH or mjpeg:PATH");
+    } else {
+        throw std::runtime_error("unknown source '" + config.spec +
+                                 "' (expected test, y4m:PATH, mjpeg:PATH or camera[:N])");
+    }
+    warnIfResized(config, *source);
+    return source;
+}
+
+} // namespace pistream
