@@ -1,0 +1,209 @@
+#include "stream_client.h"
+
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace pistream {
+
+namespace {
+
+constexpr int kQuickPings = 5; // the first pings come fast, to find the clock offset early
+constexpr auto kQuickPingInterval = std::chrono::milliseconds(200);
+
+} // namespace
+
+StreamClient::StreamClient(asio::io_context& io, const ClientConfig& config, Handlers handlers)
+    : io_(io), config_(config), handlers_(std::move(handlers)), resolver_(io), socket_(io),
+      connectTimer_(io), pingTimer_(io), reader_(config.maxMessage) {
+    config_.limits.maxJpegLength = std::min(config_.limits.maxJpegLength, config.maxMessage);
+}
+
+void StreamClient::start() {
+    auto self = shared_from_this();
+    connectTimer_.expires_after(config_.connectTimeout);
+    connectTimer_.async_wait([self](const std::error_code& error) {
+        if (!error && !self->gotHello_)
+            self->fail("no hello from " + self->config_.server.toString() + " within " +
+                       std::to_string(self->config_.connectTimeout.count()) + " ms");
+    });
+    resolver_.async_resolve(
+        config_.server.host, std::to_string(config_.server.port),
+        [self](const std::error_code& error, asio::ip::tcp::resolver::results_type results) {
+            self->onResolved(error, std::move(results));
+        });
+}
+
+void StreamClient::stop(const std::string& reason) {
+    asio::post(io_, [self = shared_from_this(), reason] { self->fail(reason); });
+}
+
+void StreamClient::onResolved(const std::error_code& error,
+                              asio::ip::tcp::resolver::results_type results) {
+    if (closed_)
+        return;
+    if (error) {
+        fail("cannot resolve " + config_.server.host + ": " + error.message());
+        return;
+    }
+    asio::async_connect(socket_, results,
+                        [self = shared_from_this()](const std::error_code& connectError,
+                                                    const asio::ip::tcp::endpoint&) {
+                            if (self->closed_)
+                                return;
+                            if (connectError) {
+                                self->fail("cannot connect to " + self->config_.server.toString() +
+                                           ": " + connectError.message());
+                                return;
+                            }
+                            std::error_code ignored;
+                            self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+                            if (self->handlers_.onConnected)
+                                self->handlers_.onConnected();
+                            self->doRead();
+                        });
+}
+
+void StreamClient::doRead() {
+    socket_.async_read_some(
+        asio::buffer(readBuffer_),
+        [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
+            self->onRead(error, bytes);
+        });
+}
+
+void StreamClient::onRead(const std::error_code& error, std::size_t bytes) {
+    if (closed_)
+        return;
+    if (error) {
+        fail(error == asio::error::eof ? "server closed the connection" : error.message(), true);
+        return;
+    }
+    std::span<const std::uint8_t> data(readBuffer_.data(), bytes);
+    while (!data.empty() && !closed_) {
+        std::size_t used = 0;
+        const auto result = reader_.feed(data, used);
+        data = data.subspan(used);
+        if (result == MessageReader::Result::Error) {
+            fail("protocol error: " + reader_.error().message());
+            return;
+        }
+        if (result == MessageReader::Result::Message) {
+            if (auto messageError = handleMessage(reader_.message())) {
+                fail("protocol error: " + messageError.message());
+                return;
+            }
+        }
+    }
+    if (!closed_)
+        doRead();
+}
+
+std::error_code StreamClient::handleMessage(const MessageView& message) {
+    const auto type = static_cast<MessageType>(message.type);
+    if (!gotHello_ && type != MessageType::Hello)
+        return Errc::UnexpectedMessage;
+    switch (type) {
+    case MessageType::Hello: {
+        if (gotHello_)
+            return Errc::UnexpectedMessage;
+        if (auto error = decode(message.body, hello_))
+            return error;
+        gotHello_ = true;
+        connectTimer_.cancel();
+        if (handlers_.onHello)
+            handlers_.onHello(hello_);
+        schedulePing(std::chrono::milliseconds(0));
+        return {};
+    }
+    case MessageType::Frame:
+        return handleFrame(message.body);
+    case MessageType::Pong: {
+        Pong pong;
+        if (auto error = decode(message.body, pong))
+            return error;
+        clock_.addSample(pong.viewerMicros, pong.serverMicros, monotonicMicros());
+        return {};
+    }
+    case MessageType::Status: {
+        Status status;
+        if (auto error = decode(message.body, status))
+            return error;
+        if (handlers_.onStatus)
+            handlers_.onStatus(status);
+        return {};
+    }
+    case MessageType::Bye: {
+        Bye bye;
+        if (auto error = decode(message.body, bye))
+            return error;
+        fail(std::string("server said bye: ") + toString(bye.reason) +
+                 (bye.text.empty() ? "" : " (" + bye.text + ")"),
+             true);
+        return {};
+    }
+    default:
+        return {}; // unknown types are skipped, as the protocol says
+    }
+}
+
+std::error_code StreamClient::handleFrame(std::span<const std::uint8_t> body) {
+    ReceivedFrame frame;
+    frame.receivedMicros = monotonicMicros();
+    frame.wireBytes = kLengthPrefixSize + 1 + body.size();
+    std::span<const std::uint8_t> payload;
+    if (auto error = decodeFrame(body, config_.limits, frame.header, payload))
+        return error;
+    if (frame.header.flags & kFrameFlagGzip) {
+        if (auto error = inflater_.inflate(payload, frame.header.jpegLength, jpeg_))
+            return error;
+        frame.jpeg = jpeg_.span();
+    } else {
+        frame.jpeg = payload;
+    }
+    if (handlers_.onFrame)
+        handlers_.onFrame(frame);
+    return {};
+}
+
+void StreamClient::schedulePing(std::chrono::milliseconds delay) {
+    pingTimer_.expires_after(delay);
+    pingTimer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+        if (error || self->closed_)
+            return;
+        self->sendPing();
+        self->schedulePing(
+            self->pingsSent_ < kQuickPings
+                ? std::chrono::duration_cast<std::chrono::milliseconds>(kQuickPingInterval)
+                : self->config_.pingInterval);
+    });
+}
+
+void StreamClient::sendPing() {
+    if (pingInFlight_)
+        return; // the last one has not even left: the link is busy enough
+    pingMessage_ = encode(Ping{monotonicMicros()});
+    pingInFlight_ = true;
+    ++pingsSent_;
+    asio::async_write(socket_, asio::buffer(pingMessage_),
+                      [self = shared_from_this()](const std::error_code& error, std::size_t) {
+                          self->pingInFlight_ = false;
+                          if (error && !self->closed_)
+                              self->fail("sending a ping failed: " + error.message(), true);
+                      });
+}
+
+void StreamClient::fail(const std::string& reason, bool byServer) {
+    if (closed_)
+        return;
+    closed_ = true;
+    std::error_code ignored;
+    resolver_.cancel();
+    connectTimer_.cancel();
+    pingTimer_.cancel();
+    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (handlers_.onClosed)
+        handlers_.onClosed(reason, byServer);
+}
+
+} // namespace pistream

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include <asio.hpp>
+
+#include "clock_sync.h"
+#include "codec/gzip_inflater.h"
+#include "net/endpoint.h"
+#include "protocol/message_reader.h"
+
+namespace pistream {
+
+struct ClientConfig {
+    Endpoint server{"127.0.0.1", kDefaultPort};
+    std::uint32_t maxMessage = kDefaultMaxMessage;
+    FrameLimits limits;
+    std::chrono::milliseconds connectTimeout{5000};
+    std::chrono::milliseconds pingInterval{1000};
+};
+
+// A frame as received, after the gzip member (if any) was inflated. The JPEG
+// is valid only during the onFrame call.
+struct ReceivedFrame {
+    FrameHeader header;
+    std::span<const std::uint8_t> jpeg;
+    std::size_t wireBytes = 0;       // whole message, length prefix included
+    std::int64_t receivedMicros = 0; // viewer's monotonic clock
+};
+
+// The network half of the viewer: connects, checks the hello, reads messages
+// through the capped incremental reader, inflates gzip payloads into at most
+// their declared size, and pings once a second to track the server's clock.
+// Runs on one io_context thread. Anything malformed closes the connection with
+// a reason; nothing from the network can make it allocate past its caps.
+class StreamClient : public std::enable_shared_from_this<StreamClient> {
+public:
+    struct Handlers {
+        std::function<void()> onConnected;
+        std::function<void(const Hello&)> onHello;
+        std::function<void(const ReceivedFrame&)> onFrame;
+        std::function<void(const Status&)> onStatus;
+        // Called once, when the connection ends or could not be made.
+        std::function<void(const std::string& reason, bool byServer)> onClosed;
+    };
+
+    StreamClient(asio::io_context& io, const ClientConfig& config, Handlers handlers);
+
+    void start();
+    // Says bye and closes; onClosed is called with `reason`.
+    void stop(const std::string& reason = "stopped");
+
+    const ClockSync& clock() const { return clock_; }
+    const Hello& hello() const { return hello_; }
+
+private:
+    void onResolved(const std::error_code& error, asio::ip::tcp::resolver::results_type results);
+    void doRead();
+    void onRead(const std::error_code& error, std::size_t bytes);
+    // Returns an error that ends the connection.
+    std::error_code handleMessage(const MessageView& message);
+    std::error_code handleFrame(std::span<const std::uint8_t> body);
+    void schedulePing(std::chrono::milliseconds delay);
+    void sendPing();
+    void fail(const std::string& reason, bool byServer = false);
+
+    asio::io_context& io_;
+    ClientConfig config_;
+    Handlers handlers_;
+    asio::ip::tcp::resolver resolver_;
+    asio::ip::tcp::socket socket_;
+    asio::steady_timer connectTimer_;
+    asio::steady_timer pingTimer_;
+
+    MessageReader reader_;
+    std::array<std::uint8_t, 64 * 1024> readBuffer_{};
+    GzipInflater inflater_;
+    ByteBuffer jpeg_;
+    ClockSync clock_;
+    Hello hello_;
+    bool gotHello_ = false;
+    bool closed_ = false;
+
+    std::vector<std::uint8_t> pingMessage_;
+    bool pingInFlight_ = false;
+    int pingsSent_ = 0;
+};
+
+} // namespace pistream

@@ -1,0 +1,114 @@
+#include "viewer_options.h"
+
+#include <iostream>
+
+#include "cli/toml_config.h"
+#include "core/version.h"
+
+namespace pistream {
+
+namespace {
+
+constexpr const char* kDescription = R"(pistream-viewer: watch a pistream-server stream.
+
+Connects to HOST (port 8485 unless given), checks every message against its caps,
+un-gzips and decodes each frame, and measures end-to-end latency from the camera's
+capture timestamp using the server clock learnt from ping/pong.)";
+
+constexpr const char* kFooter = R"(
+HEADLESS MODE
+  --headless receives and decodes every frame without a window and prints a
+  stats line every second on stderr: fps, bitrate, sequence gaps (frames the
+  server skipped for this viewer), decode errors and latency percentiles.
+  With --stats json a JSON object with the totals is printed on stdout at the
+  end: frames, fps, bytes, sequence_gaps, decode_errors, latency_ms {p50, p95,
+  p99, max}, result and reason.
+
+CONFIG FILE
+  --config FILE reads TOML whose keys are the long flag names, e.g.
+      max-message = 8388608
+      connect-timeout = 5
+  Flags given on the command line win over the file.
+
+EXIT STATUS
+  0  got what was asked (--frames N, or frames until --duration or Ctrl-C)
+  1  could not connect, protocol error, connection lost, or too few frames
+  2  bad command line or config file
+
+EXAMPLES
+  pistream-viewer raspberrypi.local
+  pistream-viewer --headless --frames 300 --stats json 192.168.1.20:8485
+)";
+
+} // namespace
+
+std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerOptions& options) {
+    CLI::App app(kDescription, "pistream-viewer");
+    app.footer(kFooter);
+    app.get_formatter()->column_width(30);
+    app.set_version_flag("--version", std::string("pistream-viewer ") + kVersion);
+    addTomlConfig(app, "read settings from a TOML file (see CONFIG FILE)");
+
+    std::string server;
+    std::string statsFormat = "text";
+    double connectTimeout = 5;
+    std::uint32_t maxMessage = options.client.maxMessage;
+
+    app.add_option("server", server, "HOST[:PORT] of the pistream-server (port 8485 by default)")
+        ->type_name("HOST[:PORT]")
+        ->required();
+    app.add_flag("--headless", options.headless,
+                 "no window: receive, decode and print stats (see HEADLESS MODE)");
+    app.add_option("--frames", options.headlessConfig.frames,
+                   "stop after N frames; with --duration, N frames are required in time")
+        ->type_name("N");
+    app.add_option("--duration", options.headlessConfig.duration, "stop after S seconds")
+        ->type_name("S")
+        ->check(CLI::Range(0.0, 1e7).description(""));
+    app.add_option("--stats", statsFormat, "text, or json for a final JSON summary on stdout")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember({"text", "json"}).description(""))
+        ->capture_default_str();
+    bool noDecode = false;
+    app.add_flag("--no-decode", noDecode, "check each frame's JPEG header but do not decode it");
+    app.add_option(
+           "--max-message", maxMessage,
+           "largest message accepted, in bytes (1 KiB..256 MiB); larger closes the connection")
+        ->type_name("BYTES")
+        ->check(CLI::Range(1024u, 256u << 20).description(""))
+        ->capture_default_str();
+    app.add_option("--connect-timeout", connectTimeout, "seconds to wait for the server's hello")
+        ->type_name("S")
+        ->check(CLI::Range(0.1, 600.0).description(""))
+        ->capture_default_str();
+    app.add_option("--log-level", options.logLevel, "trace, debug, info, warn, error or off")
+        ->type_name("LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}).description(""))
+        ->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+        options.client.server = parseEndpoint(server, kDefaultPort);
+        if (options.client.server.host.empty())
+            throw std::invalid_argument("missing host in '" + server + "'");
+        options.client.maxMessage = maxMessage;
+        options.client.connectTimeout =
+            std::chrono::milliseconds(static_cast<std::int64_t>(connectTimeout * 1000));
+        options.headlessConfig.json = statsFormat == "json";
+        options.headlessConfig.decode = !noDecode;
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "pistream-viewer: " << e.what()
+                  << "\nRun 'pistream-viewer --help' for usage.\n";
+        return 2;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "pistream-viewer: " << e.what() << "\n";
+        return 2;
+    }
+    return std::nullopt;
+}
+
+} // namespace pistream

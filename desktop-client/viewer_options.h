@@ -1,0 +1,22 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "headless_view.h"
+#include "stream_client.h"
+
+namespace pistream {
+
+struct ViewerOptions {
+    ClientConfig client;
+    bool headless = false;
+    HeadlessConfig headlessConfig;
+    std::string logLevel = "info";
+};
+
+// Parses the command line and the --config file. On --help, --version or a
+// usage error it prints what is due and returns the exit code (0 or 2).
+std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerOptions& options);
+
+} // namespace pistream
