@@ -23,8 +23,14 @@ public:
     void setQuality(int quality);
 
 private:
+    // TurboJPEG reads 4:2:0 luma padded to even width and height: for odd
+    // sizes that would read outside the picture, so the luma plane is copied
+    // into lumaScratch_ with its last column and row repeated.
+    const RawFrame& evenLuma(const RawFrame& frame, RawFrame& padded);
+
     void* handle_;
     int quality_;
+    ByteBuffer lumaScratch_;
 };
 
 } // namespace pistream
