@@ -8,22 +8,38 @@
 
 namespace pistream {
 
-JpegDecoder::JpegDecoder() : handle_(tjInitDecompress()) {
+JpegDecoder::JpegDecoder() : handle_(tjInitDecompress())
+{
     if (!handle_)
         throw std::runtime_error("cannot create a TurboJPEG decompressor");
 }
 
-JpegDecoder::~JpegDecoder() {
+JpegDecoder::~JpegDecoder()
+{
     tjDestroy(handle_);
 }
 
-std::error_code JpegDecoder::readHeader(std::span<const std::uint8_t> jpeg, JpegInfo& info) {
+void JpegDecoder::recover()
+{
+    // libjpeg-turbo 2.1 leaves a decompressor unusable after some errors (a
+    // header over JPEG_MAX_DIMENSION makes every later call fail), so one bad
+    // frame would blank every good one after it. A fresh handle is cheap.
+    tjDestroy(handle_);
+    handle_ = tjInitDecompress();
+    if (!handle_)
+        throw std::runtime_error("cannot create a TurboJPEG decompressor");
+}
+
+std::error_code JpegDecoder::readHeader(std::span<const std::uint8_t> jpeg, JpegInfo& info)
+{
     int width = 0, height = 0, subsampling = 0, colorspace = 0;
     if (jpeg.size() < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8)
         return Errc::BadJpeg;
     if (tjDecompressHeader3(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &width,
-                            &height, &subsampling, &colorspace) != 0)
+                            &height, &subsampling, &colorspace) != 0) {
+        recover();
         return Errc::BadJpeg;
+    }
     if (width <= 0 || height <= 0 || subsampling < 0 || subsampling >= TJ_NUMSAMP)
         return Errc::BadJpeg;
     info = {width, height, subsampling};
@@ -31,7 +47,8 @@ std::error_code JpegDecoder::readHeader(std::span<const std::uint8_t> jpeg, Jpeg
 }
 
 std::error_code JpegDecoder::decode(std::span<const std::uint8_t> jpeg, int maxWidth, int maxHeight,
-                                    YuvImage& out) {
+                                    YuvImage& out)
+{
     JpegInfo info;
     if (auto error = readHeader(jpeg, info))
         return error;
@@ -62,8 +79,10 @@ std::error_code JpegDecoder::decode(std::span<const std::uint8_t> jpeg, int maxW
 
     if (tjDecompressToYUVPlanes(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()),
                                 out.planes.data(), info.width, out.strides.data(), info.height,
-                                TJFLAG_STOPONWARNING) != 0)
+                                TJFLAG_STOPONWARNING) != 0) {
+        recover();
         return Errc::DecodeFailed; // a truncated or corrupt scan is a skipped frame, not a grey one
+    }
     return {};
 }
 

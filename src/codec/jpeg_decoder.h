@@ -43,6 +43,8 @@ public:
                            YuvImage& out);
 
 private:
+    void recover();
+
     void* handle_;
 };
 
