@@ -5,7 +5,8 @@
 namespace pistream {
 
 void ClockSync::addSample(std::int64_t sentMicros, std::int64_t serverMicros,
-                          std::int64_t receivedMicros) {
+                          std::int64_t receivedMicros)
+{
     if (receivedMicros < sentMicros)
         return; // not from this clock: ignore
     const std::int64_t roundTrip = receivedMicros - sentMicros;
@@ -19,19 +20,22 @@ void ClockSync::addSample(std::int64_t sentMicros, std::int64_t serverMicros,
         });
 }
 
-std::optional<std::int64_t> ClockSync::offsetMicros() const {
+std::optional<std::int64_t> ClockSync::offsetMicros() const
+{
     if (!best_)
         return std::nullopt;
     return best_->offset;
 }
 
-std::optional<std::int64_t> ClockSync::roundTripMicros() const {
+std::optional<std::int64_t> ClockSync::roundTripMicros() const
+{
     if (!best_)
         return std::nullopt;
     return best_->roundTrip;
 }
 
-std::int64_t ClockSync::toViewerClock(std::int64_t serverMicros) const {
+std::int64_t ClockSync::toViewerClock(std::int64_t serverMicros) const
+{
     return serverMicros - (best_ ? best_->offset : 0);
 }
 

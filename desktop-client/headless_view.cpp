@@ -12,9 +12,11 @@ namespace pistream {
 
 HeadlessView::HeadlessView(const ClientConfig& client, const HeadlessConfig& config)
     : clientConfig_(client), config_(config), durationTimer_(io_), printTimer_(io_),
-      signals_(io_, SIGINT, SIGTERM) {}
+      signals_(io_, SIGINT, SIGTERM)
+{}
 
-int HeadlessView::run() {
+int HeadlessView::run()
+{
     StreamClient::Handlers handlers;
     handlers.onHello = [this](const Hello& hello) {
         spdlog::info("connected to {}: {}x{} @ {:.2f} fps, protocol {}.{}",
@@ -80,7 +82,8 @@ int HeadlessView::run() {
     return success_ ? 0 : 1;
 }
 
-void HeadlessView::onFrame(const ReceivedFrame& frame) {
+void HeadlessView::onFrame(const ReceivedFrame& frame)
+{
     if (finished_)
         return;
     stats_.addFrame(frame.header, frame.wireBytes, frame.receivedMicros);
@@ -109,7 +112,8 @@ void HeadlessView::onFrame(const ReceivedFrame& frame) {
         finish("received " + std::to_string(stats_.frames()) + " frames", true);
 }
 
-void HeadlessView::finish(const std::string& reason, bool success) {
+void HeadlessView::finish(const std::string& reason, bool success)
+{
     if (finished_)
         return;
     finished_ = true;
@@ -123,7 +127,8 @@ void HeadlessView::finish(const std::string& reason, bool success) {
         client_->stop(reason);
 }
 
-void HeadlessView::schedulePrint() {
+void HeadlessView::schedulePrint()
+{
     if (config_.printInterval <= 0)
         return;
     printTimer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -136,7 +141,8 @@ void HeadlessView::schedulePrint() {
     });
 }
 
-void HeadlessView::printLive() {
+void HeadlessView::printLive()
+{
     const auto now = std::chrono::steady_clock::now();
     const double seconds = std::chrono::duration<double>(now - lastPrint_).count();
     const double fps = static_cast<double>(stats_.frames() - lastPrintedFrames_) / seconds;

@@ -11,7 +11,8 @@
 
 using namespace pistream;
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv)
+{
     ViewerOptions options;
     if (const auto exitCode = parseViewerOptions(argc, argv, options))
         return *exitCode;

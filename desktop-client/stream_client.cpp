@@ -14,11 +14,13 @@ constexpr auto kQuickPingInterval = std::chrono::milliseconds(200);
 
 StreamClient::StreamClient(asio::io_context& io, const ClientConfig& config, Handlers handlers)
     : io_(io), config_(config), handlers_(std::move(handlers)), resolver_(io), socket_(io),
-      connectTimer_(io), pingTimer_(io), reader_(config.maxMessage) {
+      connectTimer_(io), pingTimer_(io), reader_(config.maxMessage)
+{
     config_.limits.maxJpegLength = std::min(config_.limits.maxJpegLength, config.maxMessage);
 }
 
-void StreamClient::start() {
+void StreamClient::start()
+{
     auto self = shared_from_this();
     connectTimer_.expires_after(config_.connectTimeout);
     connectTimer_.async_wait([self](const std::error_code& error) {
@@ -33,12 +35,14 @@ void StreamClient::start() {
         });
 }
 
-void StreamClient::stop(const std::string& reason) {
+void StreamClient::stop(const std::string& reason)
+{
     asio::post(io_, [self = shared_from_this(), reason] { self->fail(reason); });
 }
 
 void StreamClient::onResolved(const std::error_code& error,
-                              asio::ip::tcp::resolver::results_type results) {
+                              asio::ip::tcp::resolver::results_type results)
+{
     if (closed_)
         return;
     if (error) {
@@ -63,7 +67,8 @@ void StreamClient::onResolved(const std::error_code& error,
                         });
 }
 
-void StreamClient::doRead() {
+void StreamClient::doRead()
+{
     socket_.async_read_some(
         asio::buffer(readBuffer_),
         [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
@@ -71,7 +76,8 @@ void StreamClient::doRead() {
         });
 }
 
-void StreamClient::onRead(const std::error_code& error, std::size_t bytes) {
+void StreamClient::onRead(const std::error_code& error, std::size_t bytes)
+{
     if (closed_)
         return;
     if (error) {
@@ -98,7 +104,8 @@ void StreamClient::onRead(const std::error_code& error, std::size_t bytes) {
         doRead();
 }
 
-std::error_code StreamClient::handleMessage(const MessageView& message) {
+std::error_code StreamClient::handleMessage(const MessageView& message)
+{
     const auto type = static_cast<MessageType>(message.type);
     if (!gotHello_ && type != MessageType::Hello)
         return Errc::UnexpectedMessage;
@@ -146,7 +153,8 @@ std::error_code StreamClient::handleMessage(const MessageView& message) {
     }
 }
 
-std::error_code StreamClient::handleFrame(std::span<const std::uint8_t> body) {
+std::error_code StreamClient::handleFrame(std::span<const std::uint8_t> body)
+{
     ReceivedFrame frame;
     frame.receivedMicros = monotonicMicros();
     frame.wireBytes = kLengthPrefixSize + 1 + body.size();
@@ -165,7 +173,8 @@ std::error_code StreamClient::handleFrame(std::span<const std::uint8_t> body) {
     return {};
 }
 
-void StreamClient::schedulePing(std::chrono::milliseconds delay) {
+void StreamClient::schedulePing(std::chrono::milliseconds delay)
+{
     pingTimer_.expires_after(delay);
     pingTimer_.async_wait([self = shared_from_this()](const std::error_code& error) {
         if (error || self->closed_)
@@ -178,7 +187,8 @@ void StreamClient::schedulePing(std::chrono::milliseconds delay) {
     });
 }
 
-void StreamClient::sendPing() {
+void StreamClient::sendPing()
+{
     if (pingInFlight_)
         return; // the last one has not even left: the link is busy enough
     pingMessage_ = encode(Ping{monotonicMicros()});
@@ -192,7 +202,8 @@ void StreamClient::sendPing() {
                       });
 }
 
-void StreamClient::fail(const std::string& reason, bool byServer) {
+void StreamClient::fail(const std::string& reason, bool byServer)
+{
     if (closed_)
         return;
     closed_ = true;

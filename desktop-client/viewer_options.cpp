@@ -42,7 +42,8 @@ EXAMPLES
 
 } // namespace
 
-std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerOptions& options) {
+std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerOptions& options)
+{
     CLI::App app(kDescription, "pistream-viewer");
     app.footer(kFooter);
     app.get_formatter()->column_width(30);

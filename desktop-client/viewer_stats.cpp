@@ -6,7 +6,8 @@
 namespace pistream {
 
 void ViewerStats::addFrame(const FrameHeader& header, std::size_t wireBytes,
-                           std::int64_t receivedMicros) {
+                           std::int64_t receivedMicros)
+{
     if (frames_ == 0)
         firstMicros_ = receivedMicros;
     lastMicros_ = receivedMicros;
@@ -24,16 +25,19 @@ void ViewerStats::addFrame(const FrameHeader& header, std::size_t wireBytes,
     lastSequence_ = header.sequence;
 }
 
-void ViewerStats::addLatency(double millis) {
+void ViewerStats::addLatency(double millis)
+{
     if (latencies_.size() < kMaxSamples)
         latencies_.push_back(static_cast<float>(millis));
 }
 
-double ViewerStats::seconds() const {
+double ViewerStats::seconds() const
+{
     return static_cast<double>(lastMicros_ - firstMicros_) / 1e6;
 }
 
-std::optional<double> ViewerStats::latencyPercentile(double percentile) const {
+std::optional<double> ViewerStats::latencyPercentile(double percentile) const
+{
     if (latencies_.empty())
         return std::nullopt;
     std::vector<float> sorted = latencies_;
@@ -45,7 +49,8 @@ std::optional<double> ViewerStats::latencyPercentile(double percentile) const {
     return sorted[index];
 }
 
-nlohmann::json ViewerStats::toJson() const {
+nlohmann::json ViewerStats::toJson() const
+{
     const double span = seconds();
     nlohmann::json latency = nullptr;
     if (!latencies_.empty())

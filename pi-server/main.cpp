@@ -12,7 +12,8 @@
 
 using namespace pistream;
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv)
+{
     ServerOptions options;
     if (const auto exitCode = parseServerOptions(argc, argv, options))
         return *exitCode;

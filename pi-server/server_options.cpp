@@ -56,7 +56,8 @@ EXAMPLES
 
 } // namespace
 
-std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerOptions& options) {
+std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerOptions& options)
+{
     CLI::App app(kDescription, "pistream-server");
     app.footer(kFooter);
     app.get_formatter()->column_width(34);

@@ -10,7 +10,8 @@ namespace pistream {
 
 namespace {
 
-double millisSince(std::chrono::steady_clock::time_point start) {
+double millisSince(std::chrono::steady_clock::time_point start)
+{
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
 }
@@ -20,16 +21,19 @@ double millisSince(std::chrono::steady_clock::time_point start) {
 EncodePipeline::EncodePipeline(FrameSource& source, const PipelineConfig& config, Publish publish,
                                Wanted wanted, StateChange onState)
     : source_(source), config_(config), publish_(std::move(publish)), wanted_(std::move(wanted)),
-      onState_(std::move(onState)), jpeg_(config.quality), gzipPolicy_(config.gzip) {
+      onState_(std::move(onState)), jpeg_(config.quality), gzipPolicy_(config.gzip)
+{
     if (config.gzip.mode != GzipSetting::Mode::Off)
         gzip_ = std::make_unique<GzipCompressor>(config.gzip.level, config.gzip.strategy);
 }
 
-EncodePipeline::~EncodePipeline() {
+EncodePipeline::~EncodePipeline()
+{
     stop();
 }
 
-void EncodePipeline::start() {
+void EncodePipeline::start()
+{
     stopping_ = false;
     thread_ = std::thread([this] { run(); });
     source_.start({[this](FramePtr frame) { onFrame(std::move(frame)); },
@@ -39,7 +43,8 @@ void EncodePipeline::start() {
                    }});
 }
 
-void EncodePipeline::stop() {
+void EncodePipeline::stop()
+{
     source_.stop();
     {
         std::lock_guard lock(mutex_);
@@ -51,12 +56,14 @@ void EncodePipeline::stop() {
         thread_.join();
 }
 
-PipelineStats EncodePipeline::stats() const {
+PipelineStats EncodePipeline::stats() const
+{
     std::lock_guard lock(statsMutex_);
     return stats_;
 }
 
-void EncodePipeline::onFrame(FramePtr frame) {
+void EncodePipeline::onFrame(FramePtr frame)
+{
     // Source thread: count, park, return.
     bool idle = !wanted_();
     bool replaced = false;
@@ -75,7 +82,8 @@ void EncodePipeline::onFrame(FramePtr frame) {
         wake_.notify_one();
 }
 
-void EncodePipeline::run() {
+void EncodePipeline::run()
+{
     for (;;) {
         FramePtr frame;
         {
@@ -98,7 +106,8 @@ void EncodePipeline::run() {
     }
 }
 
-EncodedFramePtr EncodePipeline::encode(FramePtr frame) {
+EncodedFramePtr EncodePipeline::encode(FramePtr frame)
+{
     auto out = framePool_.acquire();
     out->header.sequence = frame->sequence;
     out->header.captureMicros = frame->captureMicros;

@@ -5,7 +5,8 @@
 
 namespace pistream {
 
-GzipSetting GzipSetting::parse(const std::string& text, GzipStrategy strategy) {
+GzipSetting GzipSetting::parse(const std::string& text, GzipStrategy strategy)
+{
     GzipSetting setting;
     setting.strategy = strategy;
     if (text == "off") {
@@ -25,7 +26,8 @@ GzipSetting GzipSetting::parse(const std::string& text, GzipStrategy strategy) {
     return setting;
 }
 
-std::string GzipSetting::toString() const {
+std::string GzipSetting::toString() const
+{
     switch (mode) {
     case Mode::Off:
         return "off";
@@ -39,10 +41,11 @@ std::string GzipSetting::toString() const {
 
 GzipPolicy::GzipPolicy(const GzipSetting& setting, double minSaving, std::uint32_t probeInterval,
                        std::uint32_t patience)
-    : setting_(setting), minSaving_(minSaving), probeInterval_(probeInterval), patience_(patience) {
-}
+    : setting_(setting), minSaving_(minSaving), probeInterval_(probeInterval), patience_(patience)
+{}
 
-bool GzipPolicy::shouldCompress() {
+bool GzipPolicy::shouldCompress()
+{
     switch (setting_.mode) {
     case GzipSetting::Mode::Off:
         return false;
@@ -60,7 +63,8 @@ bool GzipPolicy::shouldCompress() {
     return false;
 }
 
-bool GzipPolicy::record(std::size_t jpegBytes, std::size_t gzipBytes) {
+bool GzipPolicy::record(std::size_t jpegBytes, std::size_t gzipBytes)
+{
     if (setting_.mode != GzipSetting::Mode::Auto)
         return true;
     const bool pays = jpegBytes > 0 && static_cast<double>(gzipBytes) <=

@@ -8,9 +8,11 @@ StatsReporter::StatsReporter(asio::io_context& io, std::chrono::duration<double>
                              const EncodePipeline& pipeline, const StreamServer& server)
     : timer_(io),
       interval_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval)),
-      pipeline_(pipeline), server_(server) {}
+      pipeline_(pipeline), server_(server)
+{}
 
-void StatsReporter::start() {
+void StatsReporter::start()
+{
     if (interval_.count() <= 0)
         return;
     lastPipeline_ = pipeline_.stats();
@@ -19,11 +21,13 @@ void StatsReporter::start() {
     schedule();
 }
 
-void StatsReporter::stop() {
+void StatsReporter::stop()
+{
     timer_.cancel();
 }
 
-void StatsReporter::schedule() {
+void StatsReporter::schedule()
+{
     timer_.expires_after(interval_);
     timer_.async_wait([this](const std::error_code& error) {
         if (error)
@@ -33,7 +37,8 @@ void StatsReporter::schedule() {
     });
 }
 
-void StatsReporter::report() {
+void StatsReporter::report()
+{
     const auto now = std::chrono::steady_clock::now();
     const double seconds = std::chrono::duration<double>(now - lastTime_).count();
     const PipelineStats p = pipeline_.stats();

@@ -13,7 +13,8 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
 constexpr std::size_t kMaxRefusing = 16; // beyond this, over-cap connections are just closed
 
-template <typename Map> std::vector<std::shared_ptr<ViewerSession>> snapshot(const Map& sessions) {
+template <typename Map> std::vector<std::shared_ptr<ViewerSession>> snapshot(const Map& sessions)
+{
     std::vector<std::shared_ptr<ViewerSession>> copy;
     copy.reserve(sessions.size());
     for (const auto& entry : sessions)
@@ -21,7 +22,8 @@ template <typename Map> std::vector<std::shared_ptr<ViewerSession>> snapshot(con
     return copy;
 }
 
-ViewerSession::Message share(std::vector<std::uint8_t> bytes) {
+ViewerSession::Message share(std::vector<std::uint8_t> bytes)
+{
     return std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
 }
 
@@ -30,9 +32,11 @@ ViewerSession::Message share(std::vector<std::uint8_t> bytes) {
 StreamServer::StreamServer(asio::io_context& io, const StreamServerConfig& config,
                            const Hello& hello)
     : io_(io), config_(config), acceptor_(io), housekeeping_(io), acceptRetry_(io), forceClose_(io),
-      hello_(share(encode(hello))) {}
+      hello_(share(encode(hello)))
+{}
 
-void StreamServer::start() {
+void StreamServer::start()
+{
     const std::string where = config_.listen.toString();
     try {
         asio::ip::tcp::resolver resolver(io_);
@@ -54,7 +58,8 @@ void StreamServer::start() {
     housekeeping();
 }
 
-void StreamServer::publish(EncodedFramePtr frame) {
+void StreamServer::publish(EncodedFramePtr frame)
+{
     asio::post(io_, [this, frame = std::move(frame)] {
         if (stopped_)
             return;
@@ -63,7 +68,8 @@ void StreamServer::publish(EncodedFramePtr frame) {
     });
 }
 
-void StreamServer::setSourceState(SourceState state, const std::string& text) {
+void StreamServer::setSourceState(SourceState state, const std::string& text)
+{
     asio::post(io_, [this, state, text] {
         if (stopped_ || (state == sourceState_ && state == SourceState::Live))
             return;
@@ -74,7 +80,8 @@ void StreamServer::setSourceState(SourceState state, const std::string& text) {
     });
 }
 
-void StreamServer::stop() {
+void StreamServer::stop()
+{
     asio::post(io_, [this] {
         if (stopped_)
             return;
@@ -99,17 +106,20 @@ void StreamServer::stop() {
     });
 }
 
-StreamServerStats StreamServer::stats() const {
+StreamServerStats StreamServer::stats() const
+{
     return {static_cast<int>(sessions_.size()), viewersServed_, viewersRefused_, totals_};
 }
 
-void StreamServer::accept() {
+void StreamServer::accept()
+{
     acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
         onAccept(error, std::move(socket));
     });
 }
 
-void StreamServer::onAccept(const std::error_code& error, asio::ip::tcp::socket socket) {
+void StreamServer::onAccept(const std::error_code& error, asio::ip::tcp::socket socket)
+{
     if (stopped_ || error == asio::error::operation_aborted)
         return;
     if (error) {
@@ -149,7 +159,8 @@ void StreamServer::onAccept(const std::error_code& error, asio::ip::tcp::socket 
     accept();
 }
 
-void StreamServer::housekeeping() {
+void StreamServer::housekeeping()
+{
     housekeeping_.expires_after(kHousekeepingPeriod);
     housekeeping_.async_wait([this](const std::error_code& error) {
         if (error || stopped_)
@@ -163,13 +174,15 @@ void StreamServer::housekeeping() {
     });
 }
 
-void StreamServer::removeSession(ViewerSession* session) {
+void StreamServer::removeSession(ViewerSession* session)
+{
     sessions_.erase(session);
     refusing_.erase(session);
     viewerCount_ = static_cast<int>(sessions_.size());
 }
 
-ViewerSession::Message StreamServer::bye(ByeReason reason, const std::string& text) const {
+ViewerSession::Message StreamServer::bye(ByeReason reason, const std::string& text) const
+{
     return share(encode(Bye{reason, text}));
 }
 

@@ -11,7 +11,8 @@ namespace {
 
 constexpr std::size_t kMaxQueuedControl = 16; // more pings than this in flight are ignored
 
-std::string describePeer(const asio::ip::tcp::socket& socket) {
+std::string describePeer(const asio::ip::tcp::socket& socket)
+{
     std::error_code error;
     const auto remote = socket.remote_endpoint(error);
     if (error)
@@ -26,25 +27,29 @@ std::string describePeer(const asio::ip::tcp::socket& socket) {
 ViewerSession::ViewerSession(asio::ip::tcp::socket socket, const SessionLimits& limits,
                              SessionTotals& totals, ClosedHandler onClosed)
     : socket_(std::move(socket)), limits_(limits), totals_(totals), onClosed_(std::move(onClosed)),
-      peer_(describePeer(socket_)), reader_(kMaxViewerMessage) {
+      peer_(describePeer(socket_)), reader_(kMaxViewerMessage)
+{
     std::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
     socket_.set_option(asio::socket_base::keep_alive(true), ignored);
 }
 
-void ViewerSession::start(Message hello, Message status) {
+void ViewerSession::start(Message hello, Message status)
+{
     send(std::move(hello));
     if (status)
         send(std::move(status));
     doRead();
 }
 
-void ViewerSession::refuse(Message hello, Message bye, const std::string& reason) {
+void ViewerSession::refuse(Message hello, Message bye, const std::string& reason)
+{
     send(std::move(hello));
     finish(std::move(bye), reason);
 }
 
-void ViewerSession::offer(const EncodedFramePtr& frame) {
+void ViewerSession::offer(const EncodedFramePtr& frame)
+{
     if (closed_ || closeAfterWrite_)
         return;
     if (frames_.size() >= limits_.maxQueuedFrames) {
@@ -56,14 +61,16 @@ void ViewerSession::offer(const EncodedFramePtr& frame) {
     doWrite();
 }
 
-void ViewerSession::send(Message message) {
+void ViewerSession::send(Message message)
+{
     if (closed_ || closeAfterWrite_ || control_.size() >= kMaxQueuedControl)
         return;
     control_.push_back(std::move(message));
     doWrite();
 }
 
-void ViewerSession::finish(Message bye, const std::string& reason) {
+void ViewerSession::finish(Message bye, const std::string& reason)
+{
     if (closed_ || closeAfterWrite_)
         return;
     frames_.clear();
@@ -73,7 +80,8 @@ void ViewerSession::finish(Message bye, const std::string& reason) {
     doWrite();
 }
 
-void ViewerSession::close(const std::string& reason) {
+void ViewerSession::close(const std::string& reason)
+{
     if (closed_)
         return;
     closed_ = true;
@@ -88,7 +96,8 @@ void ViewerSession::close(const std::string& reason) {
         onClosed_(this);
 }
 
-void ViewerSession::checkStall(std::chrono::steady_clock::time_point now) {
+void ViewerSession::checkStall(std::chrono::steady_clock::time_point now)
+{
     if (!closed_ && writing_ && now - lastProgress_ > limits_.stallTimeout)
         close("no progress for " +
               std::to_string(
@@ -96,7 +105,8 @@ void ViewerSession::checkStall(std::chrono::steady_clock::time_point now) {
               " s");
 }
 
-void ViewerSession::doRead() {
+void ViewerSession::doRead()
+{
     socket_.async_read_some(
         asio::buffer(readBuffer_),
         [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
@@ -104,7 +114,8 @@ void ViewerSession::doRead() {
         });
 }
 
-void ViewerSession::onRead(const std::error_code& error, std::size_t bytes) {
+void ViewerSession::onRead(const std::error_code& error, std::size_t bytes)
+{
     if (closed_)
         return;
     if (error) {
@@ -129,7 +140,8 @@ void ViewerSession::onRead(const std::error_code& error, std::size_t bytes) {
     doRead();
 }
 
-bool ViewerSession::handleMessage(const MessageView& message) {
+bool ViewerSession::handleMessage(const MessageView& message)
+{
     switch (static_cast<MessageType>(message.type)) {
     case MessageType::Ping: {
         Ping ping;
@@ -151,7 +163,8 @@ bool ViewerSession::handleMessage(const MessageView& message) {
     }
 }
 
-void ViewerSession::doWrite() {
+void ViewerSession::doWrite()
+{
     if (writing_ || closed_)
         return;
     if (!control_.empty()) {
@@ -174,14 +187,16 @@ void ViewerSession::doWrite() {
     writeSome();
 }
 
-void ViewerSession::writeSome() {
+void ViewerSession::writeSome()
+{
     socket_.async_write_some(writeBuffers_, [self = shared_from_this()](
                                                 const std::error_code& error, std::size_t bytes) {
         self->onWrite(error, bytes);
     });
 }
 
-void ViewerSession::onWrite(const std::error_code& error, std::size_t bytes) {
+void ViewerSession::onWrite(const std::error_code& error, std::size_t bytes)
+{
     if (closed_)
         return;
     if (error) {

@@ -18,13 +18,15 @@ constexpr std::uint8_t kSoi = 0xD8;
 constexpr std::uint8_t kEoi = 0xD9;
 constexpr std::uint8_t kSos = 0xDA;
 
-bool isStandalone(std::uint8_t marker) {
+bool isStandalone(std::uint8_t marker)
+{
     return marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7); // TEM, RSTn
 }
 
 } // namespace
 
-std::optional<std::size_t> findJpegEnd(std::span<const std::uint8_t> bytes, std::size_t start) {
+std::optional<std::size_t> findJpegEnd(std::span<const std::uint8_t> bytes, std::size_t start)
+{
     const std::size_t size = bytes.size();
     if (start + 4 > size || bytes[start] != kMarker || bytes[start + 1] != kSoi)
         return std::nullopt;
@@ -65,7 +67,8 @@ std::optional<std::size_t> findJpegEnd(std::span<const std::uint8_t> bytes, std:
 }
 
 MjpegSource::MjpegSource(const std::string& path, double fps)
-    : file_(std::make_shared<MappedFile>(path)) {
+    : file_(std::make_shared<MappedFile>(path))
+{
     const auto bytes = file_->bytes();
     JpegDecoder decoder;
     std::size_t pos = 0, skippedBytes = 0, badFrames = 0;
@@ -108,18 +111,21 @@ MjpegSource::MjpegSource(const std::string& path, double fps)
     format_.fpsDenominator = 1000;
 }
 
-MjpegSource::~MjpegSource() {
+MjpegSource::~MjpegSource()
+{
     stop();
 }
 
-std::string MjpegSource::describe() const {
+std::string MjpegSource::describe() const
+{
     std::ostringstream text;
     text << "mjpeg file " << file_->path() << " " << format_.width << "x" << format_.height << ", "
          << frames_.size() << " frames @ " << format_.fps() << " fps, looping, not re-encoded";
     return text.str();
 }
 
-FramePtr MjpegSource::produce(std::uint64_t sequence, std::int64_t captureMicros) {
+FramePtr MjpegSource::produce(std::uint64_t sequence, std::int64_t captureMicros)
+{
     const Entry& entry = frames_[sequence % frames_.size()];
     RawFrame frame;
     frame.format = PixelFormat::Mjpeg;

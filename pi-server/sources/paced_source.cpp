@@ -6,20 +6,23 @@
 
 namespace pistream {
 
-PacedSource::~PacedSource() {
+PacedSource::~PacedSource()
+{
     // Derived classes must stop() in their own destructor, before their state
     // goes; this is the safety net for the thread itself.
     stop();
 }
 
-void PacedSource::start(Callbacks callbacks) {
+void PacedSource::start(Callbacks callbacks)
+{
     stop();
     callbacks_ = std::move(callbacks);
     stopping_ = false;
     thread_ = std::thread([this] { run(); });
 }
 
-void PacedSource::stop() {
+void PacedSource::stop()
+{
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -29,7 +32,8 @@ void PacedSource::stop() {
         thread_.join();
 }
 
-void PacedSource::run() {
+void PacedSource::run()
+{
     using clock = std::chrono::steady_clock;
     const StreamFormat fmt = format();
     const auto period = std::chrono::duration_cast<clock::duration>(

@@ -14,14 +14,16 @@ namespace {
 
 constexpr double kDefaultFps = 30;
 
-bool takePrefix(const std::string& spec, const std::string& prefix, std::string& rest) {
+bool takePrefix(const std::string& spec, const std::string& prefix, std::string& rest)
+{
     if (spec.rfind(prefix, 0) != 0)
         return false;
     rest = spec.substr(prefix.size());
     return true;
 }
 
-void warnIfResized(const SourceConfig& config, const FrameSource& source) {
+void warnIfResized(const SourceConfig& config, const FrameSource& source)
+{
     const StreamFormat fmt = source.format();
     if (config.sizeGiven && (fmt.width != config.width || fmt.height != config.height))
         spdlog::warn("--size {}x{} ignored: {} is {}x{} and is streamed at that size", config.width,
@@ -30,7 +32,8 @@ void warnIfResized(const SourceConfig& config, const FrameSource& source) {
 
 } // namespace
 
-std::unique_ptr<FrameSource> openSource(const SourceConfig& config) {
+std::unique_ptr<FrameSource> openSource(const SourceConfig& config)
+{
     std::string path;
     std::unique_ptr<FrameSource> source;
     if (config.spec == "test") {

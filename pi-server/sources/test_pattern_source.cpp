@@ -56,7 +56,8 @@ constexpr std::array<Glyph, 23> kFont{{
     {'-', {0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00}},
 }};
 
-const Glyph* findGlyph(char c) {
+const Glyph* findGlyph(char c)
+{
     for (const Glyph& glyph : kFont)
         if (glyph.c == c)
             return &glyph;
@@ -66,13 +67,15 @@ const Glyph* findGlyph(char c) {
 constexpr int kGlyphCell = 6; // 5 pixels and a gap
 constexpr int kGlyphRows = 7;
 
-std::uint8_t* row(const RawFrame& frame, int plane, int y) {
+std::uint8_t* row(const RawFrame& frame, int plane, int y)
+{
     const Plane& p = frame.planes[static_cast<std::size_t>(plane)];
     return const_cast<std::uint8_t*>(p.data) + static_cast<std::ptrdiff_t>(y) * p.stride;
 }
 
 void fillRect(RawFrame& frame, int x0, int y0, int x1, int y1, std::uint8_t y, std::uint8_t u,
-              std::uint8_t v) {
+              std::uint8_t v)
+{
     x0 = std::clamp(x0, 0, frame.width);
     x1 = std::clamp(x1, 0, frame.width);
     y0 = std::clamp(y0, 0, frame.height);
@@ -89,7 +92,8 @@ void fillRect(RawFrame& frame, int x0, int y0, int x1, int y1, std::uint8_t y, s
     }
 }
 
-std::string wallClock() {
+std::string wallClock()
+{
     using namespace std::chrono;
     const auto now = system_clock::now();
     const std::time_t seconds = system_clock::to_time_t(now);
@@ -105,7 +109,8 @@ std::string wallClock() {
 } // namespace
 
 TestPatternSource::TestPatternSource(int width, int height, double fps)
-    : pool_(width, height, 4), scale_(std::max(1, height / 180)) {
+    : pool_(width, height, 4), scale_(std::max(1, height / 180))
+{
     format_.width = width;
     format_.height = height;
     format_.fpsNumerator = static_cast<std::uint32_t>(std::lround(fps * 1000));
@@ -130,18 +135,21 @@ TestPatternSource::TestPatternSource(int width, int height, double fps)
         rampY_[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(16 + x * 219 / width);
 }
 
-TestPatternSource::~TestPatternSource() {
+TestPatternSource::~TestPatternSource()
+{
     stop();
 }
 
-std::string TestPatternSource::describe() const {
+std::string TestPatternSource::describe() const
+{
     char text[96];
     std::snprintf(text, sizeof text, "test pattern %dx%d @ %.2f fps", format_.width, format_.height,
                   format_.fps());
     return text;
 }
 
-FramePtr TestPatternSource::produce(std::uint64_t sequence, std::int64_t captureMicros) {
+FramePtr TestPatternSource::produce(std::uint64_t sequence, std::int64_t captureMicros)
+{
     auto buffer = pool_.acquire();
     if (!buffer)
         return nullptr; // every buffer is still in use downstream: drop this tick
@@ -183,7 +191,8 @@ FramePtr TestPatternSource::produce(std::uint64_t sequence, std::int64_t capture
     return pool_.lend(std::move(buffer));
 }
 
-void TestPatternSource::drawBox(RawFrame& frame, std::uint64_t sequence) const {
+void TestPatternSource::drawBox(RawFrame& frame, std::uint64_t sequence) const
+{
     const int size = std::max(4, frame.height / 6);
     const int rangeX = std::max(1, frame.width - size), rangeY = std::max(1, frame.height - size);
     // Bounce: a triangle wave in each direction at different speeds.
@@ -201,7 +210,8 @@ void TestPatternSource::drawBox(RawFrame& frame, std::uint64_t sequence) const {
     fillRect(frame, x + border, y + border, x + size - border, y + size - border, 235, 128, 128);
 }
 
-void TestPatternSource::drawText(RawFrame& frame, int x, int y, const std::string& text) const {
+void TestPatternSource::drawText(RawFrame& frame, int x, int y, const std::string& text) const
+{
     const int cell = kGlyphCell * scale_;
     // Black band behind the text, neutral chroma so the text stays white.
     fillRect(frame, x - scale_, y - scale_, x + static_cast<int>(text.size()) * cell + scale_,

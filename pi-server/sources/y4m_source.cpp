@@ -17,7 +17,8 @@ constexpr std::string_view kSignature = "YUV4MPEG2 ";
 constexpr std::string_view kFrameTag = "FRAME";
 constexpr std::size_t kMaxHeaderLine = 4096;
 
-template <typename T> bool parseNumber(std::string_view text, T& value) {
+template <typename T> bool parseNumber(std::string_view text, T& value)
+{
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     return ec == std::errc{} && ptr == text.data() + text.size();
 }
@@ -25,7 +26,8 @@ template <typename T> bool parseNumber(std::string_view text, T& value) {
 } // namespace
 
 Y4mSource::Y4mSource(const std::string& path, double fpsOverride)
-    : file_(std::make_shared<MappedFile>(path)) {
+    : file_(std::make_shared<MappedFile>(path))
+{
     const auto bytes = file_->bytes();
     const auto fail = [&](const std::string& why) -> std::runtime_error {
         return std::runtime_error(path + ": not a usable YUV4MPEG2 file: " + why);
@@ -111,18 +113,21 @@ Y4mSource::Y4mSource(const std::string& path, double fpsOverride)
         throw fail("no complete frame");
 }
 
-Y4mSource::~Y4mSource() {
+Y4mSource::~Y4mSource()
+{
     stop();
 }
 
-std::string Y4mSource::describe() const {
+std::string Y4mSource::describe() const
+{
     std::ostringstream text;
     text << "y4m file " << file_->path() << " " << format_.width << "x" << format_.height << ", "
          << frames_.size() << " frames @ " << format_.fps() << " fps, looping";
     return text.str();
 }
 
-FramePtr Y4mSource::produce(std::uint64_t sequence, std::int64_t captureMicros) {
+FramePtr Y4mSource::produce(std::uint64_t sequence, std::int64_t captureMicros)
+{
     const std::uint8_t* base = file_->bytes().data() + frames_[sequence % frames_.size()];
     const auto lumaBytes =
         static_cast<std::size_t>(format_.width) * static_cast<std::size_t>(format_.height);

@@ -8,7 +8,8 @@
 
 namespace pistream {
 
-std::string TomlConfig::to_config(const CLI::App* app, bool defaultAlso, bool, std::string) const {
+std::string TomlConfig::to_config(const CLI::App* app, bool defaultAlso, bool, std::string) const
+{
     std::ostringstream out;
     for (const CLI::Option* option : app->get_options()) {
         const std::string name = option->get_lnames().empty() ? "" : option->get_lnames().front();
@@ -23,7 +24,8 @@ std::string TomlConfig::to_config(const CLI::App* app, bool defaultAlso, bool, s
     return out.str();
 }
 
-std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const {
+std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const
+{
     toml::table table;
     try {
         table = toml::parse(input);
@@ -53,13 +55,15 @@ std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const 
     return result;
 }
 
-CLI::Option* addTomlConfig(CLI::App& app, const std::string& help) {
+CLI::Option* addTomlConfig(CLI::App& app, const std::string& help)
+{
     app.config_formatter(std::make_shared<TomlConfig>());
     app.allow_config_extras(CLI::config_extras_mode::error);
     return app.set_config("--config", "", help)->type_name("FILE");
 }
 
-void parseSize(const std::string& text, int& width, int& height) {
+void parseSize(const std::string& text, int& width, int& height)
+{
     const auto x = text.find_first_of("xX");
     const auto number = [&](std::size_t from, std::size_t to, int& out) {
         const char* begin = text.data() + from;
@@ -71,7 +75,8 @@ void parseSize(const std::string& text, int& width, int& height) {
         throw std::invalid_argument("size must be WIDTHxHEIGHT, e.g. 1280x720, not '" + text + "'");
 }
 
-CLI::Validator sizeValidator() {
+CLI::Validator sizeValidator()
+{
     return CLI::Validator(
         [](std::string& text) -> std::string {
             int width = 0, height = 0;

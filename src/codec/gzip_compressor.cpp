@@ -10,7 +10,8 @@ namespace {
 
 constexpr int kGzipWindowBits = 15 + 16; // +16: gzip wrapper instead of zlib's
 
-int toZlib(GzipStrategy strategy) {
+int toZlib(GzipStrategy strategy)
+{
     switch (strategy) {
     case GzipStrategy::Default:
         return Z_DEFAULT_STRATEGY;
@@ -26,7 +27,8 @@ int toZlib(GzipStrategy strategy) {
 
 } // namespace
 
-GzipStrategy parseGzipStrategy(const std::string& text) {
+GzipStrategy parseGzipStrategy(const std::string& text)
+{
     if (text == "default")
         return GzipStrategy::Default;
     if (text == "filtered")
@@ -39,7 +41,8 @@ GzipStrategy parseGzipStrategy(const std::string& text) {
                                 text + "'");
 }
 
-const char* toString(GzipStrategy strategy) {
+const char* toString(GzipStrategy strategy)
+{
     switch (strategy) {
     case GzipStrategy::Default:
         return "default";
@@ -57,8 +60,8 @@ struct GzipCompressor::State {
     z_stream stream{};
 };
 
-GzipCompressor::GzipCompressor(int level, GzipStrategy strategy)
-    : state_(new State), level_(level) {
+GzipCompressor::GzipCompressor(int level, GzipStrategy strategy) : state_(new State), level_(level)
+{
     if (level < 1 || level > 9) {
         delete state_;
         throw std::invalid_argument("gzip level must be 1..9");
@@ -70,12 +73,14 @@ GzipCompressor::GzipCompressor(int level, GzipStrategy strategy)
     }
 }
 
-GzipCompressor::~GzipCompressor() {
+GzipCompressor::~GzipCompressor()
+{
     deflateEnd(&state_->stream);
     delete state_;
 }
 
-void GzipCompressor::compress(std::span<const std::uint8_t> input, ByteBuffer& out) {
+void GzipCompressor::compress(std::span<const std::uint8_t> input, ByteBuffer& out)
+{
     z_stream& zs = state_->stream;
     deflateReset(&zs);
     const uLong bound = deflateBound(&zs, static_cast<uLong>(input.size()));

@@ -13,20 +13,23 @@ struct GzipInflater::State {
     z_stream stream{};
 };
 
-GzipInflater::GzipInflater() : state_(new State) {
+GzipInflater::GzipInflater() : state_(new State)
+{
     if (inflateInit2(&state_->stream, 16 + 15) != Z_OK) { // gzip wrapper only
         delete state_;
         throw std::runtime_error("cannot initialise zlib inflate");
     }
 }
 
-GzipInflater::~GzipInflater() {
+GzipInflater::~GzipInflater()
+{
     inflateEnd(&state_->stream);
     delete state_;
 }
 
 std::error_code GzipInflater::inflate(std::span<const std::uint8_t> input, std::size_t expected,
-                                      ByteBuffer& out) {
+                                      ByteBuffer& out)
+{
     if (input.size() > std::numeric_limits<uInt>::max() ||
         expected > std::numeric_limits<uInt>::max())
         return Errc::InflateFailed;

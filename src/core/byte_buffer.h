@@ -15,7 +15,8 @@ public:
     ByteBuffer() = default;
     explicit ByteBuffer(std::size_t capacity) { reserve(capacity); }
 
-    void reserve(std::size_t capacity) {
+    void reserve(std::size_t capacity)
+    {
         if (capacity <= capacity_)
             return;
         auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
@@ -26,12 +27,14 @@ public:
     }
 
     // Sets the size; grows the capacity if needed, keeping the first size() bytes.
-    void resize(std::size_t size) {
+    void resize(std::size_t size)
+    {
         reserve(size);
         size_ = size;
     }
 
-    void assign(std::span<const std::uint8_t> bytes) {
+    void assign(std::span<const std::uint8_t> bytes)
+    {
         size_ = 0;
         resize(bytes.size());
         if (!bytes.empty())

@@ -2,18 +2,21 @@
 
 namespace pistream {
 
-void EncodedFrame::seal(bool gzipped) {
+void EncodedFrame::seal(bool gzipped)
+{
     header.jpegLength = static_cast<std::uint32_t>(jpeg.size());
     header.flags = gzipped ? kFrameFlagGzip : 0;
     payload = gzipped ? gzipStorage.span() : jpeg;
     wireHeader = encodeFrameHeader(header, payload.size());
 }
 
-EncodedFramePool::EncodedFramePool(std::size_t keep) : state_(std::make_shared<State>()) {
+EncodedFramePool::EncodedFramePool(std::size_t keep) : state_(std::make_shared<State>())
+{
     state_->keep = keep;
 }
 
-std::shared_ptr<EncodedFrame> EncodedFramePool::acquire() {
+std::shared_ptr<EncodedFrame> EncodedFramePool::acquire()
+{
     std::unique_ptr<EncodedFrame> frame;
     {
         std::lock_guard lock(state_->mutex);

@@ -8,7 +8,8 @@ class Category : public std::error_category {
 public:
     const char* name() const noexcept override { return "pistream"; }
 
-    std::string message(int value) const override {
+    std::string message(int value) const override
+    {
         switch (static_cast<Errc>(value)) {
         case Errc::MessageEmpty:
             return "message with length 0";
@@ -51,7 +52,8 @@ public:
 
 } // namespace
 
-const std::error_category& pistreamCategory() {
+const std::error_category& pistreamCategory()
+{
     static const Category category;
     return category;
 }

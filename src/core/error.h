@@ -30,7 +30,8 @@ enum class Errc {
 
 const std::error_category& pistreamCategory();
 
-inline std::error_code make_error_code(Errc e) {
+inline std::error_code make_error_code(Errc e)
+{
     return {static_cast<int>(e), pistreamCategory()};
 }
 

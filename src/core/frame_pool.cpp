@@ -6,14 +6,16 @@ namespace pistream {
 
 namespace {
 
-int alignUp(int value, int align) {
+int alignUp(int value, int align)
+{
     return (value + align - 1) / align * align;
 }
 
 } // namespace
 
 FramePool::FramePool(int width, int height, int count, int strideAlign)
-    : state_(std::make_shared<State>()) {
+    : state_(std::make_shared<State>())
+{
     if (width <= 0 || height <= 0 || count <= 0)
         throw std::invalid_argument("frame pool needs a positive size and count");
     state_->width = width;
@@ -38,7 +40,8 @@ FramePool::FramePool(int width, int height, int count, int strideAlign)
     }
 }
 
-std::unique_ptr<FramePool::Buffer> FramePool::acquire() {
+std::unique_ptr<FramePool::Buffer> FramePool::acquire()
+{
     std::lock_guard lock(state_->mutex);
     if (state_->free.empty())
         return nullptr;
@@ -47,7 +50,8 @@ std::unique_ptr<FramePool::Buffer> FramePool::acquire() {
     return buffer;
 }
 
-FramePtr FramePool::lend(std::unique_ptr<Buffer> buffer) {
+FramePtr FramePool::lend(std::unique_ptr<Buffer> buffer)
+{
     const RawFrame* frame = &buffer->frame;
     // The deleter keeps the pool state alive, so frames may outlive the pool object.
     return FramePtr(frame, [state = state_, owned = buffer.release()](const RawFrame*) {
@@ -56,7 +60,8 @@ FramePtr FramePool::lend(std::unique_ptr<Buffer> buffer) {
     });
 }
 
-int FramePool::available() const {
+int FramePool::available() const
+{
     std::lock_guard lock(state_->mutex);
     return static_cast<int>(state_->free.size());
 }

@@ -7,7 +7,8 @@
 
 namespace pistream {
 
-void initLogging(const std::string& level, const std::string& name) {
+void initLogging(const std::string& level, const std::string& name)
+{
     const auto parsed = spdlog::level::from_str(level);
     if (parsed == spdlog::level::off && level != "off")
         throw std::invalid_argument("log level must be trace, debug, info, warn, error or off, "

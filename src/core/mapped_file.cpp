@@ -12,13 +12,15 @@ namespace pistream {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const char* what, int error) {
+[[noreturn]] void fail(const std::string& path, const char* what, int error)
+{
     throw std::runtime_error(path + ": " + what + ": " + std::strerror(error));
 }
 
 } // namespace
 
-MappedFile::MappedFile(const std::string& path) : path_(path) {
+MappedFile::MappedFile(const std::string& path) : path_(path)
+{
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         fail(path, "cannot open", errno);
@@ -46,12 +48,14 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
     data_ = static_cast<const std::uint8_t*>(map);
 }
 
-MappedFile::~MappedFile() {
+MappedFile::~MappedFile()
+{
     if (data_)
         ::munmap(const_cast<std::uint8_t*>(data_), size_);
 }
 
-FramePtr lendFromFile(std::shared_ptr<const MappedFile> file, const RawFrame& frame) {
+FramePtr lendFromFile(std::shared_ptr<const MappedFile> file, const RawFrame& frame)
+{
     struct Lent {
         std::shared_ptr<const MappedFile> file;
         RawFrame frame;

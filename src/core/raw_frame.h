@@ -34,7 +34,8 @@ struct RawFrame {
 using FramePtr = std::shared_ptr<const RawFrame>;
 
 // Size of a 4:2:0 chroma plane for a luma dimension (odd sizes round up).
-constexpr int chromaSize(int lumaSize) {
+constexpr int chromaSize(int lumaSize)
+{
     return (lumaSize + 1) / 2;
 }
 

@@ -7,7 +7,8 @@ namespace pistream {
 
 namespace {
 
-std::uint16_t parsePort(const std::string& text, const std::string& whole) {
+std::uint16_t parsePort(const std::string& text, const std::string& whole)
+{
     unsigned value = 0;
     const auto* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
@@ -18,12 +19,14 @@ std::uint16_t parsePort(const std::string& text, const std::string& whole) {
 
 } // namespace
 
-std::string Endpoint::toString() const {
+std::string Endpoint::toString() const
+{
     const bool v6 = host.find(':') != std::string::npos;
     return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-Endpoint parseEndpoint(const std::string& text, std::uint16_t defaultPort) {
+Endpoint parseEndpoint(const std::string& text, std::uint16_t defaultPort)
+{
     if (text.empty())
         throw std::invalid_argument("empty address");
     if (text.front() == '[') {

@@ -8,12 +8,14 @@ namespace pistream {
 
 // Big-endian (network order) field access for the wire protocol.
 
-template <typename T> void putBigEndian(std::uint8_t* out, T value) {
+template <typename T> void putBigEndian(std::uint8_t* out, T value)
+{
     for (std::size_t i = 0; i < sizeof(T); ++i)
         out[i] = static_cast<std::uint8_t>(value >> (8 * (sizeof(T) - 1 - i)));
 }
 
-template <typename T> T getBigEndian(const std::uint8_t* in) {
+template <typename T> T getBigEndian(const std::uint8_t* in)
+{
     T value = 0;
     for (std::size_t i = 0; i < sizeof(T); ++i)
         value = static_cast<T>((value << 8) | in[i]);
@@ -25,7 +27,8 @@ class FieldReader {
 public:
     explicit FieldReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
 
-    template <typename T> bool read(T& value) {
+    template <typename T> bool read(T& value)
+    {
         if (bytes_.size() - offset_ < sizeof(T))
             return false;
         value = getBigEndian<T>(bytes_.data() + offset_);

@@ -10,8 +10,8 @@ namespace pistream {
 
 MessageReader::MessageReader(std::uint32_t maxLength) : maxLength_(maxLength) {}
 
-MessageReader::Result MessageReader::feed(std::span<const std::uint8_t> data,
-                                          std::size_t& consumed) {
+MessageReader::Result MessageReader::feed(std::span<const std::uint8_t> data, std::size_t& consumed)
+{
     consumed = 0;
     if (error_)
         return Result::Error;

@@ -12,26 +12,30 @@ namespace {
 // Builds one message: the length prefix is filled in by finish().
 class MessageBuilder {
 public:
-    explicit MessageBuilder(MessageType type, std::size_t bodyHint = 32) {
+    explicit MessageBuilder(MessageType type, std::size_t bodyHint = 32)
+    {
         bytes_.reserve(kLengthPrefixSize + 1 + bodyHint);
         bytes_.resize(kLengthPrefixSize);
         bytes_.push_back(static_cast<std::uint8_t>(type));
     }
 
-    template <typename T> MessageBuilder& put(T value) {
+    template <typename T> MessageBuilder& put(T value)
+    {
         const std::size_t at = bytes_.size();
         bytes_.resize(at + sizeof(T));
         putBigEndian(bytes_.data() + at, value);
         return *this;
     }
 
-    MessageBuilder& putText(const std::string& text) {
+    MessageBuilder& putText(const std::string& text)
+    {
         const auto length = std::min(text.size(), kMaxTextSize);
         bytes_.insert(bytes_.end(), text.begin(), text.begin() + static_cast<long>(length));
         return *this;
     }
 
-    std::vector<std::uint8_t> finish() {
+    std::vector<std::uint8_t> finish()
+    {
         putBigEndian(bytes_.data(), static_cast<std::uint32_t>(bytes_.size() - kLengthPrefixSize));
         return std::move(bytes_);
     }
@@ -40,7 +44,8 @@ private:
     std::vector<std::uint8_t> bytes_;
 };
 
-std::error_code readText(std::span<const std::uint8_t> bytes, std::string& text) {
+std::error_code readText(std::span<const std::uint8_t> bytes, std::string& text)
+{
     if (bytes.size() > kMaxTextSize)
         return Errc::BadText;
     text.assign(bytes.begin(), bytes.end());
@@ -49,7 +54,8 @@ std::error_code readText(std::span<const std::uint8_t> bytes, std::string& text)
 
 } // namespace
 
-const char* toString(ByeReason reason) {
+const char* toString(ByeReason reason)
+{
     switch (reason) {
     case ByeReason::Normal:
         return "normal";
@@ -65,7 +71,8 @@ const char* toString(ByeReason reason) {
     return "unknown";
 }
 
-std::vector<std::uint8_t> encode(const Hello& hello) {
+std::vector<std::uint8_t> encode(const Hello& hello)
+{
     MessageBuilder builder(MessageType::Hello);
     for (std::uint8_t byte : kMagic)
         builder.put(byte);
@@ -80,22 +87,26 @@ std::vector<std::uint8_t> encode(const Hello& hello) {
         .finish();
 }
 
-std::vector<std::uint8_t> encode(const Ping& ping) {
+std::vector<std::uint8_t> encode(const Ping& ping)
+{
     return MessageBuilder(MessageType::Ping).put(ping.viewerMicros).finish();
 }
 
-std::vector<std::uint8_t> encode(const Pong& pong) {
+std::vector<std::uint8_t> encode(const Pong& pong)
+{
     return MessageBuilder(MessageType::Pong).put(pong.viewerMicros).put(pong.serverMicros).finish();
 }
 
-std::vector<std::uint8_t> encode(const Status& status) {
+std::vector<std::uint8_t> encode(const Status& status)
+{
     return MessageBuilder(MessageType::Status, 1 + status.text.size())
         .put(static_cast<std::uint8_t>(status.state))
         .putText(status.text)
         .finish();
 }
 
-std::vector<std::uint8_t> encode(const Bye& bye) {
+std::vector<std::uint8_t> encode(const Bye& bye)
+{
     return MessageBuilder(MessageType::Bye, 1 + bye.text.size())
         .put(static_cast<std::uint8_t>(bye.reason))
         .putText(bye.text)
@@ -103,7 +114,8 @@ std::vector<std::uint8_t> encode(const Bye& bye) {
 }
 
 std::array<std::uint8_t, kFrameWireHeaderSize> encodeFrameHeader(const FrameHeader& header,
-                                                                 std::size_t payloadSize) {
+                                                                 std::size_t payloadSize)
+{
     std::array<std::uint8_t, kFrameWireHeaderSize> out{};
     std::uint8_t* p = out.data();
     putBigEndian(p, static_cast<std::uint32_t>(1 + kFrameFieldsSize + payloadSize));
@@ -125,7 +137,8 @@ std::array<std::uint8_t, kFrameWireHeaderSize> encodeFrameHeader(const FrameHead
     return out;
 }
 
-std::error_code decode(std::span<const std::uint8_t> body, Hello& hello) {
+std::error_code decode(std::span<const std::uint8_t> body, Hello& hello)
+{
     // Magic and version first, so a client can say "not pistream" or "too new"
     // even when the rest of a future hello looks different.
     if (body.size() < kMagic.size() || !std::equal(kMagic.begin(), kMagic.end(), body.begin()))
@@ -148,19 +161,22 @@ std::error_code decode(std::span<const std::uint8_t> body, Hello& hello) {
     return {};
 }
 
-std::error_code decode(std::span<const std::uint8_t> body, Ping& ping) {
+std::error_code decode(std::span<const std::uint8_t> body, Ping& ping)
+{
     FieldReader reader(body);
     return reader.read(ping.viewerMicros) ? std::error_code{} : Errc::MessageTruncated;
 }
 
-std::error_code decode(std::span<const std::uint8_t> body, Pong& pong) {
+std::error_code decode(std::span<const std::uint8_t> body, Pong& pong)
+{
     FieldReader reader(body);
     return reader.read(pong.viewerMicros) && reader.read(pong.serverMicros)
                ? std::error_code{}
                : Errc::MessageTruncated;
 }
 
-std::error_code decode(std::span<const std::uint8_t> body, Status& status) {
+std::error_code decode(std::span<const std::uint8_t> body, Status& status)
+{
     FieldReader reader(body);
     std::uint8_t state = 0;
     if (!reader.read(state))
@@ -170,7 +186,8 @@ std::error_code decode(std::span<const std::uint8_t> body, Status& status) {
     return readText(reader.rest(), status.text);
 }
 
-std::error_code decode(std::span<const std::uint8_t> body, Bye& bye) {
+std::error_code decode(std::span<const std::uint8_t> body, Bye& bye)
+{
     FieldReader reader(body);
     std::uint8_t reason = 0;
     if (!reader.read(reason))
@@ -180,7 +197,8 @@ std::error_code decode(std::span<const std::uint8_t> body, Bye& bye) {
 }
 
 std::error_code decodeFrame(std::span<const std::uint8_t> body, const FrameLimits& limits,
-                            FrameHeader& header, std::span<const std::uint8_t>& payload) {
+                            FrameHeader& header, std::span<const std::uint8_t>& payload)
+{
     FieldReader reader(body);
     std::uint8_t reserved = 0;
     if (!reader.read(header.sequence) || !reader.read(header.captureMicros) ||

@@ -1,0 +1,117 @@
+#include "support/test_images.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace pistream::test {
+
+RawFrame YuvPicture::frame() const
+{
+    RawFrame frame;
+    frame.width = width;
+    frame.height = height;
+    frame.planes = {Plane{y.data(), lumaStride()}, Plane{u.data(), chromaStride()},
+                    Plane{v.data(), chromaStride()}};
+    return frame;
+}
+
+YuvPicture makePicture(int width, int height, int padding, int seed)
+{
+    YuvPicture picture{width, height, padding, {}, {}, {}};
+    const int cw = chromaSize(width), ch = chromaSize(height);
+    picture.y.assign(static_cast<std::size_t>(picture.lumaStride() * height), 0xEE);
+    picture.u.assign(static_cast<std::size_t>(picture.chromaStride() * ch), 0xEE);
+    picture.v.assign(static_cast<std::size_t>(picture.chromaStride() * ch), 0xEE);
+    std::mt19937 random(static_cast<unsigned>(seed));
+    std::uniform_int_distribution<int> noise(-6, 6);
+    for (int row = 0; row < height; ++row)
+        for (int col = 0; col < width; ++col) {
+            const double value =
+                128 + 80 * std::sin((col + seed * 7) / 9.0) * std::cos(row / 13.0) + noise(random);
+            picture.y[static_cast<std::size_t>(row * picture.lumaStride() + col)] =
+                static_cast<std::uint8_t>(std::clamp(value, 16.0, 235.0));
+        }
+    for (int row = 0; row < ch; ++row)
+        for (int col = 0; col < cw; ++col) {
+            const auto at = static_cast<std::size_t>(row * picture.chromaStride() + col);
+            picture.u[at] = static_cast<std::uint8_t>(64 + (col * 128) / std::max(1, cw));
+            picture.v[at] = static_cast<std::uint8_t>(64 + (row * 128) / std::max(1, ch));
+        }
+    return picture;
+}
+
+double lumaPsnr(const YuvPicture& a, const std::uint8_t* b, int bStride)
+{
+    double squared = 0;
+    for (int row = 0; row < a.height; ++row)
+        for (int col = 0; col < a.width; ++col) {
+            const double diff = a.y[static_cast<std::size_t>(row * a.lumaStride() + col)] -
+                                b[static_cast<std::size_t>(row * bStride + col)];
+            squared += diff * diff;
+        }
+    const double mse = squared / (a.width * a.height);
+    return mse == 0 ? std::numeric_limits<double>::infinity()
+                    : 10 * std::log10(255.0 * 255.0 / mse);
+}
+
+TempDir::TempDir()
+{
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "pistream-test-XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+        throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+}
+
+TempDir::~TempDir()
+{
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+void writeFile(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes)
+{
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+}
+
+void writeFile(const std::filesystem::path& path, const std::string& text)
+{
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+}
+
+std::vector<std::uint8_t> readFile(const std::filesystem::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::uint8_t> packedPlanes(const YuvPicture& picture)
+{
+    std::vector<std::uint8_t> out;
+    const auto copy = [&](const std::vector<std::uint8_t>& plane, int width, int height,
+                          int stride) {
+        for (int row = 0; row < height; ++row)
+            out.insert(out.end(), plane.begin() + row * stride,
+                       plane.begin() + row * stride + width);
+    };
+    copy(picture.y, picture.width, picture.height, picture.lumaStride());
+    copy(picture.u, chromaSize(picture.width), chromaSize(picture.height), picture.chromaStride());
+    copy(picture.v, chromaSize(picture.width), chromaSize(picture.height), picture.chromaStride());
+    return out;
+}
+
+std::filesystem::path dataDir()
+{
+    return PISTREAM_TEST_DATA_DIR;
+}
+
+} // namespace pistream::test

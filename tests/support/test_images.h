@@ -1,0 +1,55 @@
+#pragma once
+
+// Pictures and files the tests make themselves.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/byte_buffer.h"
+#include "core/raw_frame.h"
+
+namespace pistream::test {
+
+// A YUV 4:2:0 picture with smooth gradients and some detail, stored with the
+// given padding at the end of every row (stride = width + padding).
+struct YuvPicture {
+    int width = 0;
+    int height = 0;
+    int padding = 0;
+    std::vector<std::uint8_t> y, u, v;
+
+    RawFrame frame() const;
+    int lumaStride() const { return width + padding; }
+    int chromaStride() const { return chromaSize(width) + padding; }
+};
+
+YuvPicture makePicture(int width, int height, int padding, int seed = 0);
+
+// PSNR of two luma planes of the same size, in dB (infinity when identical).
+double lumaPsnr(const YuvPicture& a, const std::uint8_t* b, int bStride);
+
+// A fresh directory under the system temp dir, removed when the object dies.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path file(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+void writeFile(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes);
+void writeFile(const std::filesystem::path& path, const std::string& text);
+std::vector<std::uint8_t> readFile(const std::filesystem::path& path);
+
+// Packed planes of a picture as a y4m frame body (no FRAME line).
+std::vector<std::uint8_t> packedPlanes(const YuvPicture& picture);
+
+// The directory of checked-in test data (tests/data).
+std::filesystem::path dataDir();
+
+} // namespace pistream::test

@@ -1,0 +1,222 @@
+#include <random>
+
+#include <doctest/doctest.h>
+#include <zlib.h>
+
+#include "codec/gzip_compressor.h"
+#include "codec/gzip_inflater.h"
+#include "codec/jpeg_decoder.h"
+#include "codec/jpeg_encoder.h"
+#include "core/error.h"
+#include "support/printers.h"
+#include "support/test_images.h"
+
+using namespace pistream;
+using namespace pistream::test;
+
+namespace {
+
+std::vector<std::uint8_t> encodeJpeg(const YuvPicture& picture, int quality)
+{
+    JpegEncoder encoder(quality);
+    ByteBuffer out;
+    encoder.encode(picture.frame(), out);
+    return {out.data(), out.data() + out.size()};
+}
+
+} // namespace
+
+TEST_CASE("JPEG from padded strides is the same picture as from packed planes")
+{
+    for (const auto& [width, height] : {std::pair{64, 48}, {33, 17}, {1, 1}, {641, 479}}) {
+        CAPTURE(width);
+        CAPTURE(height);
+        const auto packed = makePicture(width, height, 0, 3);
+        const auto padded = makePicture(width, height, 37, 3); // odd padding on every row
+        const auto a = encodeJpeg(packed, 85);
+        const auto b = encodeJpeg(padded, 85);
+        CHECK(a == b); // same pixels in, byte-identical JPEG out: padding was skipped
+
+        JpegDecoder decoder;
+        YuvImage image;
+        REQUIRE_FALSE(decoder.decode(a, 8192, 8192, image));
+        CHECK(image.info.width == width);
+        CHECK(image.info.height == height);
+    }
+}
+
+TEST_CASE("JPEG round trip keeps the picture, better with higher quality")
+{
+    const auto picture = makePicture(320, 240, 16, 1);
+    JpegDecoder decoder;
+    double previous = 0;
+    std::size_t previousSize = 0;
+    for (int quality : {30, 60, 85, 95}) {
+        CAPTURE(quality);
+        const auto jpeg = encodeJpeg(picture, quality);
+        YuvImage image;
+        REQUIRE_FALSE(decoder.decode(jpeg, 8192, 8192, image));
+        const double psnr = lumaPsnr(picture, image.planes[0], image.strides[0]);
+        CHECK(psnr > 30.0);                // a floor every quality clears on this picture
+        CHECK(psnr > previous);            // and each step up is better...
+        CHECK(jpeg.size() > previousSize); // ...and bigger
+        previous = psnr;
+        previousSize = jpeg.size();
+    }
+}
+
+TEST_CASE("JPEG quality out of range is refused")
+{
+    CHECK_THROWS_AS(JpegEncoder(0), std::invalid_argument);
+    CHECK_THROWS_AS(JpegEncoder(101), std::invalid_argument);
+}
+
+TEST_CASE("decoder checks the header before decoding")
+{
+    JpegDecoder decoder;
+    YuvImage image;
+    const auto jpeg = encodeJpeg(makePicture(64, 48, 0), 80);
+
+    SUBCASE("a picture over the size limit is refused before any pixel memory")
+    {
+        CHECK(decoder.decode(jpeg, 63, 48, image) == Errc::BadDimensions);
+        CHECK(image.storage.capacity() == 0);
+    }
+    SUBCASE("not a JPEG")
+    {
+        const std::vector<std::uint8_t> junk(100, 0x42);
+        CHECK(decoder.decode(junk, 8192, 8192, image) == Errc::BadJpeg);
+        JpegInfo info;
+        CHECK(decoder.readHeader({}, info) == Errc::BadJpeg);
+    }
+    SUBCASE("a truncated scan is an error, not a grey frame")
+    {
+        const auto big = encodeJpeg(makePicture(320, 240, 0), 80);
+        const std::vector<std::uint8_t> cut(big.begin(),
+                                            big.begin() + static_cast<long>(big.size() * 3 / 4));
+        CHECK(decoder.decode(cut, 8192, 8192, image) == Errc::DecodeFailed);
+    }
+    SUBCASE("a header claiming a huge size is refused without allocating")
+    {
+        // Patch the SOF0 frame header's height and width.
+        const auto claim = [&](std::uint8_t high, std::uint8_t low) {
+            auto patched = jpeg;
+            for (std::size_t i = 0; i + 9 < patched.size(); ++i)
+                if (patched[i] == 0xFF && patched[i + 1] == 0xC0) {
+                    patched[i + 5] = patched[i + 7] = high;
+                    patched[i + 6] = patched[i + 8] = low;
+                    break;
+                }
+            return patched;
+        };
+        JpegInfo info;
+        // 65535x65535 is over libjpeg's own limit (65500): refused at the header.
+        CHECK(decoder.decode(claim(0xFF, 0xFF), 8192, 8192, image) == Errc::BadJpeg);
+        // 65500x65500 is a valid header, but over our limit.
+        REQUIRE_FALSE(decoder.readHeader(claim(0xFF, 0xDC), info));
+        CHECK(info.width == 65500);
+        CHECK(decoder.decode(claim(0xFF, 0xDC), 8192, 8192, image) == Errc::BadDimensions);
+        CHECK(image.storage.capacity() == 0);
+    }
+    SUBCASE("a bad JPEG does not break the decoder for the good ones after it")
+    {
+        auto broken = jpeg;
+        for (std::size_t i = 0; i + 9 < broken.size(); ++i)
+            if (broken[i] == 0xFF && broken[i + 1] == 0xC0) {
+                broken[i + 5] = broken[i + 6] = broken[i + 7] = broken[i + 8] = 0xFF;
+                break;
+            }
+        std::vector<std::uint8_t> cut(jpeg.begin(), jpeg.end() - 60);
+        for (const auto& bad : {broken, cut, std::vector<std::uint8_t>(50, 0xFF)}) {
+            CHECK(decoder.decode(bad, 8192, 8192, image));
+            JpegInfo info;
+            CHECK_FALSE(decoder.readHeader(jpeg, info));
+            CHECK_FALSE(decoder.decode(jpeg, 8192, 8192, image));
+            CHECK(image.info.width == 64);
+        }
+    }
+}
+
+TEST_CASE("gzip members round trip and are real RFC 1952")
+{
+    std::vector<std::uint8_t> input(100000);
+    std::mt19937 random(5);
+    for (auto& byte : input)
+        byte = static_cast<std::uint8_t>(random() % 16); // compressible
+
+    for (const auto strategy : {GzipStrategy::Default, GzipStrategy::Filtered,
+                                GzipStrategy::HuffmanOnly, GzipStrategy::Rle}) {
+        for (int level : {1, 6, 9}) {
+            CAPTURE(level);
+            GzipCompressor compressor(level, strategy);
+            ByteBuffer packed;
+            compressor.compress(input, packed);
+            REQUIRE(packed.size() > 18);
+            CHECK(packed.data()[0] == 0x1F); // gzip magic
+            CHECK(packed.data()[1] == 0x8B);
+            CHECK(packed.data()[2] == 8); // deflate
+            CHECK(packed.size() < input.size());
+
+            // zlib's own one-shot decoder agrees (independent of our inflater).
+            std::vector<std::uint8_t> check(input.size());
+            z_stream zs{};
+            REQUIRE(inflateInit2(&zs, 16 + 15) == Z_OK);
+            zs.next_in = packed.data();
+            zs.avail_in = static_cast<uInt>(packed.size());
+            zs.next_out = check.data();
+            zs.avail_out = static_cast<uInt>(check.size());
+            CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END);
+            inflateEnd(&zs);
+            CHECK(check == input);
+
+            GzipInflater inflater;
+            ByteBuffer out;
+            REQUIRE_FALSE(inflater.inflate(packed.span(), input.size(), out));
+            CHECK(std::equal(input.begin(), input.end(), out.data()));
+        }
+    }
+    CHECK_THROWS_AS(GzipCompressor(0, GzipStrategy::Default), std::invalid_argument);
+    CHECK_THROWS_AS(parseGzipStrategy("fast"), std::invalid_argument);
+}
+
+TEST_CASE("inflate never writes past the declared size")
+{
+    GzipCompressor compressor(9, GzipStrategy::Default);
+    GzipInflater inflater;
+    ByteBuffer packed, out;
+
+    SUBCASE("a gzip bomb: 64 MiB of zeros declared as 1000 bytes")
+    {
+        const std::vector<std::uint8_t> zeros(64u << 20, 0);
+        compressor.compress(zeros, packed);
+        CHECK(packed.size() < 100000);
+        CHECK(inflater.inflate(packed.span(), 1000, out) == Errc::InflateOverflow);
+        CHECK(out.capacity() == 1000); // memory stayed at the declared size
+    }
+    SUBCASE("one byte more than declared")
+    {
+        const std::vector<std::uint8_t> data(5000, 7);
+        compressor.compress(data, packed);
+        CHECK(inflater.inflate(packed.span(), 4999, out) == Errc::InflateOverflow);
+        CHECK_FALSE(inflater.inflate(packed.span(), 5000, out));
+        CHECK(inflater.inflate(packed.span(), 5001, out) == Errc::InflateShort);
+    }
+    SUBCASE("truncated, corrupt and trailing bytes")
+    {
+        const std::vector<std::uint8_t> data(5000, 9);
+        compressor.compress(data, packed);
+        const auto whole = std::vector<std::uint8_t>(packed.data(), packed.data() + packed.size());
+        const std::vector<std::uint8_t> cut(whole.begin(), whole.end() - 6);
+        CHECK(inflater.inflate(cut, 5000, out));
+        auto corrupt = whole;
+        corrupt[12] ^= 0xFF;
+        CHECK(inflater.inflate(corrupt, 5000, out));
+        auto trailing = whole;
+        trailing.push_back(0);
+        CHECK(inflater.inflate(trailing, 5000, out) == Errc::InflateFailed);
+        const std::vector<std::uint8_t> notGzip(100, 0x55);
+        CHECK(inflater.inflate(notGzip, 5000, out) == Errc::InflateFailed);
+        // and it still works afterwards
+        CHECK_FALSE(inflater.inflate(whole, 5000, out));
+    }
+}

@@ -1,0 +1,240 @@
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <random>
+
+#include <doctest/doctest.h>
+
+#include "codec/gzip_inflater.h"
+#include "codec/jpeg_decoder.h"
+#include "codec/jpeg_encoder.h"
+#include "core/frame_pool.h"
+#include "pipeline/encode_pipeline.h"
+#include "protocol/message_reader.h"
+#include "support/fake_source.h"
+#include "support/printers.h"
+#include "support/test_images.h"
+
+using namespace pistream;
+using namespace pistream::test;
+
+namespace {
+
+// Collects what the pipeline publishes.
+struct Published {
+    std::mutex mutex;
+    std::condition_variable arrived;
+    std::vector<EncodedFramePtr> frames;
+
+    void add(EncodedFramePtr frame)
+    {
+        std::lock_guard lock(mutex);
+        frames.push_back(std::move(frame));
+        arrived.notify_all();
+    }
+    bool waitFor(std::size_t count)
+    {
+        std::unique_lock lock(mutex);
+        return arrived.wait_for(lock, std::chrono::seconds(10),
+                                [&] { return frames.size() >= count; });
+    }
+};
+
+// Fills a pool buffer with a picture and lends it.
+FramePtr pooledFrame(FramePool& pool, const YuvPicture& picture, std::uint64_t sequence)
+{
+    auto buffer = pool.acquire();
+    REQUIRE(buffer);
+    for (std::size_t p = 0; p < 3; ++p) {
+        const auto& src = p == 0 ? picture.y : p == 1 ? picture.u : picture.v;
+        const int w = p == 0 ? picture.width : chromaSize(picture.width);
+        const int h = p == 0 ? picture.height : chromaSize(picture.height);
+        const int srcStride = p == 0 ? picture.lumaStride() : picture.chromaStride();
+        for (int row = 0; row < h; ++row)
+            std::memcpy(const_cast<std::uint8_t*>(buffer->frame.planes[p].data) +
+                            row * buffer->frame.planes[p].stride,
+                        src.data() + row * srcStride, static_cast<std::size_t>(w));
+    }
+    buffer->frame.sequence = sequence;
+    buffer->frame.captureMicros = 1000 + static_cast<std::int64_t>(sequence);
+    return pool.lend(std::move(buffer));
+}
+
+PipelineConfig config(const std::string& gzip)
+{
+    PipelineConfig c;
+    c.quality = 80;
+    c.gzip = GzipSetting::parse(gzip, GzipStrategy::Default);
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("gzip setting parses off, auto and levels")
+{
+    CHECK(GzipSetting::parse("off", GzipStrategy::Default).mode == GzipSetting::Mode::Off);
+    CHECK(GzipSetting::parse("auto", GzipStrategy::Default).mode == GzipSetting::Mode::Auto);
+    const auto six = GzipSetting::parse("6", GzipStrategy::Rle);
+    CHECK(six.mode == GzipSetting::Mode::Fixed);
+    CHECK(six.level == 6);
+    CHECK(six.toString() == "level 6 (rle)");
+    for (const char* bad : {"0", "10", "", "fast", "1x", "-1"})
+        CHECK_THROWS_AS(GzipSetting::parse(bad, GzipStrategy::Default), std::invalid_argument);
+}
+
+TEST_CASE("auto gzip stops when it does not pay, probes, and resumes when it does")
+{
+    GzipPolicy policy(GzipSetting::parse("auto", GzipStrategy::Default), 0.01, 10, 3);
+    // Saves 20%: keeps compressing and sends gzip.
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(policy.shouldCompress());
+        CHECK(policy.record(1000, 800));
+    }
+    // Saves 0.5% three times in a row: sends plain, then pauses.
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(policy.shouldCompress());
+        CHECK_FALSE(policy.record(1000, 995));
+    }
+    CHECK(policy.paused());
+    int compressed = 0;
+    for (int i = 0; i < 30; ++i)
+        if (policy.shouldCompress()) {
+            ++compressed;
+            policy.record(1000, 999); // probes still do not pay
+        }
+    CHECK(compressed == 3); // one probe every 10 frames
+    // A probe that pays ends the pause.
+    while (!policy.shouldCompress()) {
+    }
+    CHECK(policy.record(1000, 500));
+    CHECK_FALSE(policy.paused());
+    CHECK(policy.shouldCompress());
+
+    GzipPolicy fixed(GzipSetting::parse("1", GzipStrategy::Default));
+    for (int i = 0; i < 20; ++i) {
+        CHECK(fixed.shouldCompress());
+        CHECK(fixed.record(1000, 1001)); // a fixed level always sends what it made
+    }
+    GzipPolicy off(GzipSetting::parse("off", GzipStrategy::Default));
+    CHECK_FALSE(off.shouldCompress());
+}
+
+TEST_CASE("nothing is encoded while nobody watches, and buffers go straight back")
+{
+    FakeSource source({64, 48, 30, 1, PixelFormat::Yuv420});
+    FramePool pool(64, 48, 3);
+    Published published;
+    std::atomic<bool> wanted{false};
+    EncodePipeline pipeline(
+        source, config("auto"), [&](EncodedFramePtr f) { published.add(std::move(f)); },
+        [&] { return wanted.load(); }, nullptr);
+    pipeline.start();
+    const auto picture = makePicture(64, 48, 0);
+    for (std::uint64_t i = 0; i < 5; ++i)
+        source.push(pooledFrame(pool, picture, i));
+    CHECK(pool.available() == 3);
+    auto stats = pipeline.stats();
+    CHECK(stats.framesIn == 5);
+    CHECK(stats.framesIdle == 5);
+    CHECK(stats.framesOut == 0);
+
+    wanted = true;
+    source.push(pooledFrame(pool, picture, 5));
+    REQUIRE(published.waitFor(1));
+    pipeline.stop();
+    CHECK(pipeline.stats().framesOut == 1);
+    CHECK(published.frames[0]->header.sequence == 5);
+}
+
+TEST_CASE("each frame is encoded once into a shared wire message; the buffer returns at once")
+{
+    FakeSource source({96, 64, 30, 1, PixelFormat::Yuv420});
+    FramePool pool(96, 64, 2);
+    Published published;
+    EncodePipeline pipeline(
+        source, config("6"), [&](EncodedFramePtr f) { published.add(std::move(f)); },
+        [] { return true; }, nullptr);
+    pipeline.start();
+    const auto picture = makePicture(96, 64, 0, 4);
+    source.push(pooledFrame(pool, picture, 42));
+    REQUIRE(published.waitFor(1));
+    pipeline.stop();
+
+    const EncodedFramePtr frame = published.frames[0];
+    // The raw buffer is back in the pool although the encoded frame is still held.
+    CHECK(pool.available() == 2);
+    CHECK(frame->header.sequence == 42);
+    CHECK(frame->header.captureMicros == 1042);
+    CHECK(frame->header.readyMicros >= frame->header.captureMicros);
+    CHECK(frame->header.flags == kFrameFlagGzip);
+    CHECK(frame->header.jpegLength == frame->jpeg.size());
+
+    // The wire header describes the payload that follows it.
+    std::size_t used = 0;
+    MessageReader reader(kDefaultMaxMessage);
+    std::vector<std::uint8_t> wire(frame->wireHeader.begin(), frame->wireHeader.end());
+    wire.insert(wire.end(), frame->payload.begin(), frame->payload.end());
+    REQUIRE(reader.feed(wire, used) == MessageReader::Result::Message);
+    CHECK(used == wire.size());
+    FrameHeader header;
+    std::span<const std::uint8_t> payload;
+    REQUIRE_FALSE(decodeFrame(reader.message().body, FrameLimits{}, header, payload));
+
+    GzipInflater inflater;
+    ByteBuffer jpeg;
+    REQUIRE_FALSE(inflater.inflate(payload, header.jpegLength, jpeg));
+    CHECK(std::equal(frame->jpeg.begin(), frame->jpeg.end(), jpeg.data()));
+    // It is the JPEG of our picture.
+    JpegEncoder reference(80);
+    ByteBuffer expected;
+    reference.encode(picture.frame(), expected);
+    CHECK(std::equal(expected.data(), expected.data() + expected.size(), jpeg.data(),
+                     jpeg.data() + jpeg.size()));
+}
+
+TEST_CASE("MJPEG frames pass through without re-encoding, and gzip auto backs off on them")
+{
+    // Pass-through frames are not re-validated, so random bytes between SOI and
+    // EOI stand in for a JPEG that gzip cannot shrink at all.
+    std::vector<std::uint8_t> jpeg(20000);
+    std::mt19937 random(1);
+    for (auto& byte : jpeg)
+        byte = static_cast<std::uint8_t>(random());
+    jpeg[0] = 0xFF;
+    jpeg[1] = 0xD8;
+    jpeg[jpeg.size() - 2] = 0xFF;
+    jpeg[jpeg.size() - 1] = 0xD9;
+    FakeSource source({128, 96, 30, 1, PixelFormat::Mjpeg});
+    Published published;
+    EncodePipeline pipeline(
+        source, config("auto"), [&](EncodedFramePtr f) { published.add(std::move(f)); },
+        [] { return true; }, nullptr);
+    pipeline.start();
+    std::weak_ptr<const RawFrame> firstSource;
+    for (std::uint64_t i = 0; i < 8; ++i) {
+        auto frame = std::make_shared<RawFrame>();
+        frame->format = PixelFormat::Mjpeg;
+        frame->width = 128;
+        frame->height = 96;
+        frame->jpeg = jpeg;
+        frame->sequence = i;
+        if (i == 0)
+            firstSource = frame;
+        source.push(frame);
+        REQUIRE(published.waitFor(i + 1)); // one at a time, so none is replaced in the mailbox
+    }
+    pipeline.stop();
+    const auto stats = pipeline.stats();
+    CHECK(stats.framesOut == 8);
+    CHECK(stats.gzippedFrames == 0);  // never worth sending gzipped
+    CHECK(stats.encodeMillis == 0.0); // and never re-encoded
+    CHECK(pipeline.gzipPaused());     // auto gave up after a few tries
+    for (const auto& frame : published.frames) {
+        CHECK(frame->header.flags == 0);
+        CHECK(std::equal(frame->payload.begin(), frame->payload.end(), jpeg.begin(), jpeg.end()));
+    }
+    // The source frame (its file mapping) is held while its encoded frame lives.
+    CHECK_FALSE(firstSource.expired());
+    published.frames.clear();
+    CHECK(firstSource.expired());
+}

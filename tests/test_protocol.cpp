@@ -1,0 +1,315 @@
+#include <doctest/doctest.h>
+
+#include "core/error.h"
+#include "protocol/byte_order.h"
+#include "protocol/message_reader.h"
+#include "support/printers.h"
+
+using namespace pistream;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+struct Parsed {
+    std::uint8_t type;
+    Bytes body;
+    bool operator==(const Parsed&) const = default;
+};
+
+} // namespace
+
+namespace doctest {
+template <> struct StringMaker<std::vector<Parsed>> {
+    static String convert(const std::vector<Parsed>& messages)
+    {
+        std::string text = std::to_string(messages.size()) + " messages:";
+        for (const auto& m : messages)
+            text += " type " + std::to_string(m.type) + " (" + std::to_string(m.body.size()) +
+                    " bytes)";
+        return text.c_str();
+    }
+};
+} // namespace doctest
+
+namespace {
+
+// Feeds `stream` to a reader in chunks cut at the given offsets; collects messages.
+std::vector<Parsed> readAll(const Bytes& stream, const std::vector<std::size_t>& cuts,
+                            std::uint32_t cap, std::error_code* error = nullptr)
+{
+    MessageReader reader(cap);
+    std::vector<Parsed> out;
+    std::size_t from = 0;
+    auto feedChunk = [&](std::size_t to) {
+        std::span<const std::uint8_t> data(stream.data() + from, to - from);
+        while (!data.empty()) {
+            std::size_t used = 0;
+            const auto result = reader.feed(data, used);
+            data = data.subspan(used);
+            if (result == MessageReader::Result::Error) {
+                if (error)
+                    *error = reader.error();
+                return false;
+            }
+            if (result == MessageReader::Result::Message)
+                out.push_back({reader.message().type,
+                               Bytes(reader.message().body.begin(), reader.message().body.end())});
+        }
+        from = to;
+        return true;
+    };
+    for (std::size_t cut : cuts)
+        if (!feedChunk(cut))
+            return out;
+    feedChunk(stream.size());
+    return out;
+}
+
+Bytes frameMessage(const FrameHeader& header, const Bytes& payload)
+{
+    const auto head = encodeFrameHeader(header, payload.size());
+    Bytes out(head.begin(), head.end());
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+}
+
+Bytes sampleStream()
+{
+    Bytes stream;
+    const auto add = [&](const Bytes& message) {
+        stream.insert(stream.end(), message.begin(), message.end());
+    };
+    add(encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30000, 1001}));
+    FrameHeader header{7, 1000, 2000, 640, 480, 0, 5};
+    add(frameMessage(header, {0xFF, 0xD8, 1, 2, 3}));
+    add(encode(Status{SourceState::Down, "camera stopped"}));
+    add({0, 0, 0, 3, 0x7F, 0xAA, 0xBB}); // an unknown type: the reader passes it on
+    add(encode(Pong{-5, 123456789}));
+    add(encode(Bye{ByeReason::ShuttingDown, "bye"}));
+    return stream;
+}
+
+} // namespace
+
+TEST_CASE("big-endian helpers")
+{
+    std::uint8_t bytes[8];
+    putBigEndian<std::uint32_t>(bytes, 0x01020304);
+    CHECK(bytes[0] == 1);
+    CHECK(bytes[3] == 4);
+    CHECK(getBigEndian<std::uint32_t>(bytes) == 0x01020304);
+    putBigEndian<std::int64_t>(bytes, -2);
+    CHECK(getBigEndian<std::int64_t>(bytes) == -2);
+}
+
+TEST_CASE("every message survives encode, reader and decode")
+{
+    const auto messages = readAll(sampleStream(), {}, kDefaultMaxMessage);
+    REQUIRE(messages.size() == 6);
+
+    Hello hello;
+    CHECK(messages[0].type == static_cast<std::uint8_t>(MessageType::Hello));
+    REQUIRE_FALSE(decode(messages[0].body, hello));
+    CHECK(hello.width == 640);
+    CHECK(hello.height == 480);
+    CHECK(hello.fpsNumerator == 30000);
+    CHECK(hello.fpsDenominator == 1001);
+
+    FrameHeader frame;
+    std::span<const std::uint8_t> payload;
+    REQUIRE_FALSE(decodeFrame(messages[1].body, FrameLimits{}, frame, payload));
+    CHECK(frame.sequence == 7);
+    CHECK(frame.captureMicros == 1000);
+    CHECK(frame.readyMicros == 2000);
+    CHECK(frame.jpegLength == 5);
+    CHECK(Bytes(payload.begin(), payload.end()) == Bytes{0xFF, 0xD8, 1, 2, 3});
+
+    Status status;
+    REQUIRE_FALSE(decode(messages[2].body, status));
+    CHECK(static_cast<int>(status.state) == static_cast<int>(SourceState::Down));
+    CHECK(status.text == "camera stopped");
+
+    CHECK(messages[3].type == 0x7F);
+    CHECK(messages[3].body == Bytes{0xAA, 0xBB});
+
+    Pong pong;
+    REQUIRE_FALSE(decode(messages[4].body, pong));
+    CHECK(pong.viewerMicros == -5);
+    CHECK(pong.serverMicros == 123456789);
+
+    Bye bye;
+    REQUIRE_FALSE(decode(messages[5].body, bye));
+    CHECK(static_cast<int>(bye.reason) == static_cast<int>(ByeReason::ShuttingDown));
+    CHECK(bye.text == "bye");
+}
+
+TEST_CASE("the reader gives the same messages however the bytes are split")
+{
+    const Bytes stream = sampleStream();
+    const auto whole = readAll(stream, {}, kDefaultMaxMessage);
+
+    SUBCASE("byte by byte")
+    {
+        std::vector<std::size_t> cuts;
+        for (std::size_t i = 1; i < stream.size(); ++i)
+            cuts.push_back(i);
+        CHECK(readAll(stream, cuts, kDefaultMaxMessage) == whole);
+    }
+    SUBCASE("cut once at every offset")
+    {
+        for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+            CAPTURE(cut);
+            CHECK(readAll(stream, {cut}, kDefaultMaxMessage) == whole);
+        }
+    }
+    SUBCASE("cut twice at every pair of offsets in the first messages")
+    {
+        for (std::size_t a = 0; a < 60; ++a)
+            for (std::size_t b = a; b < 80; ++b)
+                REQUIRE(readAll(stream, {a, b}, kDefaultMaxMessage) == whole);
+    }
+}
+
+TEST_CASE("lengths are checked before anything is allocated")
+{
+    std::error_code error;
+
+    SUBCASE("zero length")
+    {
+        CHECK(readAll({0, 0, 0, 0, 1}, {}, 1024, &error).empty());
+        CHECK(error == Errc::MessageEmpty);
+    }
+    SUBCASE("exactly the cap is accepted, cap + 1 is not")
+    {
+        Bytes atCap = {0, 0, 4, 0};
+        atCap.resize(4 + 1024, 0x7F);
+        CHECK(readAll(atCap, {}, 1024, &error).size() == 1);
+        CHECK_FALSE(error);
+        Bytes overCap = {0, 0, 4, 1, 0x7F};
+        CHECK(readAll(overCap, {}, 1024, &error).empty());
+        CHECK(error == Errc::MessageTooLarge);
+    }
+    SUBCASE("0xFFFFFFFF does not allocate 4 GiB")
+    {
+        MessageReader reader(kDefaultMaxMessage);
+        const Bytes prefix = {0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3};
+        std::size_t used = 0;
+        CHECK(reader.feed(prefix, used) == MessageReader::Result::Error);
+        CHECK(reader.error() == Errc::MessageTooLarge);
+        CHECK(reader.bufferedBytes() == 0);
+        // the error sticks: a broken stream cannot resynchronise
+        CHECK(reader.feed(sampleStream(), used) == MessageReader::Result::Error);
+        CHECK(used == 0);
+    }
+    SUBCASE("a truncated stream is simply incomplete")
+    {
+        const Bytes stream = sampleStream();
+        const Bytes cut(stream.begin(), stream.begin() + 30); // the hello and 5 bytes more
+        CHECK(readAll(cut, {}, kDefaultMaxMessage, &error).size() == 1);
+        CHECK_FALSE(error);
+    }
+}
+
+TEST_CASE("hello is checked: magic, version, size")
+{
+    Bytes body = encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30, 1});
+    body.erase(body.begin(), body.begin() + 5); // drop prefix and type
+    Hello hello;
+    CHECK_FALSE(decode(body, hello));
+
+    SUBCASE("bad magic")
+    {
+        auto bad = body;
+        bad[0] = 'X';
+        CHECK(decode(bad, hello) == Errc::BadMagic);
+    }
+    SUBCASE("another major version")
+    {
+        auto bad = body;
+        bad[4] = 2;
+        CHECK(decode(bad, hello) == Errc::UnsupportedVersion);
+        // even when the rest of that version's hello would be different
+        bad.resize(5);
+        CHECK(decode(bad, hello) == Errc::UnsupportedVersion);
+    }
+    SUBCASE("a newer minor version with extra fields is accepted")
+    {
+        auto newer = body;
+        newer[5] = 7;
+        newer.insert(newer.end(), {1, 2, 3, 4});
+        CHECK_FALSE(decode(newer, hello));
+        CHECK(hello.versionMinor == 7);
+    }
+    SUBCASE("truncated")
+    {
+        CHECK(decode(std::span(body).first(10), hello) == Errc::MessageTruncated);
+    }
+    SUBCASE("zero size")
+    {
+        auto bad = body;
+        bad[8] = bad[9] = 0;
+        CHECK(decode(bad, hello) == Errc::BadDimensions);
+    }
+}
+
+TEST_CASE("frame fields are checked against the limits")
+{
+    const Bytes jpeg = {0xFF, 0xD8, 0, 0, 0xFF, 0xD9};
+    auto bodyOf = [](const FrameHeader& header, const Bytes& payload) {
+        auto message = frameMessage(header, payload);
+        return Bytes(message.begin() + 5, message.end());
+    };
+    FrameHeader header{1, 0, 0, 64, 48, 0, static_cast<std::uint32_t>(jpeg.size())};
+    FrameHeader out;
+    std::span<const std::uint8_t> payload;
+    FrameLimits limits;
+    limits.maxWidth = 1920;
+    limits.maxHeight = 1080;
+
+    CHECK_FALSE(decodeFrame(bodyOf(header, jpeg), limits, out, payload));
+
+    auto with = [&](auto change) {
+        FrameHeader h = header;
+        change(h);
+        return decodeFrame(bodyOf(h, jpeg), limits, out, payload);
+    };
+    CHECK(with([](FrameHeader& h) { h.width = 0; }) == Errc::BadDimensions);
+    CHECK(with([](FrameHeader& h) { h.height = 1081; }) == Errc::BadDimensions);
+    CHECK(with([](FrameHeader& h) { h.flags = 0x80; }) == Errc::BadFlags);
+    CHECK(with([](FrameHeader& h) { h.jpegLength = 0; }) == Errc::BadJpeg);
+    // plain payload must be exactly the declared JPEG length
+    CHECK(with([](FrameHeader& h) { h.jpegLength = 7; }) == Errc::PayloadSizeMismatch);
+    // over width*height*3 + slack, whatever the payload
+    CHECK(with([](FrameHeader& h) {
+              h.flags = kFrameFlagGzip;
+              h.jpegLength = 64 * 48 * 3 + static_cast<std::uint32_t>(kJpegMarkerSlack) + 1;
+          }) == Errc::JpegLengthTooLarge);
+    CHECK(with([](FrameHeader& h) {
+              h.flags = kFrameFlagGzip;
+              h.jpegLength = 64 * 48 * 3;
+          }) == std::error_code{});
+    limits.maxJpegLength = 100;
+    CHECK(with([](FrameHeader& h) {
+              h.flags = kFrameFlagGzip;
+              h.jpegLength = 101;
+          }) == Errc::JpegLengthTooLarge);
+    // truncated fields
+    const Bytes body = bodyOf(header, jpeg);
+    for (std::size_t size = 0; size < kFrameFieldsSize; ++size)
+        CHECK(decodeFrame(std::span(body).first(size), limits, out, payload) ==
+              Errc::MessageTruncated);
+}
+
+TEST_CASE("text fields are capped")
+{
+    Bytes body = {0};
+    body.resize(1 + kMaxTextSize + 1, 'a');
+    Status status;
+    CHECK(decode(body, status) == Errc::BadText);
+    body.resize(1 + kMaxTextSize);
+    CHECK_FALSE(decode(body, status));
+    // the encoder cuts long text rather than writing an invalid message
+    const auto message = encode(Status{SourceState::Down, std::string(5000, 'x')});
+    CHECK(message.size() == 4 + 1 + 1 + kMaxTextSize);
+}
