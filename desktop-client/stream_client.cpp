@@ -143,7 +143,7 @@ std::error_code StreamClient::handleMessage(const MessageView& message)
         Bye bye;
         if (auto error = decode(message.body, bye))
             return error;
-        fail(std::string("server said bye: ") + toString(bye.reason) +
+        fail(std::string("server said bye: ") + nameOf(bye.reason) +
                  (bye.text.empty() ? "" : " (" + bye.text + ")"),
              true);
         return {};

@@ -32,9 +32,9 @@ std::string GzipSetting::toString() const
     case Mode::Off:
         return "off";
     case Mode::Auto:
-        return std::string("auto (level 1, ") + pistream::toString(strategy) + ")";
+        return std::string("auto (level 1, ") + nameOf(strategy) + ")";
     case Mode::Fixed:
-        return "level " + std::to_string(level) + " (" + pistream::toString(strategy) + ")";
+        return "level " + std::to_string(level) + " (" + nameOf(strategy) + ")";
     }
     return "?";
 }

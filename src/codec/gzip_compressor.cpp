@@ -41,7 +41,7 @@ GzipStrategy parseGzipStrategy(const std::string& text)
                                 text + "'");
 }
 
-const char* toString(GzipStrategy strategy)
+const char* nameOf(GzipStrategy strategy)
 {
     switch (strategy) {
     case GzipStrategy::Default:

@@ -12,7 +12,7 @@ enum class GzipStrategy { Default, Filtered, HuffmanOnly, Rle };
 
 // Parses "default", "filtered", "huffman" or "rle"; throws std::invalid_argument.
 GzipStrategy parseGzipStrategy(const std::string& text);
-const char* toString(GzipStrategy strategy);
+const char* nameOf(GzipStrategy strategy);
 
 // Writes each input as one complete RFC 1952 gzip member (zlib deflate with the
 // gzip wrapper). The zlib state is allocated once and reset per frame.

@@ -54,7 +54,7 @@ std::error_code readText(std::span<const std::uint8_t> bytes, std::string& text)
 
 } // namespace
 
-const char* toString(ByeReason reason)
+const char* nameOf(ByeReason reason)
 {
     switch (reason) {
     case ByeReason::Normal:

@@ -93,7 +93,7 @@ struct Bye {
     std::string text;
 };
 
-const char* toString(ByeReason reason);
+const char* nameOf(ByeReason reason);
 
 // Encoders return complete wire messages, length prefix included.
 std::vector<std::uint8_t> encode(const Hello& hello);
