@@ -127,7 +127,7 @@ TEST_CASE("every message survives encode, reader and decode")
 
     Status status;
     REQUIRE_FALSE(decode(messages[2].body, status));
-    CHECK(static_cast<int>(status.state) == static_cast<int>(SourceState::Down));
+    CHECK(status.state == SourceState::Down);
     CHECK(status.text == "camera stopped");
 
     CHECK(messages[3].type == 0x7F);
@@ -140,7 +140,7 @@ TEST_CASE("every message survives encode, reader and decode")
 
     Bye bye;
     REQUIRE_FALSE(decode(messages[5].body, bye));
-    CHECK(static_cast<int>(bye.reason) == static_cast<int>(ByeReason::ShuttingDown));
+    CHECK(bye.reason == ByeReason::ShuttingDown);
     CHECK(bye.text == "bye");
 }
 

@@ -9,6 +9,8 @@
 
 #include <doctest/doctest.h>
 
+#include "protocol/messages.h"
+
 namespace doctest {
 
 template <> struct StringMaker<std::vector<std::uint8_t>> {
@@ -23,6 +25,10 @@ template <> struct StringMaker<std::vector<std::uint8_t>> {
         text += bytes.size() > 16 ? " ...}" : " }";
         return text.c_str();
     }
+};
+
+template <> struct StringMaker<pistream::ByeReason> {
+    static String convert(pistream::ByeReason reason) { return pistream::nameOf(reason); }
 };
 
 } // namespace doctest

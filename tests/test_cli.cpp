@@ -1,0 +1,111 @@
+#include <doctest/doctest.h>
+
+#include "cli/toml_config.h"
+#include "net/endpoint.h"
+#include "server_options.h"
+#include "support/printers.h"
+#include "support/test_images.h"
+#include "viewer_options.h"
+
+using namespace pistream;
+using namespace pistream::test;
+
+namespace {
+
+std::optional<int> parseServer(std::vector<std::string> args, ServerOptions& options)
+{
+    args.insert(args.begin(), "pistream-server");
+    std::vector<const char*> argv;
+    for (const auto& arg : args)
+        argv.push_back(arg.c_str());
+    return parseServerOptions(static_cast<int>(argv.size()), argv.data(), options);
+}
+
+} // namespace
+
+TEST_CASE("endpoints: host, port, IPv6, defaults and errors")
+{
+    CHECK(parseEndpoint("pi.local", 8485).toString() == "pi.local:8485");
+    CHECK(parseEndpoint("10.0.0.2:9000", 8485).port == 9000);
+    CHECK(parseEndpoint(":9000", 8485).host.empty());
+    CHECK(parseEndpoint("[::1]:7000", 8485).host == "::1");
+    CHECK(parseEndpoint("[::1]:7000", 8485).toString() == "[::1]:7000");
+    CHECK(parseEndpoint("[fe80::1]", 8485).port == 8485);
+    CHECK(parseEndpoint("fe80::1", 8485).host == "fe80::1");
+    for (const char* bad :
+         {"", "host:", "host:65536", "host:-1", "host:80x", "[::1", "[::1]x", "[]:80"})
+        CHECK_THROWS_AS(parseEndpoint(bad, 8485), std::invalid_argument);
+}
+
+TEST_CASE("sizes")
+{
+    int w = 0, h = 0;
+    parseSize("1920x1080", w, h);
+    CHECK(w == 1920);
+    CHECK(h == 1080);
+    parseSize("33X17", w, h);
+    CHECK(w == 33);
+    for (const char* bad :
+         {"", "x", "1280", "1280x", "x720", "0x720", "1280x0", "70000x10", "12.5x10", "-1x5"})
+        CHECK_THROWS_AS(parseSize(bad, w, h), std::invalid_argument);
+}
+
+TEST_CASE("server options: defaults, flags, config file and precedence")
+{
+    ServerOptions defaults;
+    REQUIRE_FALSE(parseServer({}, defaults));
+    CHECK(defaults.source.spec == "test");
+    CHECK(defaults.server.listen.toString() == "0.0.0.0:8485");
+    CHECK(defaults.source.width == 1280);
+    CHECK_FALSE(defaults.source.sizeGiven);
+    CHECK(defaults.pipeline.quality == 80);
+    CHECK(defaults.pipeline.gzip.mode == GzipSetting::Mode::Auto);
+    CHECK(defaults.server.session.maxQueuedFrames == 2);
+    CHECK(defaults.server.session.stallTimeout == std::chrono::seconds(10));
+
+    TempDir dir;
+    writeFile(dir.file("a.toml"),
+              std::string("source = \"mjpeg:/x.mjpeg\"\nquality = 55\nmax-viewers = 3\n"
+                          "gzip-strategy = \"huffman\"\nstall-timeout = 2.5\n"));
+    ServerOptions options;
+    REQUIRE_FALSE(parseServer(
+        {"--config", dir.file("a.toml").string(), "--quality", "70", "--size", "640x480"},
+        options));
+    CHECK(options.source.spec == "mjpeg:/x.mjpeg");
+    CHECK(options.pipeline.quality == 70); // the flag wins
+    CHECK(options.server.maxViewers == 3);
+    CHECK(options.pipeline.gzip.strategy == GzipStrategy::HuffmanOnly);
+    CHECK(options.server.session.stallTimeout == std::chrono::milliseconds(2500));
+    CHECK(options.source.sizeGiven);
+    CHECK(options.source.height == 480);
+
+    // Values from the file get the same checks as flags.
+    writeFile(dir.file("bad.toml"), std::string("quality = 500\n"));
+    ServerOptions rejected;
+    CHECK(parseServer({"--config", dir.file("bad.toml").string()}, rejected).value_or(-1) == 2);
+    writeFile(dir.file("table.toml"), std::string("[camera]\nflip = true\n"));
+    CHECK(parseServer({"--config", dir.file("table.toml").string()}, rejected).value_or(-1) == 2);
+    CHECK(parseServer({"--config", dir.file("missing.toml").string()}, rejected).value_or(-1) == 2);
+}
+
+TEST_CASE("viewer options")
+{
+    const auto parse = [](std::vector<std::string> args, ViewerOptions& options) {
+        args.insert(args.begin(), "pistream-viewer");
+        std::vector<const char*> argv;
+        for (const auto& arg : args)
+            argv.push_back(arg.c_str());
+        return parseViewerOptions(static_cast<int>(argv.size()), argv.data(), options);
+    };
+    ViewerOptions options;
+    REQUIRE_FALSE(parse(
+        {"--headless", "--no-decode", "--frames", "7", "--stats", "json", "pi:9000"}, options));
+    CHECK(options.headless);
+    CHECK_FALSE(options.headlessConfig.decode);
+    CHECK(options.headlessConfig.frames == 7);
+    CHECK(options.headlessConfig.json);
+    CHECK(options.client.server.toString() == "pi:9000");
+    ViewerOptions other;
+    CHECK(parse({":9000"}, other).value_or(-1) == 2);
+    CHECK(parse({"--max-message", "10", "pi"}, other).value_or(-1) == 2);
+}

@@ -1,0 +1,225 @@
+// End to end: the real pistream-server and pistream-viewer over loopback.
+
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include <doctest/doctest.h>
+
+#include "support/printers.h"
+#include "support/process.h"
+#include "support/test_images.h"
+#include "support/wire_peer.h"
+
+using namespace pistream;
+using namespace pistream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> serverArgs(std::initializer_list<std::string> extra)
+{
+    std::vector<std::string> args = {serverBinary(), "--listen", "127.0.0.1:0", "--stats-interval",
+                                     "1"};
+    args.insert(args.end(), extra);
+    return args;
+}
+
+std::vector<std::string> viewerArgs(std::uint16_t port, std::initializer_list<std::string> extra)
+{
+    std::vector<std::string> args = {viewerBinary(), "--headless", "--stats", "json"};
+    args.insert(args.end(), extra);
+    args.push_back("127.0.0.1:" + std::to_string(port));
+    return args;
+}
+
+nlohmann::json summary(const Process& viewer)
+{
+    const std::string out = viewer.out();
+    INFO("viewer stdout: " << out << "\nviewer stderr: " << viewer.err());
+    REQUIRE_FALSE(out.empty());
+    return nlohmann::json::parse(out);
+}
+
+// A connection that reads the hello and then never reads again.
+struct StalledViewer {
+    asio::io_context io;
+    std::optional<WirePeer> peer;
+    explicit StalledViewer(std::uint16_t port)
+    {
+        peer.emplace(WirePeer::connect(io, {asio::ip::make_address("127.0.0.1"), port}));
+        // a small receive buffer, so the server's side fills quickly
+        peer->socket().set_option(asio::socket_base::receive_buffer_size(4096));
+    }
+};
+
+} // namespace
+
+TEST_CASE(
+    "three viewers at once each get 100 in-order, decodable frames; a stalled one slows nobody")
+{
+    TempDir dir;
+    // Large frames (q95, no gzip) so a viewer that queued them would show in memory.
+    Process server(
+        serverArgs({"--size", "1280x720", "--fps", "60", "--quality", "95", "--gzip", "off"}),
+        dir.path(), "server");
+    const auto port = startServer(server);
+    REQUIRE(port != 0);
+    const long rssBefore = server.rssKb();
+
+    StalledViewer stalled(port);
+    std::vector<std::unique_ptr<Process>> viewers;
+    for (int i = 0; i < 3; ++i)
+        viewers.push_back(
+            std::make_unique<Process>(viewerArgs(port, {"--frames", "100", "--duration", "60"}),
+                                      dir.path(), "viewer" + std::to_string(i)));
+    for (auto& viewer : viewers) {
+        const auto code = viewer->wait(90s);
+        REQUIRE(code);
+        CHECK_MESSAGE(*code == 0, viewer->err());
+        const auto json = summary(*viewer);
+        CHECK(json["result"] == "ok");
+        CHECK(json["frames"] == 100);
+        CHECK(json["out_of_order"] == 0);
+        CHECK(json["decode_errors"] == 0);
+        CHECK(json["width"] == 1280);
+        CHECK(json["height"] == 720);
+        CHECK(json["latency_ms"]["samples"].get<int>() > 50); // clock synced early
+    }
+    // The stalled viewer is still connected, and it cost bounded memory: at
+    // most a few frames (about 90 KB each) beyond what the server had before.
+    const long rssAfter = server.rssKb();
+    MESSAGE("server RSS before " << rssBefore << " KiB, after " << rssAfter << " KiB");
+    CHECK(rssAfter - rssBefore < 30 * 1024);
+    server.signal(SIGTERM);
+    const auto code = server.wait(10s);
+    REQUIRE(code);
+    CHECK(*code == 0);
+    // The log names the stalled viewer and what it skipped.
+    CHECK(server.err().find("viewer 127.0.0.1") != std::string::npos);
+    std::smatch match;
+    const std::string log = server.err();
+    CHECK(std::regex_search(log, match, std::regex(R"(skipped ([1-9]\d*))")));
+}
+
+TEST_CASE("y4m and mjpeg files stream through the real binaries")
+{
+    TempDir dir;
+    for (const std::string& source : {"y4m:" + (dataDir() / "ffmpeg_64x48_25fps.y4m").string(),
+                                      "mjpeg:" + (dataDir() / "ffmpeg_64x48.mjpeg").string()}) {
+        CAPTURE(source);
+        Process server(serverArgs({"--source", source, "--fps", "100"}), dir.path(), "server");
+        const auto port = startServer(server);
+        REQUIRE(port != 0);
+        Process viewer(viewerArgs(port, {"--frames", "30", "--duration", "30"}), dir.path(),
+                       "viewer");
+        REQUIRE(viewer.wait(40s) == 0);
+        const auto json = summary(viewer);
+        CHECK(json["frames"] == 30);
+        CHECK(json["width"] == 64);
+        CHECK(json["height"] == 48);
+        CHECK(json["decode_errors"] == 0);
+        server.signal(SIGINT);
+        CHECK(server.wait(10s) == 0);
+    }
+}
+
+TEST_CASE("SIGTERM: the server says bye, the viewer reports it, both exit")
+{
+    TempDir dir;
+    Process server(serverArgs({"--size", "320x240"}), dir.path(), "server");
+    const auto port = startServer(server);
+    REQUIRE(port != 0);
+    Process viewer(viewerArgs(port, {}), dir.path(), "viewer");
+    REQUIRE(server.waitForErr(std::regex("viewer .* connected"), 10s));
+    server.signal(SIGTERM);
+    CHECK(server.wait(10s) == 0);
+    CHECK(server.err().find("SIGTERM: stopping") != std::string::npos);
+    CHECK(viewer.wait(10s) == 1); // it asked for no end, so a lost server is a failure
+    CHECK(viewer.err().find("server said bye: server shutting down") != std::string::npos);
+}
+
+TEST_CASE("start-up errors are one clear line and a non-zero exit")
+{
+    TempDir dir;
+    Process first(serverArgs({"--size", "64x48"}), dir.path(), "first");
+    const auto port = startServer(first);
+    REQUIRE(port != 0);
+
+    struct Case {
+        std::vector<std::string> args;
+        int code;
+        const char* message;
+    };
+    const std::vector<Case> cases = {
+        {{serverBinary(), "--listen", "127.0.0.1:" + std::to_string(port)},
+         1,
+         "cannot listen on 127.0.0.1:"},
+        {{serverBinary(), "--source", "y4m:/nonexistent.y4m"}, 1, "No such file or directory"},
+        {{serverBinary(), "--source", "mjpeg:" + (dataDir() / "README.md").string()},
+         1,
+         "no complete JPEG"},
+        {{serverBinary(), "--source", "nonsense"}, 1, "unknown source"},
+        {{serverBinary(), "--size", "0x480"}, 2, "--size"},
+        {{serverBinary(), "--fps", "-5"}, 2, "--fps"},
+        {{serverBinary(), "--quality", "101"}, 2, "--quality"},
+        {{serverBinary(), "--gzip", "11"}, 2, "--gzip must be"},
+        {{serverBinary(), "--listen", "127.0.0.1:99999"}, 2, "bad port"},
+        {{serverBinary(), "--bogus"}, 2, "--bogus"},
+        {{viewerBinary()}, 2, "server is required"},
+        {{viewerBinary(), "--frames", "x", "localhost"}, 2, "--frames"},
+        {{viewerBinary(), "--headless", "127.0.0.1:1"}, 1, "cannot connect"},
+    };
+    int index = 0;
+    for (const auto& c : cases) {
+        CAPTURE(c.args);
+        Process process(c.args, dir.path(), "case" + std::to_string(index++));
+        const auto code = process.wait(20s);
+        REQUIRE(code);
+        CHECK(*code == c.code);
+        CHECK_MESSAGE(process.err().find(c.message) != std::string::npos, process.err());
+    }
+}
+
+TEST_CASE("a viewer over the cap is told the server is full")
+{
+    TempDir dir;
+    Process server(serverArgs({"--size", "64x48", "--max-viewers", "1"}), dir.path(), "server");
+    const auto port = startServer(server);
+    REQUIRE(port != 0);
+    Process first(viewerArgs(port, {}), dir.path(), "first");
+    REQUIRE(server.waitForErr(std::regex("connected \\(1 of at most 1\\)"), 10s));
+    Process second(viewerArgs(port, {"--frames", "5"}), dir.path(), "second");
+    CHECK(second.wait(10s) == 1);
+    CHECK(second.err().find("server full (1 viewers)") != std::string::npos);
+    CHECK(summary(second)["result"] == "error");
+}
+
+TEST_CASE("a TOML config file sets the server up, and flags win over it")
+{
+    TempDir dir;
+    writeFile(dir.file("server.toml"), std::string("# pistream test config\n"
+                                                   "listen = \"127.0.0.1:0\"\n"
+                                                   "size = \"96x64\"\n"
+                                                   "fps = 50\n"
+                                                   "gzip = \"9\"\n"));
+    Process server(
+        {serverBinary(), "--config", dir.file("server.toml").string(), "--size", "128x96"},
+        dir.path(), "server");
+    const auto port = startServer(server);
+    REQUIRE(port != 0);
+    Process viewer(viewerArgs(port, {"--frames", "10", "--duration", "20"}), dir.path(), "viewer");
+    REQUIRE(viewer.wait(30s) == 0);
+    const auto json = summary(viewer);
+    CHECK(json["width"] == 128);         // the flag won
+    CHECK(json["gzipped_frames"] == 10); // the file's gzip level applied
+
+    writeFile(dir.file("bad.toml"), std::string("sizee = \"96x64\"\n"));
+    Process bad({serverBinary(), "--config", dir.file("bad.toml").string()}, dir.path(), "bad");
+    CHECK(bad.wait(10s) == 2);
+    CHECK(bad.err().find("sizee") != std::string::npos);
+    writeFile(dir.file("broken.toml"), std::string("size = \n"));
+    Process broken({serverBinary(), "--config", dir.file("broken.toml").string()}, dir.path(),
+                   "broken");
+    CHECK(broken.wait(10s) == 2);
+    CHECK(broken.err().find("line 1") != std::string::npos);
+}

@@ -1,0 +1,300 @@
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "core/encoded_frame.h"
+#include "protocol/byte_order.h"
+#include "server/stream_server.h"
+#include "support/printers.h"
+#include "support/wire_peer.h"
+
+using namespace pistream;
+using namespace pistream::test;
+
+namespace {
+
+std::atomic<int> liveFrames{0};
+
+// A frame whose payload is `size` bytes; liveFrames counts those not yet freed.
+EncodedFramePtr makeFrame(std::uint64_t sequence, std::size_t size)
+{
+    auto frame = std::shared_ptr<EncodedFrame>(new EncodedFrame, [](EncodedFrame* f) {
+        --liveFrames;
+        delete f;
+    });
+    ++liveFrames;
+    frame->jpegStorage.resize(size);
+    std::fill(frame->jpegStorage.data(), frame->jpegStorage.data() + size,
+              static_cast<std::uint8_t>(sequence));
+    frame->jpegStorage.data()[0] = 0xFF;
+    frame->jpegStorage.data()[1] = 0xD8;
+    frame->jpeg = frame->jpegStorage.span();
+    frame->header.sequence = sequence;
+    frame->header.captureMicros = 100 + static_cast<std::int64_t>(sequence);
+    frame->header.width = 640;
+    frame->header.height = 480;
+    frame->seal(false);
+    return frame;
+}
+
+// A StreamServer on loopback with its io_context on its own thread.
+class ServerFixture {
+public:
+    explicit ServerFixture(StreamServerConfig config = {})
+    {
+        config.listen = {"127.0.0.1", 0};
+        Hello hello;
+        hello.width = 640;
+        hello.height = 480;
+        hello.fpsNumerator = 30;
+        server_ = std::make_unique<StreamServer>(io_, config, hello);
+        server_->start();
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~ServerFixture() { stop(); }
+    void stop()
+    {
+        if (!thread_.joinable())
+            return;
+        server_->stop();
+        thread_.join();
+    }
+    StreamServer& server() { return *server_; }
+    asio::ip::tcp::endpoint endpoint() const { return server_->localEndpoint(); }
+    WirePeer connect() { return WirePeer::connect(clientIo_, endpoint()); }
+    StreamServerStats stats()
+    {
+        std::promise<StreamServerStats> result;
+        asio::post(io_, [&] { result.set_value(server_->stats()); });
+        return result.get_future().get();
+    }
+    // Waits until the server sees `count` viewers (the accept is asynchronous).
+    bool waitViewers(int count)
+    {
+        for (int i = 0; i < 500; ++i) {
+            if (stats().viewers == count)
+                return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    }
+
+private:
+    asio::io_context io_;
+    asio::io_context clientIo_;
+    std::unique_ptr<StreamServer> server_;
+    std::thread thread_;
+};
+
+std::uint64_t sequenceOf(const WireMessage& message)
+{
+    return getBigEndian<std::uint64_t>(message.body.data());
+}
+
+} // namespace
+
+TEST_CASE("a viewer gets the hello, then frames byte for byte, and pongs for pings")
+{
+    ServerFixture fixture;
+    auto viewer = fixture.connect();
+    auto hello = viewer.read();
+    REQUIRE(hello);
+    CHECK(hello->type == static_cast<std::uint8_t>(MessageType::Hello));
+    Hello decoded;
+    REQUIRE_FALSE(decode(hello->body, decoded));
+    CHECK(decoded.width == 640);
+    REQUIRE(fixture.waitViewers(1));
+    CHECK(fixture.server().hasViewers());
+
+    const auto frame = makeFrame(7, 1000);
+    fixture.server().publish(frame);
+    auto message = viewer.read();
+    REQUIRE(message);
+    CHECK(message->type == static_cast<std::uint8_t>(MessageType::Frame));
+    std::vector<std::uint8_t> expected(frame->wireHeader.begin() + 5, frame->wireHeader.end());
+    expected.insert(expected.end(), frame->payload.begin(), frame->payload.end());
+    CHECK(message->body == expected);
+
+    viewer.write(encode(Ping{-42}));
+    auto pong = viewer.readType(MessageType::Pong);
+    REQUIRE(pong);
+    Pong decodedPong;
+    REQUIRE_FALSE(decode(pong->body, decodedPong));
+    CHECK(decodedPong.viewerMicros == -42);
+    CHECK(decodedPong.serverMicros > 0);
+
+    // Unknown message types from a viewer are ignored, not fatal.
+    viewer.write({0, 0, 0, 2, 0x7E, 0});
+    viewer.write(encode(Ping{1}));
+    CHECK(viewer.readType(MessageType::Pong));
+}
+
+TEST_CASE("over the viewer cap, the next viewer is told why and closed")
+{
+    StreamServerConfig config;
+    config.maxViewers = 2;
+    ServerFixture fixture(config);
+    auto a = fixture.connect();
+    auto b = fixture.connect();
+    REQUIRE(fixture.waitViewers(2));
+    auto c = fixture.connect();
+    REQUIRE(c.readType(MessageType::Hello));
+    auto bye = c.read();
+    REQUIRE(bye);
+    CHECK(bye->type == static_cast<std::uint8_t>(MessageType::Bye));
+    Bye decoded;
+    REQUIRE_FALSE(decode(bye->body, decoded));
+    CHECK(decoded.reason == ByeReason::ServerFull);
+    CHECK(decoded.text.find("2 viewers") != std::string::npos);
+    CHECK(c.waitClosed());
+    CHECK(fixture.stats().viewersRefused == 1);
+    // the two served viewers still get frames
+    fixture.server().publish(makeFrame(1, 100));
+    CHECK(a.readType(MessageType::Frame));
+    CHECK(b.readType(MessageType::Frame));
+}
+
+TEST_CASE("a viewer that stops reading skips frames, holds at most its queue, slows nobody")
+{
+    StreamServerConfig config;
+    config.session.maxQueuedFrames = 2;
+    ServerFixture fixture(config);
+    auto stalled = fixture.connect(); // never reads after this
+    auto reader = fixture.connect();
+    REQUIRE(reader.readType(MessageType::Hello));
+    REQUIRE(fixture.waitViewers(2));
+
+    // 300 frames of 256 KiB: far more than the socket buffers can take.
+    constexpr int kFrames = 300;
+    int maxLive = 0;
+    for (int i = 0; i < kFrames; ++i) {
+        fixture.server().publish(makeFrame(static_cast<std::uint64_t>(i), 256 * 1024));
+        auto frame = reader.readType(MessageType::Frame);
+        REQUIRE(frame);
+        REQUIRE(sequenceOf(*frame) == static_cast<std::uint64_t>(i)); // every frame, in order
+        maxLive = std::max(maxLive, liveFrames.load());
+    }
+    const auto stats = fixture.stats();
+    CHECK(stats.viewers == 2);
+    CHECK(stats.totals.framesSkipped > 200); // the stalled viewer skipped most of them
+    // Frames alive at any time: the stalled viewer's queue (2) and write in
+    // flight (1), the reader's (1 or 2), the one being published. Unbounded
+    // queueing would have kept hundreds (75 MB) alive.
+    CHECK(maxLive <= 6);
+    MESSAGE("frames alive at most: " << maxLive << ", skipped: " << stats.totals.framesSkipped);
+    (void)stalled;
+}
+
+TEST_CASE("a viewer that makes no progress is dropped after the stall timeout")
+{
+    StreamServerConfig config;
+    config.session.stallTimeout = std::chrono::milliseconds(500);
+    ServerFixture fixture(config);
+    auto stalled = fixture.connect();
+    auto reader = fixture.connect();
+    REQUIRE(fixture.waitViewers(2));
+    // Fill the stalled viewer's socket, then keep the reader busy.
+    bool dropped = false;
+    for (int i = 0; i < 400 && !dropped; ++i) {
+        fixture.server().publish(makeFrame(static_cast<std::uint64_t>(i), 256 * 1024));
+        REQUIRE(reader.readType(MessageType::Frame));
+        if (i > 40 && i % 10 == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            dropped = fixture.stats().viewers == 1;
+        }
+    }
+    CHECK(dropped);
+    // the reader is still served
+    fixture.server().publish(makeFrame(1000, 10));
+    CHECK(reader.readType(MessageType::Frame));
+    (void)stalled;
+}
+
+TEST_CASE("a viewer that breaks the protocol gets a bye and is closed; the others carry on")
+{
+    ServerFixture fixture;
+    auto good = fixture.connect();
+    REQUIRE(good.readType(MessageType::Hello));
+    const std::vector<std::vector<std::uint8_t>> attacks = {
+        {0xFF, 0xFF, 0xFF, 0xFF, 1},                                      // length 0xFFFFFFFF
+        {0, 0, 0x04, 0x01},                                               // cap + 1 (1025)
+        {0, 0, 0, 0},                                                     // length 0
+        {0, 0, 0, 3, static_cast<std::uint8_t>(MessageType::Ping), 1, 2}, // truncated ping
+    };
+    for (const auto& attack : attacks) {
+        CAPTURE(attack);
+        auto bad = fixture.connect();
+        REQUIRE(bad.readType(MessageType::Hello));
+        REQUIRE(fixture.waitViewers(2));
+        bad.write(attack);
+        auto bye = bad.readType(MessageType::Bye);
+        REQUIRE(bye);
+        Bye decoded;
+        REQUIRE_FALSE(decode(bye->body, decoded));
+        CHECK(decoded.reason == ByeReason::ProtocolError);
+        CHECK(bad.waitClosed());
+        REQUIRE(fixture.waitViewers(1));
+        fixture.server().publish(makeFrame(5, 100));
+        CHECK(good.readType(MessageType::Frame));
+    }
+}
+
+TEST_CASE("source state changes reach every viewer, and new viewers while it is down")
+{
+    ServerFixture fixture;
+    auto early = fixture.connect();
+    REQUIRE(early.readType(MessageType::Hello));
+    REQUIRE(fixture.waitViewers(1));
+    fixture.server().setSourceState(SourceState::Down, "camera stopped delivering");
+    auto status = early.readType(MessageType::Status);
+    REQUIRE(status);
+    Status decoded;
+    REQUIRE_FALSE(decode(status->body, decoded));
+    CHECK(decoded.state == SourceState::Down);
+    CHECK(decoded.text == "camera stopped delivering");
+
+    auto late = fixture.connect();
+    REQUIRE(late.readType(MessageType::Hello));
+    auto lateStatus = late.read();
+    REQUIRE(lateStatus);
+    CHECK(lateStatus->type == static_cast<std::uint8_t>(MessageType::Status));
+
+    fixture.server().setSourceState(SourceState::Live, "camera is back");
+    REQUIRE(early.readType(MessageType::Status));
+    REQUIRE(late.readType(MessageType::Status));
+}
+
+TEST_CASE("stop says bye to every viewer and leaves nothing running")
+{
+    ServerFixture fixture;
+    auto a = fixture.connect();
+    auto b = fixture.connect();
+    REQUIRE(fixture.waitViewers(2));
+    fixture.stop(); // returns only when the io_context has no work left
+    for (auto* viewer : {&a, &b}) {
+        auto bye = viewer->readType(MessageType::Bye);
+        REQUIRE(bye);
+        Bye decoded;
+        REQUIRE_FALSE(decode(bye->body, decoded));
+        CHECK(decoded.reason == ByeReason::ShuttingDown);
+        CHECK(viewer->waitClosed());
+    }
+}
+
+TEST_CASE("a port in use is a clear start-up error")
+{
+    ServerFixture first;
+    asio::io_context io;
+    StreamServerConfig config;
+    config.listen = {"127.0.0.1", first.endpoint().port()};
+    StreamServer second(io, config, Hello{});
+    try {
+        second.start();
+        FAIL("second server started on a port in use");
+    } catch (const std::system_error& error) {
+        CHECK(std::string(error.what()).find("cannot listen on 127.0.0.1:") != std::string::npos);
+        CHECK(error.code() == asio::error::address_in_use);
+    }
+}
