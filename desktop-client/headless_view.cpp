@@ -149,7 +149,7 @@ void HeadlessView::printLive()
     const double mbits =
         static_cast<double>(stats_.bytes() - lastPrintedBytes_) * 8 / 1e6 / seconds;
     const auto millis = [](std::optional<double> value) {
-        return value ? fmt::format("{:.1f} ms", *value) : std::string("-");
+        return value ? fmt::format("{:.2f} ms", *value) : std::string("-");
     };
     const auto rtt = client_->clock().roundTripMicros();
     fmt::print(

@@ -109,3 +109,17 @@ TEST_CASE("viewer options")
     CHECK(parse({":9000"}, other).value_or(-1) == 2);
     CHECK(parse({"--max-message", "10", "pi"}, other).value_or(-1) == 2);
 }
+
+TEST_CASE("the shipped systemd/server.toml is a valid config and matches the defaults it documents")
+{
+    ServerOptions shipped, defaults;
+    const auto path = dataDir().parent_path().parent_path() / "systemd" / "server.toml";
+    REQUIRE(std::filesystem::exists(path));
+    REQUIRE_FALSE(parseServer({"--config", path.string()}, shipped));
+    REQUIRE_FALSE(parseServer({}, defaults));
+    CHECK(shipped.source.spec == defaults.source.spec);
+    CHECK(shipped.server.listen.toString() == defaults.server.listen.toString());
+    CHECK(shipped.pipeline.quality == defaults.pipeline.quality);
+    CHECK(shipped.server.maxViewers == defaults.server.maxViewers);
+    CHECK(shipped.server.session.maxQueuedFrames == defaults.server.session.maxQueuedFrames);
+}

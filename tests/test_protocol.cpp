@@ -313,3 +313,21 @@ TEST_CASE("text fields are capped")
     const auto message = encode(Status{SourceState::Down, std::string(5000, 'x')});
     CHECK(message.size() == 4 + 1 + 1 + kMaxTextSize);
 }
+
+TEST_CASE("the worked example in docs/protocol.md is what the code writes")
+{
+    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 1280, 720, 30, 1});
+    CHECK(hello == Bytes{0x00, 0x00, 0x00, 0x15, 0x01, 0x50, 0x53, 0x54, 0x4D,
+                         0x01, 0x00, 0x01, 0x00, 0x05, 0x00, 0x02, 0xD0, 0x00,
+                         0x00, 0x00, 0x1E, 0x00, 0x00, 0x00, 0x01});
+    const auto frame = encodeFrameHeader(
+        FrameHeader{42, 1000000, 1003500, 1280, 720, kFrameFlagGzip, 51234}, 31022);
+    CHECK(Bytes(frame.begin(), frame.end()) ==
+          Bytes{0x00, 0x00, 0x79, 0x51, 0x02, 0,    0,    0,    0,    0,    0,    0,    0x2A,
+                0,    0,    0,    0,    0,    0x0F, 0x42, 0x40, 0,    0,    0,    0,    0,
+                0x0F, 0x4F, 0xEC, 0x05, 0x00, 0x02, 0xD0, 0x01, 0x00, 0x00, 0x00, 0xC8, 0x22});
+    CHECK(encode(Ping{5000000}) == Bytes{0, 0, 0, 9, 0x03, 0, 0, 0, 0, 0, 0x4C, 0x4B, 0x40});
+    const Bytes pong = encode(Pong{5000000, 7});
+    CHECK(Bytes(pong.begin(), pong.begin() + 13) ==
+          Bytes{0, 0, 0, 0x11, 0x04, 0, 0, 0, 0, 0, 0x4C, 0x4B, 0x40});
+}

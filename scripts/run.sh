@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The main job, from a fresh machine: installs what is missing, builds, starts
+# pistream-server (camera if there is one, else the built-in test pattern) and
+# watches it with pistream-viewer. Without a display the viewer runs headless
+# and prints live statistics. Ctrl-C stops both.
+#
+#   scripts/run.sh [server flags...]      e.g. scripts/run.sh --size 640x480 --fps 60
+#
+# Environment: PISTREAM_LISTEN (default 127.0.0.1:8485),
+#              PISTREAM_RUN_SECONDS (stop after N seconds; default: run until Ctrl-C).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+scripts/build.sh "$( [[ -f build/CMakeCache.txt ]] && grep -q 'BUILD_TESTING:BOOL=ON' build/CMakeCache.txt && echo --test || true )"
+
+listen="${PISTREAM_LISTEN:-127.0.0.1:8485}"
+seconds="${PISTREAM_RUN_SECONDS:-0}"
+
+log=$(mktemp -t pistream-server.XXXXXX.log)
+build/pi-server/pistream-server --listen "$listen" "$@" 2> >(tee "$log" >&2) &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 50); do
+    grep -q "listening on" "$log" && break
+    kill -0 $server 2>/dev/null || { echo "run: pistream-server did not start (see above)" >&2; exit 1; }
+    sleep 0.1
+done
+# Connect where the server really listens (the port may have been 0: any free one).
+bound=$(grep -o 'listening on [^ ]*' "$log" | head -1 | cut -d' ' -f3)
+port="${bound##*:}"
+host="${bound%:*}"
+[[ "$host" == "0.0.0.0" || "$host" == "::" ]] && host=127.0.0.1
+
+viewer=(build/desktop-client/pistream-viewer)
+if [[ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
+    echo "run: no display: headless viewer, live statistics every second" >&2
+fi
+viewer+=(--headless)
+[[ "$seconds" != 0 ]] && viewer+=(--duration "$seconds")
+[[ "$host" == *:* ]] && host="[$host]"
+"${viewer[@]}" "$host:$port"
