@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pistream needs that are not installed yet.
-#   scripts/setup.sh          what building and running needs
-#   scripts/setup.sh --test   that, plus what the tests need
+#   scripts/setup.sh                 what building and running needs
+#   scripts/setup.sh --test          that, plus what the tests need
+#   scripts/setup.sh --test --cross  that, plus the arm64 cross compiler, arm64
+#                                    libraries (Debian multiarch) and qemu-user
 # Works on Debian 12 and Raspberry Pi OS (bookworm); uses sudo when not root.
 set -euo pipefail
 
@@ -10,9 +12,34 @@ packages=(
     libturbojpeg0-dev zlib1g-dev libasio-dev libcli11-dev libtomlplusplus-dev
     libspdlog-dev nlohmann-json3-dev
 )
-if [[ "${1:-}" == "--test" ]]; then
-    packages+=(doctest-dev)
+cross=no
+for arg in "$@"; do
+    case "$arg" in
+        --test) packages+=(doctest-dev) ;;
+        --cross) cross=yes ;;
+        *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
+# The server's libraries for 64-bit Raspberry Pi OS; header-only ones are arch-independent.
+cross_packages=(
+    crossbuild-essential-arm64 qemu-user
+    libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64
+    libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64
+)
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+    sudo=(sudo)
 fi
+if [[ $cross == yes ]]; then
+    if [[ "$(dpkg --print-architecture)" == arm64 ]]; then
+        cross=no # already on the Pi's architecture: the native build is the arm64 build
+    elif ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        echo "setup: enabling the arm64 architecture for cross-compiling (dpkg multiarch)" >&2
+        "${sudo[@]}" dpkg --add-architecture arm64
+    fi
+fi
+[[ $cross == yes ]] && packages+=("${cross_packages[@]}")
 
 missing=()
 for package in "${packages[@]}"; do
@@ -24,10 +51,9 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 fi
 
 echo "setup: installing ${missing[*]}" >&2
-sudo=()
-if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
+if [[ ${#sudo[@]} -gt 0 ]] && ! command -v sudo >/dev/null; then
+    echo "setup: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
