@@ -17,6 +17,14 @@ if(NOT TARGET asio::asio)
         INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
 
+# The viewer's window and recorder.
+if(PISTREAM_BUILD_VIEWER)
+    find_package(SDL2 REQUIRED CONFIG)        # libsdl2-dev: SDL2::SDL2
+    find_package(SDL2_ttf REQUIRED CONFIG)    # libsdl2-ttf-dev: SDL2_ttf::SDL2_ttf
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil) # ffmpeg's libraries
+endif()
+
 if(BUILD_TESTING)
     find_package(doctest REQUIRED CONFIG)   # doctest-dev: doctest::doctest
 endif()

@@ -17,6 +17,8 @@ JpegDecoder::JpegDecoder() : handle_(tjInitDecompress())
 JpegDecoder::~JpegDecoder()
 {
     tjDestroy(handle_);
+    if (converter_)
+        tjDestroy(converter_);
 }
 
 void JpegDecoder::recover()
@@ -83,6 +85,49 @@ std::error_code JpegDecoder::decode(std::span<const std::uint8_t> jpeg, int maxW
         recover();
         return Errc::DecodeFailed; // a truncated or corrupt scan is a skipped frame, not a grey one
     }
+    return {};
+}
+
+std::error_code JpegDecoder::decodeTo420(std::span<const std::uint8_t> jpeg, int maxWidth,
+                                         int maxHeight, YuvImage& out)
+{
+    JpegInfo info;
+    if (auto error = readHeader(jpeg, info))
+        return error;
+    if (info.subsampling == TJSAMP_420)
+        return decode(jpeg, maxWidth, maxHeight, out);
+    if (info.width > maxWidth || info.height > maxHeight)
+        return Errc::BadDimensions;
+
+    const auto pixels =
+        static_cast<std::size_t>(info.width) * static_cast<std::size_t>(info.height);
+    rgb_.resize(pixels * 3);
+    if (tjDecompress2(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), rgb_.data(),
+                      info.width, 0, info.height, TJPF_RGB, TJFLAG_STOPONWARNING) != 0) {
+        recover();
+        return Errc::DecodeFailed;
+    }
+    if (!converter_ && !(converter_ = tjInitCompress()))
+        throw std::runtime_error("cannot create a TurboJPEG compressor");
+
+    std::size_t total = 0;
+    std::array<std::size_t, 3> offsets{};
+    for (int i = 0; i < 3; ++i) {
+        const auto index = static_cast<std::size_t>(i);
+        out.planeWidths[index] = tjPlaneWidth(i, info.width, TJSAMP_420);
+        out.planeHeights[index] = tjPlaneHeight(i, info.height, TJSAMP_420);
+        out.strides[index] = out.planeWidths[index];
+        offsets[index] = total;
+        total += static_cast<std::size_t>(out.strides[index]) *
+                 static_cast<std::size_t>(out.planeHeights[index]);
+    }
+    out.storage.resize(total);
+    for (std::size_t i = 0; i < 3; ++i)
+        out.planes[i] = out.storage.data() + offsets[i];
+    if (tjEncodeYUVPlanes(converter_, rgb_.data(), info.width, 0, info.height, TJPF_RGB,
+                          out.planes.data(), out.strides.data(), TJSAMP_420, 0) != 0)
+        return Errc::DecodeFailed;
+    out.info = {info.width, info.height, TJSAMP_420};
     return {};
 }
 

@@ -42,10 +42,18 @@ public:
     std::error_code decode(std::span<const std::uint8_t> jpeg, int maxWidth, int maxHeight,
                            YuvImage& out);
 
+    // Like decode(), but always yields 4:2:0 planes (what a video texture
+    // wants): 4:2:0 JPEGs decode straight to planes, others (4:2:2, 4:4:4,
+    // greyscale from pass-through files) go through RGB once.
+    std::error_code decodeTo420(std::span<const std::uint8_t> jpeg, int maxWidth, int maxHeight,
+                                YuvImage& out);
+
 private:
     void recover();
 
     void* handle_;
+    void* converter_ = nullptr; // TurboJPEG compressor used for RGB -> YUV 4:2:0
+    ByteBuffer rgb_;
 };
 
 } // namespace pistream
