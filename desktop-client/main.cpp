@@ -1,5 +1,5 @@
-// pistream-viewer: parses options and runs the headless view (the SDL window is
-// built in its own issue and will take over when a display is present).
+// pistream-viewer: one window updated in place with the live stream, or a
+// headless view that prints statistics (--headless, or when there is no display).
 
 #include <cstdio>
 
@@ -7,9 +7,27 @@
 
 #include "core/log.h"
 #include "headless_view.h"
+#include "live_connection.h"
 #include "viewer_options.h"
+#include "viewer_window.h"
 
 using namespace pistream;
+
+namespace {
+
+int runWindow(const ViewerOptions& options)
+{
+    FrameSlot slot;
+    ViewerWindow window(options.window, slot); // throws NoDisplay
+    LiveConfig live{options.client, options.recordPath, std::chrono::milliseconds(2000)};
+    LiveConnection connection(live, slot, [&window] { window.notifyFrame(); });
+    connection.start();
+    const int code = window.run(connection);
+    connection.stop();
+    return code;
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -18,8 +36,13 @@ int main(int argc, char** argv)
         return *exitCode;
     try {
         initLogging(options.logLevel, "viewer");
-        if (!options.headless)
-            spdlog::warn("this build has no window yet: running headless");
+        if (!options.headless) {
+            try {
+                return runWindow(options);
+            } catch (const NoDisplay& error) {
+                spdlog::warn("{}: running headless", error.what());
+            }
+        }
         HeadlessView view(options.client, options.headlessConfig);
         return view.run();
     } catch (const std::exception& error) {

@@ -16,6 +16,20 @@ un-gzips and decodes each frame, and measures end-to-end latency from the camera
 capture timestamp using the server clock learnt from ping/pong.)";
 
 constexpr const char* kFooter = R"(
+WINDOW
+  One window, updated in place with the newest frame (older ones are dropped
+  when the screen is slower than the stream), letterboxed to the stream's
+  aspect ratio. Keys:
+      f       fullscreen on/off          s      save a snapshot (the JPEG as received)
+      r       start/stop recording       o      stats overlay on/off
+      h, ?    help                       q, Esc quit
+  Recordings are Matroska files of the received JPEGs, not re-encoded, timed
+  by their capture timestamps: pistream-YYYYMMDD-HHMMSS-mmm.mkv in the
+  current directory, or --record FILE from the start. When the connection
+  drops the last picture stays, marked "reconnecting", and the viewer retries
+  (0.5 s doubling to 5 s); with no frame for 2 s it is marked "stalled".
+  Without a display (no DISPLAY or WAYLAND_DISPLAY) the viewer runs headless.
+
 HEADLESS MODE
   --headless receives and decodes every frame without a window and prints a
   stats line every second on stderr: fps, bitrate, sequence gaps (frames the
@@ -60,6 +74,21 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->required();
     app.add_flag("--headless", options.headless,
                  "no window: receive, decode and print stats (see HEADLESS MODE)");
+    app.add_flag("--fullscreen", options.window.fullscreen, "start in fullscreen");
+    std::string windowSize;
+    app.add_option("--size", windowSize, "window size; default: the stream's (at most 1280x720)")
+        ->type_name("WxH")
+        ->check(sizeValidator().description(""));
+    app.add_option("--record", options.recordPath, "record from the start into FILE (.mkv)")
+        ->type_name("FILE");
+    bool noOverlay = false;
+    app.add_flag("--no-overlay", noOverlay, "start with the stats overlay hidden (o shows it)");
+    app.add_option("--font", options.window.font,
+                   "TTF font for the overlay (default: DejaVu Sans Mono)")
+        ->type_name("FILE");
+    app.add_option("--snapshot-dir", options.window.snapshotDir, "where s saves snapshots")
+        ->type_name("DIR")
+        ->capture_default_str();
     app.add_option("--frames", options.headlessConfig.frames,
                    "stop after N frames; with --duration, N frames are required in time")
         ->type_name("N");
@@ -97,6 +126,10 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
             std::chrono::milliseconds(static_cast<std::int64_t>(connectTimeout * 1000));
         options.headlessConfig.json = statsFormat == "json";
         options.headlessConfig.decode = !noDecode;
+        options.window.overlay = !noOverlay;
+        options.window.title = options.client.server.toString();
+        if (!windowSize.empty())
+            parseSize(windowSize, options.window.width, options.window.height);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForVersion& e) {

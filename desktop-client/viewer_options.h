@@ -4,7 +4,9 @@
 #include <string>
 
 #include "headless_view.h"
+#include "live_connection.h"
 #include "stream_client.h"
+#include "viewer_window.h"
 
 namespace pistream {
 
@@ -12,6 +14,8 @@ struct ViewerOptions {
     ClientConfig client;
     bool headless = false;
     HeadlessConfig headlessConfig;
+    WindowConfig window;
+    std::string recordPath;
     std::string logLevel = "info";
 };
 

@@ -1,0 +1,103 @@
+#include "mkv_recorder.h"
+
+#include <stdexcept>
+
+extern "C" {
+#include <libavformat/avformat.h>
+#include <libavutil/error.h>
+}
+
+namespace pistream {
+
+namespace {
+
+std::string avError(int code)
+{
+    char text[AV_ERROR_MAX_STRING_SIZE] = {};
+    av_strerror(code, text, sizeof text);
+    return text;
+}
+
+} // namespace
+
+MkvRecorder::MkvRecorder(const std::string& path, int width, int height) : path_(path)
+{
+    const auto fail = [&](const std::string& what, int code) {
+        if (context_) {
+            if (context_->pb)
+                avio_closep(&context_->pb);
+            avformat_free_context(context_);
+            context_ = nullptr;
+        }
+        return std::runtime_error("cannot record to " + path + ": " + what +
+                                  (code ? ": " + avError(code) : std::string()));
+    };
+    int result = avformat_alloc_output_context2(&context_, nullptr, "matroska", path.c_str());
+    if (result < 0 || !context_)
+        throw fail("no Matroska muxer", result);
+    AVStream* stream = avformat_new_stream(context_, nullptr);
+    if (!stream)
+        throw fail("cannot add a video stream", 0);
+    stream->time_base = AVRational{1, 1000};
+    stream->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
+    stream->codecpar->codec_id = AV_CODEC_ID_MJPEG;
+    stream->codecpar->width = width;
+    stream->codecpar->height = height;
+    stream->codecpar->format = AV_PIX_FMT_YUVJ420P;
+    context_->flags |= AVFMT_FLAG_FLUSH_PACKETS;
+    if ((result = avio_open(&context_->pb, path.c_str(), AVIO_FLAG_WRITE)) < 0)
+        throw fail("cannot open", result);
+    if ((result = avformat_write_header(context_, nullptr)) < 0)
+        throw fail("cannot write the header", result);
+    packet_ = av_packet_alloc();
+    open_ = true;
+}
+
+MkvRecorder::~MkvRecorder()
+{
+    close();
+    av_packet_free(&packet_);
+}
+
+void MkvRecorder::write(std::span<const std::uint8_t> jpeg, std::int64_t captureMicros)
+{
+    if (!open_)
+        return;
+    if (firstMicros_ < 0)
+        firstMicros_ = captureMicros;
+    // Milliseconds from the first frame; Matroska needs them strictly rising.
+    std::int64_t pts = (captureMicros - firstMicros_) / 1000;
+    if (pts <= lastPts_)
+        pts = lastPts_ + 1;
+    lastPts_ = pts;
+
+    av_packet_unref(packet_);
+    packet_->data = const_cast<std::uint8_t*>(jpeg.data()); // not owned; written before return
+    packet_->size = static_cast<int>(jpeg.size());
+    packet_->pts = packet_->dts = pts;
+    packet_->stream_index = 0;
+    packet_->flags |= AV_PKT_FLAG_KEY;
+    int result = av_write_frame(context_, packet_);
+    packet_->data = nullptr;
+    packet_->size = 0;
+    // Close the cluster now (a flush): the frame is on disk before the next
+    // arrives, so a killed viewer loses nothing it has received.
+    if (result >= 0)
+        result = av_write_frame(context_, nullptr);
+    if (result < 0)
+        throw std::runtime_error("recording to " + path_ + " failed: " + avError(result));
+    ++frames_;
+}
+
+void MkvRecorder::close()
+{
+    if (!open_)
+        return;
+    open_ = false;
+    av_write_trailer(context_);
+    avio_closep(&context_->pb);
+    avformat_free_context(context_);
+    context_ = nullptr;
+}
+
+} // namespace pistream
