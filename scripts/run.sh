@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job, from a fresh machine: installs what is missing, builds, starts
 # pistream-server (camera if there is one, else the built-in test pattern) and
-# watches it with pistream-viewer. Without a display the viewer runs headless
-# and prints live statistics. Ctrl-C stops both.
+# watches it in pistream-viewer's window. Without a display the viewer runs
+# headless and prints live statistics. Ctrl-C (or closing the window) stops both.
 #
 #   scripts/run.sh [server flags...]      e.g. scripts/run.sh --size 640x480 --fps 60
 #
@@ -32,11 +32,15 @@ port="${bound##*:}"
 host="${bound%:*}"
 [[ "$host" == "0.0.0.0" || "$host" == "::" ]] && host=127.0.0.1
 
+[[ "$host" == *:* ]] && host="[$host]"
 viewer=(build/desktop-client/pistream-viewer)
 if [[ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
     echo "run: no display: headless viewer, live statistics every second" >&2
+    viewer+=(--headless)
+    [[ "$seconds" != 0 ]] && viewer+=(--duration "$seconds")
+    "${viewer[@]}" "$host:$port"
+elif [[ "$seconds" != 0 ]]; then
+    timeout --preserve-status -s TERM "$seconds" "${viewer[@]}" "$host:$port"
+else
+    "${viewer[@]}" "$host:$port"
 fi
-viewer+=(--headless)
-[[ "$seconds" != 0 ]] && viewer+=(--duration "$seconds")
-[[ "$host" == *:* ]] && host="[$host]"
-"${viewer[@]}" "$host:$port"

@@ -11,11 +11,13 @@ packages=(
     build-essential cmake ninja-build pkg-config
     libturbojpeg0-dev zlib1g-dev libasio-dev libcli11-dev libtomlplusplus-dev
     libspdlog-dev nlohmann-json3-dev
+    libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libavformat-dev libavcodec-dev libavutil-dev
 )
 cross=no
 for arg in "$@"; do
     case "$arg" in
-        --test) packages+=(doctest-dev) ;;
+        # Window tests: a virtual X server, screenshots, key presses, ffprobe.
+        --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg) ;;
         --cross) cross=yes ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac

@@ -6,8 +6,10 @@
 #include "core/error.h"
 #include "stream_client.h"
 #include "support/printers.h"
+#include "support/scripted_server.h"
 
 using namespace pistream;
+using namespace pistream::test;
 
 namespace {
 
@@ -41,38 +43,6 @@ Bytes frameMessage(std::uint64_t sequence, const Bytes& jpeg, bool gzip, std::ui
     const auto head = encodeFrameHeader(header, payload.size());
     return cat({Bytes(head.begin(), head.end()), payload});
 }
-
-// Accepts one connection, sends `script`, then holds the connection open
-// until the client closes it (or a few seconds pass).
-class FakeServer {
-public:
-    explicit FakeServer(Bytes script)
-        : acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0))
-    {
-        thread_ = std::thread([this, script = std::move(script)] {
-            asio::ip::tcp::socket socket(io_);
-            acceptor_.accept(socket);
-            std::error_code error;
-            asio::write(socket, asio::buffer(script), error);
-            std::array<std::uint8_t, 4096> sink{};
-            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
-            socket.non_blocking(true);
-            while (std::chrono::steady_clock::now() < until) {
-                socket.read_some(asio::buffer(sink), error);
-                if (error && error != asio::error::would_block)
-                    break;
-                std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            }
-        });
-    }
-    ~FakeServer() { thread_.join(); }
-    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
-private:
-    asio::io_context io_;
-    asio::ip::tcp::acceptor acceptor_;
-    std::thread thread_;
-};
 
 struct Outcome {
     std::vector<ReceivedFrame> frames;
@@ -118,12 +88,12 @@ const Bytes kJpeg = {0xFF, 0xD8, 1, 2, 3, 4, 5, 6, 7, 8, 0xFF, 0xD9};
 
 TEST_CASE("a good stream: gzipped and plain frames, unknown types skipped, status, bye")
 {
-    FakeServer server(cat({helloMessage(),
-                           frameMessage(1, kJpeg, true),
-                           {0, 0, 0, 2, 0x55, 9},
-                           frameMessage(2, kJpeg, false),
-                           encode(Status{SourceState::Down, "camera unplugged"}),
-                           encode(Bye{ByeReason::ShuttingDown, "maintenance"})}));
+    ScriptedServer server({cat({helloMessage(),
+                                frameMessage(1, kJpeg, true),
+                                {0, 0, 0, 2, 0x55, 9},
+                                frameMessage(2, kJpeg, false),
+                                encode(Status{SourceState::Down, "camera unplugged"}),
+                                encode(Bye{ByeReason::ShuttingDown, "maintenance"})})});
     const auto outcome = runClient(server.port());
     CHECK(outcome.helloSeen);
     REQUIRE(outcome.frames.size() == 2);
@@ -185,7 +155,7 @@ TEST_CASE("hostile servers: the connection is closed with the reason, nothing cr
     for (const auto& c : cases) {
         const std::string name = c.name;
         CAPTURE(name);
-        FakeServer server(c.script);
+        ScriptedServer server({c.script});
         const auto outcome = runClient(server.port());
         CHECK_MESSAGE(outcome.closeReason.find(c.reason) != std::string::npos, outcome.closeReason);
         CHECK(outcome.frames.empty());
@@ -195,7 +165,7 @@ TEST_CASE("hostile servers: the connection is closed with the reason, nothing cr
 TEST_CASE("a server that says nothing, and no server at all")
 {
     {
-        FakeServer server({});
+        ScriptedServer server(std::vector<std::vector<std::uint8_t>>(1)); // one empty script
         const auto outcome = runClient(server.port(), std::chrono::milliseconds(300));
         CHECK(outcome.closeReason.find("no hello") != std::string::npos);
     }

@@ -25,9 +25,23 @@ std::string slurp(const std::filesystem::path& path)
 } // namespace
 
 Process::Process(std::vector<std::string> argv, const std::filesystem::path& dir,
-                 const std::string& name)
+                 const std::string& name, const std::vector<std::string>& env)
     : outPath_(dir / (name + ".out")), errPath_(dir / (name + ".err"))
 {
+    std::vector<std::string> environment(env);
+    for (char** entry = environ; *entry; ++entry) {
+        const std::string text = *entry;
+        const std::string key = text.substr(0, text.find('=') + 1);
+        bool overridden = false;
+        for (const auto& mine : env)
+            overridden |= mine.rfind(key, 0) == 0;
+        if (!overridden)
+            environment.push_back(text);
+    }
+    std::vector<char*> envp;
+    for (auto& entry : environment)
+        envp.push_back(entry.data());
+    envp.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, outPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
@@ -38,7 +52,7 @@ Process::Process(std::vector<std::string> argv, const std::filesystem::path& dir
     for (auto& arg : argv)
         args.push_back(arg.data());
     args.push_back(nullptr);
-    const int error = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    const int error = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (error != 0)
         throw std::runtime_error("cannot start " + argv[0]);
@@ -128,6 +142,15 @@ std::uint16_t startServer(Process& server)
     const auto port = server.waitForErr(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"),
                                         std::chrono::seconds(10));
     return port ? static_cast<std::uint16_t>(std::stoi(*port)) : 0;
+}
+
+std::pair<int, std::string> runTool(std::vector<std::string> argv, const std::filesystem::path& dir,
+                                    const std::vector<std::string>& env)
+{
+    static int count = 0;
+    Process tool(std::move(argv), dir, "tool" + std::to_string(count++), env);
+    const auto code = tool.wait(std::chrono::seconds(60));
+    return {code.value_or(-1), tool.out()};
 }
 
 std::string serverBinary()

@@ -14,9 +14,10 @@ namespace pistream::test {
 
 class Process {
 public:
-    // Starts argv[0] with the arguments; stdout and stderr go to files in `dir`.
+    // Starts argv[0] (searched in PATH) with the arguments; stdout and stderr go
+    // to files in `dir`. `env` entries ("NAME=value") are added to the environment.
     Process(std::vector<std::string> argv, const std::filesystem::path& dir,
-            const std::string& name);
+            const std::string& name, const std::vector<std::string>& env = {});
     ~Process(); // kills the process if it still runs
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
@@ -45,6 +46,10 @@ private:
 // Starts pistream-server on 127.0.0.1 on an ephemeral port with extra flags and
 // waits for its "listening on" line; returns the port (0 if it did not start).
 std::uint16_t startServer(Process& server);
+
+// Runs a command to completion (for tools like ffprobe); returns exit code and stdout.
+std::pair<int, std::string> runTool(std::vector<std::string> argv, const std::filesystem::path& dir,
+                                    const std::vector<std::string>& env = {});
 
 std::string serverBinary();
 std::string viewerBinary();

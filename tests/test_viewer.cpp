@@ -1,0 +1,266 @@
+// The viewer's parts that need no window: backoff, the frame slot, letterbox,
+// the recorder, and the reconnecting connection against good and bad servers.
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "backoff.h"
+#include "codec/gzip_compressor.h"
+#include "codec/jpeg_encoder.h"
+#include "frame_slot.h"
+#include "letterbox.h"
+#include "live_connection.h"
+#include "mkv_recorder.h"
+#include "support/printers.h"
+#include "support/scripted_server.h"
+#include "support/test_images.h"
+
+extern "C" {
+#include <libavformat/avformat.h>
+}
+
+using namespace pistream;
+using namespace pistream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes jpegOf(int width, int height, int seed)
+{
+    JpegEncoder encoder(80);
+    ByteBuffer out;
+    encoder.encode(makePicture(width, height, 0, seed).frame(), out);
+    return {out.data(), out.data() + out.size()};
+}
+
+Bytes frameMessage(std::uint64_t sequence, const Bytes& jpeg, int width, int height,
+                   std::int64_t capture)
+{
+    FrameHeader header{sequence,
+                       capture,
+                       capture,
+                       static_cast<std::uint16_t>(width),
+                       static_cast<std::uint16_t>(height),
+                       0,
+                       static_cast<std::uint32_t>(jpeg.size())};
+    const auto head = encodeFrameHeader(header, jpeg.size());
+    Bytes out(head.begin(), head.end());
+    out.insert(out.end(), jpeg.begin(), jpeg.end());
+    return out;
+}
+
+// What libavformat reads back from a recording.
+struct Probe {
+    bool opened = false;
+    AVCodecID codec = AV_CODEC_ID_NONE;
+    int width = 0, height = 0;
+    int packets = 0;
+    std::vector<std::int64_t> pts;
+};
+
+Probe probe(const std::filesystem::path& path)
+{
+    Probe result;
+    AVFormatContext* context = nullptr;
+    if (avformat_open_input(&context, path.c_str(), nullptr, nullptr) < 0)
+        return result;
+    result.opened = avformat_find_stream_info(context, nullptr) >= 0 && context->nb_streams == 1;
+    if (result.opened) {
+        result.codec = context->streams[0]->codecpar->codec_id;
+        result.width = context->streams[0]->codecpar->width;
+        result.height = context->streams[0]->codecpar->height;
+        AVPacket* packet = av_packet_alloc();
+        while (av_read_frame(context, packet) >= 0) {
+            ++result.packets;
+            result.pts.push_back(packet->pts);
+            av_packet_unref(packet);
+        }
+        av_packet_free(&packet);
+    }
+    avformat_close_input(&context);
+    return result;
+}
+
+} // namespace
+
+TEST_CASE("backoff: 0.5 s doubling to 5 s, with bounded jitter, reset on success")
+{
+    Backoff backoff(500ms, 5000ms, 0.2, 1);
+    const int expected[] = {500, 1000, 2000, 4000, 5000, 5000, 5000};
+    for (int base : expected) {
+        const auto delay = backoff.next().count();
+        CHECK(delay >= base * 8 / 10);
+        CHECK(delay <= base * 12 / 10);
+    }
+    backoff.reset();
+    CHECK(backoff.next().count() <= 600);
+    // Jitter really varies: many viewers do not retry in lock-step.
+    Backoff a(500ms, 5000ms, 0.2, 1), b(500ms, 5000ms, 0.2, 2);
+    CHECK(a.next() != b.next());
+}
+
+TEST_CASE("frame slot: the UI gets the newest frame; the ones it missed are dropped, not queued")
+{
+    FrameSlot slot;
+    std::unique_ptr<DecodedFrame> front;
+    CHECK_FALSE(slot.take(front));
+    for (std::uint64_t i = 1; i <= 3; ++i) {
+        slot.back().sequence = i;
+        slot.publish();
+    }
+    REQUIRE(slot.take(front));
+    CHECK(front->sequence == 3);
+    CHECK(slot.dropped() == 2);
+    CHECK_FALSE(slot.take(front)); // nothing newer
+    // Buffers are recycled: three of them go round, no more.
+    std::set<const DecodedFrame*> seen{front.get()};
+    for (std::uint64_t i = 4; i < 40; ++i) {
+        seen.insert(&slot.back());
+        slot.back().sequence = i;
+        slot.publish();
+        REQUIRE(slot.take(front));
+        seen.insert(front.get());
+        CHECK(front->sequence == i);
+    }
+    CHECK(seen.size() == 3);
+    CHECK(slot.dropped() == 2);
+}
+
+TEST_CASE("letterbox keeps the aspect ratio and centres the picture")
+{
+    const Rect wide = letterbox(1920, 1080, 640, 480); // 4:3 in 16:9: bars left and right
+    CHECK(wide.h == 1080);
+    CHECK(wide.w == 1440);
+    CHECK(wide.x == 240);
+    CHECK(wide.y == 0);
+    const Rect tall = letterbox(800, 800, 1280, 720); // 16:9 in a square: bars top and bottom
+    CHECK(tall.w == 800);
+    CHECK(tall.h == 450);
+    CHECK(tall.y == 175);
+    const Rect exact = letterbox(1280, 720, 1280, 720);
+    CHECK(exact.w == 1280);
+    CHECK(exact.x == 0);
+    CHECK(letterbox(0, 720, 1280, 720).w == 0);
+    CHECK(letterbox(100, 100, 0, 0).w == 0);
+}
+
+TEST_CASE("recorder: the JPEGs as received, in Matroska, timed by capture timestamps")
+{
+    TempDir dir;
+    const auto path = dir.file("clip.mkv");
+    std::vector<Bytes> jpegs;
+    for (int i = 0; i < 3; ++i)
+        jpegs.push_back(jpegOf(160, 120, i));
+    {
+        MkvRecorder recorder(path.string(), 160, 120);
+        for (int i = 0; i < 30; ++i)
+            recorder.write(jpegs[static_cast<std::size_t>(i % 3)], 5'000'000 + i * 33'333);
+        CHECK(recorder.frames() == 30);
+    }
+    const Probe result = probe(path);
+    REQUIRE(result.opened);
+    CHECK(result.codec == AV_CODEC_ID_MJPEG);
+    CHECK(result.width == 160);
+    CHECK(result.height == 120);
+    CHECK(result.packets == 30);
+    REQUIRE(result.pts.size() == 30);
+    CHECK(result.pts.front() == 0);
+    CHECK(result.pts.back() == 966); // 29 * 33.333 ms, from the capture timestamps
+    CHECK(std::is_sorted(result.pts.begin(), result.pts.end()));
+
+    CHECK_THROWS_WITH_AS(MkvRecorder((dir.path() / "missing" / "x.mkv").string(), 160, 120),
+                         doctest::Contains("cannot record to"), std::runtime_error);
+}
+
+TEST_CASE("recorder: a recording cut off without closing still plays up to its last frame")
+{
+    TempDir dir;
+    const auto path = dir.file("cut.mkv");
+    const Bytes jpeg = jpegOf(160, 120, 1);
+    auto recorder = std::make_unique<MkvRecorder>(path.string(), 160, 120);
+    for (int i = 0; i < 20; ++i)
+        recorder->write(jpeg, i * 40'000);
+    // What is on disk now is what a kill -9 would leave: copy it before closing.
+    std::filesystem::copy_file(path, dir.file("killed.mkv"));
+    recorder.reset();
+    const Probe result = probe(dir.file("killed.mkv"));
+    REQUIRE(result.opened);
+    CHECK(result.codec == AV_CODEC_ID_MJPEG);
+    CHECK(result.packets == 20); // every frame written so far is there
+}
+
+TEST_CASE("the connection reconnects through refused, hostile and vanishing servers, then streams")
+{
+    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1});
+    const Bytes jpeg = jpegOf(96, 64, 7);
+    Bytes good = hello;
+    for (std::uint64_t i = 0; i < 50; ++i) {
+        const auto frame = frameMessage(i, jpeg, 96, 64, 1000 + static_cast<std::int64_t>(i));
+        good.insert(good.end(), frame.begin(), frame.end());
+    }
+    Bytes corruptJpeg = hello;
+    {
+        Bytes broken = jpeg;
+        std::fill(broken.begin() + 200, broken.end() - 2, 0x00); // decodable header, broken scan
+        const auto frame = frameMessage(1, broken, 96, 64, 1);
+        corruptJpeg.insert(corruptJpeg.end(), frame.begin(), frame.end());
+    }
+    const std::vector<Bytes> scripts = {
+        {0xFF, 0xFF, 0xFF, 0xFF}, // not even a hello
+        [&] {
+            Bytes b = hello;
+            b.insert(b.end(), {0, 0, 0, 0});
+            return b;
+        }(),         // length 0
+        corruptJpeg, // a frame that will not decode
+        Bytes{},     // says nothing, then hangs up
+        good,
+    };
+    ScriptedServer server(scripts, 1500ms);
+    LiveConfig config;
+    config.client.server = {"127.0.0.1", server.port()};
+    config.client.connectTimeout = 500ms;
+    FrameSlot slot;
+    std::atomic<int> published{0};
+    LiveConnection connection(config, slot, [&] { ++published; });
+    connection.start();
+
+    std::set<std::string> reasons;
+    std::unique_ptr<DecodedFrame> front;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline && published < 10) {
+        const auto status = connection.status();
+        if (status.state == LinkState::Reconnecting)
+            reasons.insert(status.detail);
+        std::this_thread::sleep_for(5ms);
+    }
+    const auto status = connection.status();
+    connection.stop();
+
+    CHECK(published >= 10);
+    CHECK(server.connections() >= 5); // it came back after every failure
+    REQUIRE(slot.take(front));
+    CHECK(front->image.info.width == 96);
+    CHECK(front->jpeg == jpeg);      // the JPEG as it arrived, for snapshots
+    CHECK(status.decodeErrors == 1); // the corrupt frame was skipped, not fatal
+    CHECK(status.frames >= 10);
+    MESSAGE("reasons seen: " << [&] {
+        std::string all;
+        for (auto& r : reasons)
+            all += "[" + r + "] ";
+        return all;
+    }());
+    bool sawTooLarge = false, sawEmpty = false;
+    for (const auto& reason : reasons) {
+        sawTooLarge |= reason.find("over the cap") != std::string::npos ||
+                       reason.find("not allowed") != std::string::npos;
+        sawEmpty |= reason.find("length 0") != std::string::npos;
+    }
+    CHECK(sawTooLarge);
+    CHECK(sawEmpty);
+}

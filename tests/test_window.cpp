@@ -1,0 +1,244 @@
+// The real viewer window under Xvfb: screenshots, keys, recording, reconnect.
+
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "codec/jpeg_decoder.h"
+#include "support/printers.h"
+#include "support/process.h"
+#include "support/test_images.h"
+
+using namespace pistream;
+using namespace pistream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// An X server of our own, on a display number it picks itself.
+class VirtualDisplay {
+public:
+    explicit VirtualDisplay(const TempDir& dir)
+        : xvfb_({"Xvfb", "-displayfd", "1", "-screen", "0", "800x600x24", "-nolisten", "tcp"},
+                dir.path(), "xvfb")
+    {
+        for (int i = 0; i < 200 && display_.empty(); ++i) {
+            const std::string out = xvfb_.out();
+            if (!out.empty() && out.back() == '\n')
+                display_ = ":" + out.substr(0, out.size() - 1);
+            else
+                std::this_thread::sleep_for(25ms);
+        }
+        REQUIRE_MESSAGE(!display_.empty(), "Xvfb did not start: " << xvfb_.err());
+    }
+    std::vector<std::string> env() const { return {"DISPLAY=" + display_}; }
+    const std::string& name() const { return display_; }
+
+private:
+    Process xvfb_;
+    std::string display_;
+};
+
+// A screenshot of the whole screen, shrunk to 80x60 RGB pixels.
+struct Shot {
+    std::vector<std::uint8_t> rgb;
+
+    int count(bool (*match)(int r, int g, int b)) const
+    {
+        int n = 0;
+        for (std::size_t i = 0; i + 2 < rgb.size(); i += 3)
+            n += match(rgb[i], rgb[i + 1], rgb[i + 2]) ? 1 : 0;
+        return n;
+    }
+    int differences(const Shot& other) const
+    {
+        int n = 0;
+        for (std::size_t i = 0; i + 2 < rgb.size() && i + 2 < other.rgb.size(); i += 3)
+            n += std::abs(rgb[i] - other.rgb[i]) + std::abs(rgb[i + 1] - other.rgb[i + 1]) +
+                             std::abs(rgb[i + 2] - other.rgb[i + 2]) >
+                         60
+                     ? 1
+                     : 0;
+        return n;
+    }
+};
+
+Shot screenshot(const VirtualDisplay& display, const TempDir& dir, const std::string& name)
+{
+    const auto png = dir.file(name + ".png");
+    REQUIRE(runTool({"import", "-window", "root", png.string()}, dir.path(), display.env()).first ==
+            0);
+    const auto raw = dir.file(name + ".rgb");
+    REQUIRE(runTool({"convert", png.string(), "-resize", "80x60!", "-depth", "8",
+                     "rgb:" + raw.string()},
+                    dir.path())
+                .first == 0);
+    return Shot{readFile(raw)};
+}
+
+bool isYellow(int r, int g, int b)
+{
+    return r > 140 && g > 140 && b < 90;
+}
+bool isCyan(int r, int g, int b)
+{
+    return r < 90 && g > 140 && b > 140;
+}
+bool isBlack(int r, int g, int b)
+{
+    return r < 20 && g < 20 && b < 20;
+}
+
+std::vector<std::string> serverArgs(std::initializer_list<std::string> extra)
+{
+    std::vector<std::string> args = {serverBinary(), "--stats-interval", "0", "--size", "640x360"};
+    args.insert(args.end(), extra);
+    return args;
+}
+
+std::uint16_t portOf(Process& server)
+{
+    const auto port = startServer(server);
+    REQUIRE(port != 0);
+    return port;
+}
+
+nlohmann::json ffprobe(const TempDir& dir, const std::filesystem::path& file)
+{
+    const auto [code, out] = runTool(
+        {"ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+         "stream=codec_name,width,height,nb_read_frames", "-of", "json", file.string()},
+        dir.path());
+    REQUIRE_MESSAGE(code == 0, out);
+    return nlohmann::json::parse(out)["streams"][0];
+}
+
+} // namespace
+
+TEST_CASE("the window shows the live stream, and it moves")
+{
+    TempDir dir;
+    VirtualDisplay display(dir);
+    Process server(serverArgs({"--listen", "127.0.0.1:0"}), dir.path(), "server");
+    const auto port = portOf(server);
+    Process viewer({viewerBinary(), "--size", "640x360", "--snapshot-dir", dir.path().string(),
+                    "127.0.0.1:" + std::to_string(port)},
+                   dir.path(), "viewer", display.env());
+    REQUIRE(viewer.waitForErr(std::regex("connected to"), 10s));
+    std::this_thread::sleep_for(1500ms);
+    const Shot first = screenshot(display, dir, "first");
+    std::this_thread::sleep_for(1000ms);
+    const Shot second = screenshot(display, dir, "second");
+
+    const int pixels = static_cast<int>(first.rgb.size() / 3);
+    MESSAGE("yellow " << first.count(isYellow) << ", cyan " << first.count(isCyan) << ", black "
+                      << first.count(isBlack) << " of " << pixels << "; changed "
+                      << first.differences(second));
+    CHECK(first.count(isYellow) > pixels / 100); // the test pattern's bars are on screen
+    CHECK(first.count(isCyan) > pixels / 100);
+    CHECK(first.count(isBlack) < pixels * 3 / 4);    // not a black window
+    CHECK(first.differences(second) > pixels / 200); // and it changed: live, not a still
+
+    SUBCASE("s saves the JPEG as received")
+    {
+        REQUIRE(runTool({"xdotool", "search", "--sync", "--name", "pistream", "windowfocus",
+                         "--sync", "%1", "key", "s"},
+                        dir.path(), display.env())
+                    .first == 0);
+        REQUIRE(viewer.waitForErr(std::regex("snapshot saved to"), 10s));
+        std::filesystem::path saved;
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+            if (entry.path().extension() == ".jpg")
+                saved = entry.path();
+        REQUIRE_FALSE(saved.empty());
+        JpegDecoder decoder;
+        JpegInfo info;
+        REQUIRE_FALSE(decoder.readHeader(readFile(saved), info));
+        CHECK(info.width == 640);
+        CHECK(info.height == 360);
+    }
+
+    viewer.signal(SIGTERM); // SDL turns it into a quit
+    CHECK(viewer.wait(10s) == 0);
+}
+
+TEST_CASE("--record writes a Matroska MJPEG file players open, even when the viewer is killed")
+{
+    TempDir dir;
+    VirtualDisplay display(dir);
+    Process server(serverArgs({"--listen", "127.0.0.1:0", "--fps", "30"}), dir.path(), "server");
+    const auto port = portOf(server);
+    const auto clean = dir.file("clean.mkv"), killed = dir.file("killed.mkv");
+    Process a({viewerBinary(), "--size", "320x180", "--record", clean.string(),
+               "127.0.0.1:" + std::to_string(port)},
+              dir.path(), "a", display.env());
+    Process b({viewerBinary(), "--size", "320x180", "--record", killed.string(),
+               "127.0.0.1:" + std::to_string(port)},
+              dir.path(), "b", display.env());
+    REQUIRE(a.waitForErr(std::regex("recording to"), 10s));
+    REQUIRE(b.waitForErr(std::regex("recording to"), 10s));
+    std::this_thread::sleep_for(3s);
+    a.signal(SIGTERM);
+    b.signal(SIGKILL);
+    REQUIRE(a.wait(10s) == 0);
+    b.wait(10s);
+    REQUIRE(a.waitForErr(std::regex("recorded (\\d+) frames"), 1s));
+
+    for (const auto& file : {clean, killed}) {
+        CAPTURE(file);
+        const auto stream = ffprobe(dir, file);
+        CHECK(stream["codec_name"] == "mjpeg");
+        CHECK(stream["width"] == 640);
+        CHECK(stream["height"] == 360);
+        const int frames = std::stoi(stream["nb_read_frames"].get<std::string>());
+        CHECK(frames >= 60); // ~3 s at 30 fps
+        CHECK(frames <= 130);
+        // Every frame decodes.
+        const auto [code, out] =
+            runTool({"ffmpeg", "-v", "error", "-i", file.string(), "-f", "null", "-"}, dir.path());
+        CHECK(code == 0);
+    }
+}
+
+TEST_CASE("the viewer keeps its window through a server restart and shows frames again")
+{
+    TempDir dir;
+    VirtualDisplay display(dir);
+    auto server =
+        std::make_unique<Process>(serverArgs({"--listen", "127.0.0.1:0"}), dir.path(), "server1");
+    const auto port = portOf(*server);
+    Process viewer({viewerBinary(), "--size", "640x360", "127.0.0.1:" + std::to_string(port)},
+                   dir.path(), "viewer", display.env());
+    REQUIRE(viewer.waitForErr(std::regex("connected to"), 10s));
+    std::this_thread::sleep_for(1500ms); // frames on screen before the server goes
+    server->signal(SIGTERM);
+    REQUIRE(server->wait(10s) == 0);
+    REQUIRE(viewer.waitForErr(std::regex("reconnecting in"), 10s));
+    std::this_thread::sleep_for(1500ms); // a retry or two into nothing
+    const Shot down = screenshot(display, dir, "down");
+    CHECK(down.count(isYellow) > 0); // the last picture stays on screen
+
+    server = std::make_unique<Process>(
+        serverArgs({"--listen", "127.0.0.1:" + std::to_string(port)}), dir.path(), "server2");
+    REQUIRE(startServer(*server) == port);
+    // The viewer, never restarted, connects again and the picture moves again.
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    std::size_t connects = 0;
+    while (std::chrono::steady_clock::now() < deadline && connects < 2) {
+        const std::string log = viewer.err();
+        connects = 0;
+        for (auto at = log.find("connected to"); at != std::string::npos;
+             at = log.find("connected to", at + 1))
+            ++connects;
+        std::this_thread::sleep_for(100ms);
+    }
+    CHECK(connects == 2);
+    std::this_thread::sleep_for(1000ms);
+    const Shot first = screenshot(display, dir, "again1");
+    std::this_thread::sleep_for(700ms);
+    const Shot second = screenshot(display, dir, "again2");
+    CHECK(first.differences(second) > 0);
+    CHECK(viewer.running());
+}
