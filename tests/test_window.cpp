@@ -6,9 +6,13 @@
 
 #include <doctest/doctest.h>
 
+#include "codec/gzip_compressor.h"
 #include "codec/jpeg_decoder.h"
+#include "codec/jpeg_encoder.h"
+#include "protocol/messages.h"
 #include "support/printers.h"
 #include "support/process.h"
+#include "support/scripted_server.h"
 #include "support/test_images.h"
 
 using namespace pistream;
@@ -241,4 +245,90 @@ TEST_CASE("the viewer keeps its window through a server restart and shows frames
     const Shot second = screenshot(display, dir, "again2");
     CHECK(first.differences(second) > 0);
     CHECK(viewer.running());
+}
+
+TEST_CASE(
+    "hostile servers: the real viewer logs each, stays up with bounded memory, and streams after")
+{
+    using Bytes = std::vector<std::uint8_t>;
+    const auto frame = [](std::uint64_t sequence, int width, int height, const Bytes& payload,
+                          bool gzip, std::uint32_t jpegLength) {
+        FrameHeader header{sequence,
+                           1,
+                           1,
+                           static_cast<std::uint16_t>(width),
+                           static_cast<std::uint16_t>(height),
+                           static_cast<std::uint8_t>(gzip ? kFrameFlagGzip : 0),
+                           jpegLength};
+        const auto head = encodeFrameHeader(header, payload.size());
+        Bytes out(head.begin(), head.end());
+        out.insert(out.end(), payload.begin(), payload.end());
+        return out;
+    };
+    const auto join = [](std::initializer_list<Bytes> parts) {
+        Bytes out;
+        for (const auto& part : parts)
+            out.insert(out.end(), part.begin(), part.end());
+        return out;
+    };
+    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 160, 120, 30, 1});
+    Bytes jpeg;
+    {
+        JpegEncoder encoder(80);
+        ByteBuffer out;
+        encoder.encode(makePicture(160, 120, 0, 2).frame(), out);
+        jpeg.assign(out.data(), out.data() + out.size());
+    }
+    Bytes corrupt = jpeg;
+    std::fill(corrupt.begin() + 300, corrupt.end() - 2, 0);
+    Bytes bomb;
+    {
+        GzipCompressor compressor(9, GzipStrategy::Default);
+        ByteBuffer packed;
+        compressor.compress(Bytes(64u << 20, 0), packed);
+        bomb.assign(packed.data(), packed.data() + packed.size());
+    }
+    Bytes good = hello;
+    for (std::uint64_t i = 0; i < 300; ++i) {
+        const auto f = frame(i, 160, 120, jpeg, false, static_cast<std::uint32_t>(jpeg.size()));
+        good.insert(good.end(), f.begin(), f.end());
+    }
+    const std::vector<Bytes> scripts = {
+        join({hello, frame(1, 160, 120, corrupt, false, static_cast<std::uint32_t>(corrupt.size())),
+              Bytes{0xFF, 0xFF, 0xFF, 0xFF}}), // corrupt JPEG, then junk
+        join({hello, frame(1, 320, 240, jpeg, false,
+                           static_cast<std::uint32_t>(jpeg.size()))}), // wrong size
+        join({hello, frame(1, 65535, 65535, jpeg, false,
+                           static_cast<std::uint32_t>(jpeg.size()))}), // huge
+        join({hello, frame(1, 160, 120, bomb, true, 1000)}),           // gzip bomb
+        join({hello, Bytes{0x00, 0x80, 0x00, 0x01}}),                  // over the 8 MiB cap
+        good,
+    };
+    ScriptedServer server(scripts, 8000ms);
+    TempDir dir;
+    VirtualDisplay display(dir);
+    Process viewer(
+        {viewerBinary(), "--size", "320x240", "127.0.0.1:" + std::to_string(server.port())},
+        dir.path(), "viewer", display.env());
+    const auto deadline = std::chrono::steady_clock::now() + 40s;
+    while (std::chrono::steady_clock::now() < deadline && server.connections() < 6)
+        std::this_thread::sleep_for(100ms);
+    REQUIRE(server.connections() >= 6);
+    std::this_thread::sleep_for(1500ms);
+
+    const std::string log = viewer.err();
+    INFO(log);
+    CHECK(log.find("frame 1 skipped: payload is not a readable JPEG") != std::string::npos);
+    CHECK(log.find("JPEG size differs") != std::string::npos);
+    CHECK(log.find("frame width or height is zero or over the limit") != std::string::npos);
+    CHECK(log.find("inflates past the declared JPEG length") != std::string::npos);
+    CHECK(log.find("message length over the cap") != std::string::npos);
+    CHECK(viewer.running());
+    MESSAGE("viewer RSS after the hostile servers: " << viewer.rssKb() << " KiB");
+    CHECK(viewer.rssKb() < 200 * 1024); // the 64 MiB bomb was never inflated
+    const Shot shot = screenshot(display, dir, "after");
+    CHECK(shot.count(isBlack) <
+          static_cast<int>(shot.rgb.size() / 3)); // the good stream is on screen
+    viewer.signal(SIGTERM);
+    CHECK(viewer.wait(10s) == 0);
 }
