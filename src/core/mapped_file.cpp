@@ -44,7 +44,10 @@ MappedFile::MappedFile(const std::string& path) : path_(path)
     ::close(fd);
     if (map == MAP_FAILED)
         fail(path, "cannot map", error);
-    ::madvise(map, size_, MADV_SEQUENTIAL);
+    // Looping sources read every page again and again: keep them mapped
+    // (MADV_SEQUENTIAL would let the kernel drop pages behind us, and every
+    // loop would fault the whole file back in).
+    ::madvise(map, size_, MADV_WILLNEED);
     data_ = static_cast<const std::uint8_t*>(map);
 }
 
