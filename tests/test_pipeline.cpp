@@ -72,6 +72,10 @@ PipelineConfig config(const std::string& gzip)
 
 TEST_CASE("gzip setting parses off, auto and levels")
 {
+    // The default bar: 4% (a natural scene) does not pay, 30% (a flat one) does.
+    GzipPolicy byDefault(GzipSetting::parse("auto", GzipStrategy::Default));
+    CHECK_FALSE(byDefault.record(1000, 960));
+    CHECK(byDefault.record(1000, 700));
     CHECK(GzipSetting::parse("off", GzipStrategy::Default).mode == GzipSetting::Mode::Off);
     CHECK(GzipSetting::parse("auto", GzipStrategy::Default).mode == GzipSetting::Mode::Auto);
     const auto six = GzipSetting::parse("6", GzipStrategy::Rle);
@@ -84,13 +88,15 @@ TEST_CASE("gzip setting parses off, auto and levels")
 
 TEST_CASE("auto gzip stops when it does not pay, probes, and resumes when it does")
 {
-    GzipPolicy policy(GzipSetting::parse("auto", GzipStrategy::Default), 0.01, 10, 3);
+    auto setting = GzipSetting::parse("auto", GzipStrategy::Default);
+    setting.minSaving = 0.01;
+    GzipPolicy policy(setting, 10, 3);
     // Saves 20%: keeps compressing and sends gzip.
     for (int i = 0; i < 5; ++i) {
         REQUIRE(policy.shouldCompress());
         CHECK(policy.record(1000, 800));
     }
-    // Saves 0.5% three times in a row: sends plain, then pauses.
+    // Saves 0.5% three times in a row (under the 1% set here): sends plain, then pauses.
     for (int i = 0; i < 3; ++i) {
         REQUIRE(policy.shouldCompress());
         CHECK_FALSE(policy.record(1000, 995));

@@ -32,16 +32,19 @@ std::string GzipSetting::toString() const
     case Mode::Off:
         return "off";
     case Mode::Auto:
-        return std::string("auto (level 1, ") + nameOf(strategy) + ")";
+        return std::string("auto (level 1, ") + nameOf(strategy) +
+               ", while it saves >= " + std::to_string(static_cast<int>(minSaving * 100 + 0.5)) +
+               "%)";
     case Mode::Fixed:
         return "level " + std::to_string(level) + " (" + nameOf(strategy) + ")";
     }
     return "?";
 }
 
-GzipPolicy::GzipPolicy(const GzipSetting& setting, double minSaving, std::uint32_t probeInterval,
+GzipPolicy::GzipPolicy(const GzipSetting& setting, std::uint32_t probeInterval,
                        std::uint32_t patience)
-    : setting_(setting), minSaving_(minSaving), probeInterval_(probeInterval), patience_(patience)
+    : setting_(setting), minSaving_(setting.minSaving), probeInterval_(probeInterval),
+      patience_(patience)
 {}
 
 bool GzipPolicy::shouldCompress()
