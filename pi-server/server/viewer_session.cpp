@@ -1,5 +1,8 @@
 #include "server/viewer_session.h"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
@@ -10,6 +13,8 @@ namespace pistream {
 namespace {
 
 constexpr std::size_t kMaxQueuedControl = 16; // more pings than this in flight are ignored
+constexpr auto kFirstDrainPoll = std::chrono::milliseconds(2);
+constexpr auto kMaxDrainPoll = std::chrono::milliseconds(64); // a dead peer costs ~16 wakeups/s
 
 std::string describePeer(const asio::ip::tcp::socket& socket)
 {
@@ -26,8 +31,9 @@ std::string describePeer(const asio::ip::tcp::socket& socket)
 
 ViewerSession::ViewerSession(asio::ip::tcp::socket socket, const SessionLimits& limits,
                              SessionTotals& totals, ClosedHandler onClosed)
-    : socket_(std::move(socket)), limits_(limits), totals_(totals), onClosed_(std::move(onClosed)),
-      peer_(describePeer(socket_)), reader_(kMaxViewerMessage)
+    : socket_(std::move(socket)), drainTimer_(socket_.get_executor()), limits_(limits),
+      totals_(totals), onClosed_(std::move(onClosed)), peer_(describePeer(socket_)),
+      reader_(kMaxViewerMessage)
 {
     std::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -92,6 +98,7 @@ void ViewerSession::close(const std::string& reason)
     socket_.close(ignored);
     frames_.clear();
     control_.clear();
+    drainTimer_.cancel();
     if (onClosed_)
         onClosed_(this);
 }
@@ -184,7 +191,47 @@ void ViewerSession::doWrite()
     }
     writing_ = true;
     lastProgress_ = std::chrono::steady_clock::now();
-    writeSome();
+    if (writingFrame_)
+        waitForRoom();
+    else
+        writeSome();
+}
+
+std::size_t ViewerSession::outstandingBytes() const
+{
+    int bytes = 0;
+    if (::ioctl(const_cast<asio::ip::tcp::socket&>(socket_).native_handle(), SIOCOUTQ, &bytes) != 0)
+        return 0;
+    return static_cast<std::size_t>(bytes);
+}
+
+void ViewerSession::waitForRoom()
+{
+    if (outstandingBytes() <= limits_.maxOutstandingBytes) {
+        drainPoll_ = kFirstDrainPoll;
+        writeSome();
+        return;
+    }
+    // The link is behind: check again shortly, less often the longer it lasts.
+    // Meanwhile newer frames replace older ones, so what goes out is the newest.
+    drainTimer_.expires_after(drainPoll_);
+    drainPoll_ = std::min(drainPoll_ * 2,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(kMaxDrainPoll));
+    drainTimer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+        if (error || self->closed_)
+            return;
+        if (self->frames_.size() > 0) {
+            // A newer frame arrived while we waited: send that one instead.
+            self->writingFrame_ = std::move(self->frames_.back());
+            self->framesSkipped_ += self->frames_.size();
+            self->totals_.framesSkipped += self->frames_.size();
+            self->frames_.clear();
+            self->writeBuffers_ = {asio::buffer(self->writingFrame_->wireHeader),
+                                   asio::buffer(self->writingFrame_->payload.data(),
+                                                self->writingFrame_->payload.size())};
+        }
+        self->waitForRoom();
+    });
 }
 
 void ViewerSession::writeSome()

@@ -24,6 +24,11 @@ struct SessionTotals {
 
 struct SessionLimits {
     std::size_t maxQueuedFrames = 2;
+    // A frame is written only when fewer bytes than this are still in the
+    // socket (unsent or unacknowledged): on a slow link frames are skipped here,
+    // at the newest-frame queue, instead of piling up in kernel buffers where
+    // they would only add latency.
+    std::size_t maxOutstandingBytes = 64 * 1024;
     std::chrono::steady_clock::duration stallTimeout = std::chrono::seconds(10);
 };
 
@@ -61,10 +66,14 @@ private:
     void onRead(const std::error_code& error, std::size_t bytes);
     bool handleMessage(const MessageView& message);
     void doWrite();
+    void waitForRoom();
+    std::size_t outstandingBytes() const;
     void writeSome();
     void onWrite(const std::error_code& error, std::size_t bytes);
 
     asio::ip::tcp::socket socket_;
+    asio::steady_timer drainTimer_;
+    std::chrono::milliseconds drainPoll_{2};
     SessionLimits limits_;
     SessionTotals& totals_;
     ClosedHandler onClosed_;
