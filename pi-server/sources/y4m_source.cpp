@@ -128,20 +128,25 @@ std::string Y4mSource::describe() const
 
 FramePtr Y4mSource::produce(std::uint64_t sequence, std::int64_t captureMicros)
 {
-    const std::uint8_t* base = file_->bytes().data() + frames_[sequence % frames_.size()];
+    return frame(sequence, captureMicros);
+}
+
+FramePtr Y4mSource::frame(std::uint64_t index, std::int64_t captureMicros) const
+{
+    const std::uint8_t* base = file_->bytes().data() + frames_[index % frames_.size()];
     const auto lumaBytes =
         static_cast<std::size_t>(format_.width) * static_cast<std::size_t>(format_.height);
     const auto chromaBytes = static_cast<std::size_t>(chromaSize(format_.width)) *
                              static_cast<std::size_t>(chromaSize(format_.height));
-    RawFrame frame;
-    frame.format = PixelFormat::Yuv420;
-    frame.width = format_.width;
-    frame.height = format_.height;
-    frame.planes = {Plane{base, format_.width}, Plane{base + lumaBytes, chromaSize(format_.width)},
-                    Plane{base + lumaBytes + chromaBytes, chromaSize(format_.width)}};
-    frame.sequence = sequence;
-    frame.captureMicros = captureMicros;
-    return lendFromFile(file_, frame);
+    RawFrame out;
+    out.format = PixelFormat::Yuv420;
+    out.width = format_.width;
+    out.height = format_.height;
+    out.planes = {Plane{base, format_.width}, Plane{base + lumaBytes, chromaSize(format_.width)},
+                  Plane{base + lumaBytes + chromaBytes, chromaSize(format_.width)}};
+    out.sequence = index;
+    out.captureMicros = captureMicros;
+    return lendFromFile(file_, out);
 }
 
 } // namespace pistream

@@ -21,6 +21,8 @@ public:
     StreamFormat format() const override { return format_; }
     std::string describe() const override;
     std::size_t frameCount() const { return frames_.size(); }
+    // Frame `index` of the file (modulo its length), lent out of the mapping.
+    FramePtr frame(std::uint64_t index, std::int64_t captureMicros = 0) const;
 
 protected:
     FramePtr produce(std::uint64_t sequence, std::int64_t captureMicros) override;

@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""pistream benchmarks: per stage, end to end, fan-out, slow viewers, a weak
+link, and GStreamer on the same input. Run through bench/run.sh, which builds
+and installs what this needs. Prints a table; writes bench/results.json.
+
+Every figure is measured here, in this run, on this machine; the targets are
+ratios or bounds from issue 6, printed beside each figure."""
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+PHOTO = "/usr/share/wallpapers/FallenLeaf/contents/images/2560x1600.jpg"
+SIZES = [(640, 480), (1280, 720), (1920, 1080)]
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def make_clip(workdir, width, height, frames):
+    """A pan across a photograph: natural detail, every frame different."""
+    path = os.path.join(workdir, f"pan_{width}x{height}.y4m")
+    if os.path.exists(path):
+        return path
+    scaled = f"scale=-2:{height * 2}"
+    crop = f"crop={width}:{height}:x='(in_w-out_w)*n/{frames}':y='(in_h-out_h)*n/{frames * 2}'"
+    subprocess.run(["ffmpeg", "-v", "error", "-loop", "1", "-i", PHOTO, "-vf", f"{scaled},{crop}",
+                    "-frames:v", str(frames), "-r", "30", "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe",
+                    "-y", path], check=True)
+    return path
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_kb(pid, field):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+class Server:
+    def __init__(self, build, args, netns=None):
+        self.log = tempfile.NamedTemporaryFile(prefix="pistream-bench-server-", delete=False)
+        command = [f"{build}/pi-server/pistream-server", "--stats-interval", "0"] + args
+        self.process = subprocess.Popen(command, stderr=self.log, stdout=subprocess.DEVNULL)
+        self.port = None
+        for _ in range(100):
+            text = open(self.log.name).read()
+            match = re.search(r"listening on [^ ]*:(\d+)\n", text)
+            if match:
+                self.port = int(match.group(1))
+                break
+            if self.process.poll() is not None:
+                raise RuntimeError("server did not start: " + text)
+            time.sleep(0.05)
+        if not self.port:
+            raise RuntimeError("server did not report its port")
+
+    def cpu(self):
+        return cpu_seconds(self.process.pid)
+
+    def peak_rss_kb(self):
+        return status_kb(self.process.pid, "VmHWM")
+
+    def anon_rss_kb(self):
+        return status_kb(self.process.pid, "RssAnon")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=10)
+        os.unlink(self.log.name)
+
+
+def viewers(build, host, port, count, seconds, decode=True, prefix=None):
+    """Runs `count` headless viewers for `seconds`; returns their JSON summaries."""
+    command = [f"{build}/desktop-client/pistream-viewer", "--headless", "--stats", "json",
+               "--duration", str(seconds), "--log-level", "warn"]
+    if not decode:
+        command.append("--no-decode")
+    command.append(f"{host}:{port}")
+    processes = [subprocess.Popen((prefix or []) + command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                 for _ in range(count)]
+    return [json.loads(process.communicate(timeout=seconds + 60)[0]) for process in processes]
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_viewers(build, port, count, seconds, decode=True, host="127.0.0.1", prefix=None):
+    """(summaries, CPU seconds the viewers used). Viewer CPU comes from the
+    children's rusage, so nothing else may be reaped while they run."""
+    before = children_cpu()
+    summaries = viewers(build, host, port, count, seconds, decode, prefix)
+    return summaries, children_cpu() - before
+
+
+def stages(build, clips, frames):
+    rows = []
+    for (width, height), clip in clips.items():
+        out = subprocess.run([f"{build}/bench/pistream-bench-stages", "--input", clip, "--frames", str(frames)],
+                             check=True, capture_output=True, text=True).stdout
+        rows.append(json.loads(out))
+    return rows
+
+
+def end_to_end(build, clip, seconds):
+    result = {}
+    server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}"])
+    cpu0 = server.cpu()
+    summaries, viewer_cpu = run_viewers(build, server.port, 1, seconds)
+    server_cpu = server.cpu() - cpu0
+    server.stop()
+    s = summaries[0]
+    result["paced"] = {"fps": s["fps"], "frames": s["frames"], "bytes_per_frame": s["bytes_per_frame"],
+                       "server_cpu_ms_per_frame": 1000 * server_cpu / max(1, s["frames"]),
+                       "viewer_cpu_ms_per_frame": 1000 * viewer_cpu / max(1, s["frames"]),
+                       "latency_ms": s["latency_ms"], "gaps": s["sequence_gaps"]}
+
+    server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}", "--fps", "1000"])
+    summaries, _ = run_viewers(build, server.port, 1, min(seconds, 5))
+    server.stop()
+    result["unpaced_fps"] = summaries[0]["fps"]
+    return result
+
+
+def fan_out(build, clip, counts, seconds):
+    rows = []
+    for count in counts:
+        server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}",
+                                "--max-viewers", str(max(16, count))])
+        cpu0 = server.cpu()
+        start = time.monotonic()
+        summaries, _ = run_viewers(build, server.port, count, seconds, decode=False)
+        elapsed = time.monotonic() - start
+        server_cpu = server.cpu() - cpu0
+        server.stop()
+        produced = max(s["frames"] + s["sequence_gaps"] for s in summaries)
+        # Each viewer's share of the frames made while it was connected.
+        shares = [s["frames"] / max(1, s["frames"] + s["sequence_gaps"]) for s in summaries]
+        rows.append({"viewers": count, "server_cpu_ms_per_frame": 1000 * server_cpu / max(1, produced),
+                     "min_share": min(shares), "mean_share": sum(shares) / len(shares), "seconds": elapsed})
+    return rows
+
+
+def latency_many(build, clip, count, seconds):
+    server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}"])
+    summaries, _ = run_viewers(build, server.port, count, seconds)
+    server.stop()
+    return {"viewers": count,
+            "p50": max(s["latency_ms"]["p50"] for s in summaries),
+            "p95": max(s["latency_ms"]["p95"] for s in summaries),
+            "p99": max(s["latency_ms"]["p99"] for s in summaries)}
+
+
+def slow_viewers(build, clip, stalled, seconds):
+    server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}"])
+    sockets = []
+    for _ in range(stalled):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        sockets.append(sock) # never read
+    # Sample private (anonymous) memory while it runs: the mapped input file
+    # is page cache, shared and reclaimable, and shows in VmHWM but is not ours.
+    import threading
+    peak_anon = [0]
+    done = threading.Event()
+    def sample():
+        while not done.is_set():
+            peak_anon[0] = max(peak_anon[0], server.anon_rss_kb())
+            time.sleep(0.1)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    summaries, _ = run_viewers(build, server.port, 1, seconds)
+    done.set()
+    sampler.join()
+    rss = server.peak_rss_kb()
+    server.stop()
+    for sock in sockets:
+        sock.close()
+    source_fps = 30.0
+    return {"stalled": stalled, "normal_fps": summaries[0]["fps"], "normal_share": summaries[0]["fps"] / source_fps,
+            "server_peak_rss_mb": rss / 1024, "server_peak_anon_mb": peak_anon[0] / 1024}
+
+
+def weak_link(build, clip, seconds, rate="8mbit"):
+    """A viewer in a network namespace behind a token bucket; the server outside."""
+    if os.geteuid() != 0 or not shutil.which("tc"):
+        return {"skipped": "needs root and tc"}
+    ns, outer, inner = "pistream-bench", "psb0", "psb1"
+    run = lambda *args: subprocess.run(list(args), check=True, capture_output=True)
+    subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    subprocess.run(["ip", "link", "del", outer], capture_output=True)
+    try:
+        run("ip", "netns", "add", ns)
+        run("ip", "link", "add", outer, "type", "veth", "peer", "name", inner)
+        run("ip", "link", "set", inner, "netns", ns)
+        run("ip", "addr", "add", "10.211.0.1/24", "dev", outer)
+        run("ip", "link", "set", outer, "up")
+        run("ip", "netns", "exec", ns, "ip", "addr", "add", "10.211.0.2/24", "dev", inner)
+        run("ip", "netns", "exec", ns, "ip", "link", "set", inner, "up")
+        run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+        # Server -> viewer direction limited like a weak Wi-Fi link.
+        run("tc", "qdisc", "add", "dev", outer, "root", "tbf", "rate", rate, "burst", "32kbit", "latency", "400ms")
+        server = Server(build, ["--listen", "10.211.0.1:0", "--source", f"y4m:{clip}"])
+        summaries, _ = run_viewers(build, server.port, 1, seconds, host="10.211.0.1",
+                                   prefix=["ip", "netns", "exec", ns])
+        server.stop()
+        s = summaries[0]
+        return {"rate": rate, "seconds": seconds, "fps": s["fps"], "bytes_per_frame": s["bytes_per_frame"],
+                "latency_ms": s["latency_ms"], "gaps": s["sequence_gaps"]}
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        subprocess.run(["ip", "link", "del", outer], capture_output=True)
+
+
+def gstreamer_cpu_per_frame(clip, frames, quality):
+    """GStreamer's MJPEG-over-TCP on the same file and quality, unpaced, one reader."""
+    port = free_port()
+    command = ["gst-launch-1.0", "-q", "filesrc", f"location={clip}", "!", "y4mdec", "!", "jpegenc",
+               f"quality={quality}", "!", "multipartmux", "!", "tcpserversink", "host=127.0.0.1",
+               f"port={port}", "sync=false", "recover-policy=keyframe"]
+    before = children_cpu()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    reader = None
+    for _ in range(100):
+        try:
+            reader = socket.create_connection(("127.0.0.1", port))
+            break
+        except OSError:
+            time.sleep(0.05)
+    received = 0
+    while reader:
+        chunk = reader.recv(1 << 20)
+        if not chunk:
+            break
+        received += len(chunk)
+    process.wait(timeout=120)
+    return 1000 * (children_cpu() - before) / frames, received
+
+
+def ours_unpaced_cpu_per_frame(build, clip, seconds):
+    server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}", "--fps", "1000"])
+    cpu0 = server.cpu()
+    summaries, _ = run_viewers(build, server.port, 1, seconds, decode=False)
+    cpu = server.cpu() - cpu0
+    server.stop()
+    return 1000 * cpu / max(1, summaries[0]["frames"]), summaries[0]["fps"]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="build-bench")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--output", default="bench/results.json")
+    args = parser.parse_args()
+    quick = args.quick
+    seconds = 5 if quick else 10
+    workdir = os.path.join(tempfile.gettempdir(), "pistream-bench")
+    os.makedirs(workdir, exist_ok=True)
+
+    log("bench: making inputs (a pan across a photograph)")
+    clips = {size: make_clip(workdir, *size, 90) for size in SIZES}
+    clip720, clip1080 = clips[(1280, 720)], clips[(1920, 1080)]
+    results = {"machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                           "system": platform.platform()},
+               "input": "pan across FallenLeaf (plasma-workspace-wallpapers), 90 frames, JPEG quality 80"}
+
+    log("bench: 1/6 per stage")
+    results["stages"] = stages(args.build, clips, 30 if quick else 60)
+    log("bench: 2/6 end to end")
+    results["end_to_end"] = end_to_end(args.build, clip720, seconds)
+    log("bench: 3/6 fan-out")
+    results["fan_out"] = fan_out(args.build, clip720, [1, 8, 64], seconds)
+    results["latency_8_viewers"] = latency_many(args.build, clip720, 8, seconds)
+    log("bench: 4/6 slow viewers")
+    results["slow_viewers"] = slow_viewers(args.build, clip1080, 10, seconds)
+    log("bench: 5/6 weak link")
+    results["weak_link"] = weak_link(args.build, clip720, 20 if quick else 60)
+    log("bench: 6/6 GStreamer")
+    gst_ms, _ = gstreamer_cpu_per_frame(clip720, 90, 80)
+    ours_ms, ours_fps = ours_unpaced_cpu_per_frame(args.build, clip720, seconds)
+    results["gstreamer"] = {"gst_cpu_ms_per_frame": gst_ms, "ours_cpu_ms_per_frame": ours_ms,
+                            "ratio": ours_ms / gst_ms, "ours_unpaced_fps": ours_fps}
+
+    with open(args.output, "w") as out:
+        json.dump(results, out, indent=2)
+    print_table(results)
+
+
+def print_table(r):
+    print(f"\npistream benchmarks on {r['machine']['cpus']} CPUs, {r['machine']['system']}")
+    print(f"input: {r['input']}\n")
+    print("1. per stage, median ms per frame")
+    print(f"{'size':>10} {'bare tj':>8} {'ours':>7} {'ratio':>6} {'JPEG B':>8} {'gzip1':>7} {'saved':>6} "
+          f"{'huff':>6} {'saved':>6} {'pack':>6} {'inflate':>7} {'decode':>7}")
+    for s in r["stages"]:
+        g1 = s["gzip"][0]
+        gh = next(g for g in s["gzip"] if g["strategy"] == "huffman")
+        print(f"{s['width']}x{s['height']:<5} {s['bare_encode_ms']:8.2f} {s['encode_ms']:7.2f} {s['encode_vs_bare']:6.2f} "
+              f"{s['jpeg_bytes']:8.0f} {g1['ms']:7.2f} {g1['saved_percent']:5.1f}% {gh['ms']:6.2f} "
+              f"{gh['saved_percent']:5.1f}% {s['pack_ms']:6.3f} {s['inflate_ms']:7.2f} {s['decode_ms']:7.2f}")
+    e = r["end_to_end"]
+    p = e["paced"]
+    stage720 = next(s for s in r["stages"] if s["width"] == 1280)
+    print("\n2. end to end, 1280x720 @ 30 fps, loopback, one decoding viewer")
+    print(f"   server CPU {p['server_cpu_ms_per_frame']:.2f} ms/frame = {p['server_cpu_ms_per_frame'] / stage720['bare_encode_ms']:.2f}x "
+          f"bare libjpeg-turbo encode ({stage720['bare_encode_ms']:.2f} ms)   [target <= 1.25x]")
+    print(f"   viewer CPU {p['viewer_cpu_ms_per_frame']:.2f} ms/frame; {p['bytes_per_frame']:.0f} bytes/frame; gaps {p['gaps']}")
+    l = p["latency_ms"]
+    print(f"   latency capture->decoded p50 {l['p50']:.2f} / p95 {l['p95']:.2f} / p99 {l['p99']:.2f} ms")
+    print(f"   unpaced throughput {e['unpaced_fps']:.0f} fps")
+    l8 = r["latency_8_viewers"]
+    print(f"   8 decoding viewers: worst p50 {l8['p50']:.2f} / p95 {l8['p95']:.2f} / p99 {l8['p99']:.2f} ms   [target p99 <= 15 ms]")
+    print("\n3. fan-out, 1280x720 @ 30 fps, non-decoding viewers")
+    one = r["fan_out"][0]["server_cpu_ms_per_frame"]
+    for f in r["fan_out"]:
+        print(f"   {f['viewers']:3d} viewers: server CPU {f['server_cpu_ms_per_frame']:.2f} ms/frame "
+              f"({f['server_cpu_ms_per_frame'] / one:.2f}x one viewer), each gets >= {100 * f['min_share']:.1f}% of frames"
+              + ("   [target >= 99%, <= 2x]" if f["viewers"] == 64 else ""))
+    s = r["slow_viewers"]
+    print(f"\n4. slow viewers, 1920x1080 @ 30 fps: {s['stalled']} stalled + 1 normal")
+    print(f"   normal viewer {s['normal_fps']:.1f} fps ({100 * s['normal_share']:.1f}% of source)   [target >= 99%]")
+    print(f"   server peak private memory {s['server_peak_anon_mb']:.1f} MB   [target <= 40 MB]; peak RSS "
+          f"{s['server_peak_rss_mb']:.1f} MB counting the memory-mapped input file")
+    w = r["weak_link"]
+    print("\n5. weak link, 1280x720 @ 30 fps through tbf")
+    if "skipped" in w:
+        print(f"   skipped: {w['skipped']}")
+    else:
+        print(f"   {w['rate']} for {w['seconds']} s: {w['fps']:.1f} fps, {w['bytes_per_frame']:.0f} bytes/frame, "
+              f"latency p50 {w['latency_ms']['p50']:.0f} / p99 {w['latency_ms']['p99']:.0f} ms   [target p99 < 250 ms]")
+    g = r["gstreamer"]
+    print("\n6. GStreamer (filesrc ! y4mdec ! jpegenc ! multipartmux ! tcpserversink), same file and quality, unpaced")
+    print(f"   GStreamer {g['gst_cpu_ms_per_frame']:.2f} ms/frame, pistream-server {g['ours_cpu_ms_per_frame']:.2f} ms/frame: "
+          f"ratio {g['ratio']:.2f}   [target <= 0.7]")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+// pistream-bench-stages: the cost of each per-frame stage on real frames, side
+// by side with the limit (bare libjpeg-turbo on the same planes). Prints one
+// JSON object; bench/run.sh turns it into the table.
+//
+//   pistream-bench-stages --input clip.y4m [--frames 60] [--quality 80]
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <turbojpeg.h>
+
+#include "codec/gzip_compressor.h"
+#include "codec/gzip_inflater.h"
+#include "codec/jpeg_decoder.h"
+#include "codec/jpeg_encoder.h"
+#include "core/encoded_frame.h"
+#include "sources/y4m_source.h"
+
+using namespace pistream;
+
+namespace {
+
+// Median milliseconds of `work` run once per frame, over all frames, after a warm-up.
+double medianMillis(std::size_t frames, const std::function<void(std::size_t)>& work)
+{
+    for (std::size_t i = 0; i < std::min<std::size_t>(frames, 5); ++i)
+        work(i);
+    std::vector<double> times;
+    times.reserve(frames);
+    for (std::size_t i = 0; i < frames; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        work(i);
+        times.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
+    }
+    std::nth_element(times.begin(), times.begin() + static_cast<long>(times.size() / 2),
+                     times.end());
+    return times[times.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app("pistream-bench-stages: per-frame cost of each stage", "pistream-bench-stages");
+    std::string input;
+    std::size_t frameCount = 60;
+    int quality = 80;
+    app.add_option("--input", input, "y4m file")->required();
+    app.add_option("--frames", frameCount, "frames to time");
+    app.add_option("--quality", quality, "JPEG quality");
+    CLI11_PARSE(app, argc, argv);
+
+    Y4mSource source(input, 0);
+    const auto count = std::min(frameCount, source.frameCount());
+    std::vector<FramePtr> frames;
+    for (std::size_t i = 0; i < count; ++i)
+        frames.push_back(source.frame(i));
+    const int width = source.format().width, height = source.format().height;
+
+    // The limit: bare TurboJPEG, same planes, same quality, its own buffer.
+    tjhandle bare = tjInitCompress();
+    std::vector<unsigned char> bareBuffer(tjBufSize(width, height, TJSAMP_420));
+    const double bareMs = medianMillis(count, [&](std::size_t i) {
+        const RawFrame& f = *frames[i];
+        const unsigned char* planes[3] = {f.planes[0].data, f.planes[1].data, f.planes[2].data};
+        const int strides[3] = {f.planes[0].stride, f.planes[1].stride, f.planes[2].stride};
+        unsigned char* out = bareBuffer.data();
+        unsigned long size = bareBuffer.size();
+        tjCompressFromYUVPlanes(bare, planes, width, strides, height, TJSAMP_420, &out, &size,
+                                quality, TJFLAG_NOREALLOC);
+    });
+    tjDestroy(bare);
+
+    JpegEncoder encoder(quality);
+    std::vector<ByteBuffer> jpegs(count);
+    const double encodeMs =
+        medianMillis(count, [&](std::size_t i) { encoder.encode(*frames[i], jpegs[i]); });
+    double jpegBytes = 0;
+    for (const auto& jpeg : jpegs)
+        jpegBytes += static_cast<double>(jpeg.size());
+    jpegBytes /= static_cast<double>(count);
+
+    nlohmann::json gzip = nlohmann::json::array();
+    ByteBuffer packed, inflated;
+    std::vector<ByteBuffer> level1(count);
+    for (const auto& [level, strategy] :
+         std::vector<std::pair<int, GzipStrategy>>{{1, GzipStrategy::Default},
+                                                   {6, GzipStrategy::Default},
+                                                   {9, GzipStrategy::Default},
+                                                   {1, GzipStrategy::HuffmanOnly},
+                                                   {1, GzipStrategy::Rle}}) {
+        GzipCompressor compressor(level, strategy);
+        double packedBytes = 0;
+        const double ms = medianMillis(count, [&](std::size_t i) {
+            compressor.compress(jpegs[i].span(), packed);
+            if (level == 1 && strategy == GzipStrategy::Default)
+                level1[i].assign(packed.span());
+        });
+        for (std::size_t i = 0; i < count; ++i) {
+            compressor.compress(jpegs[i].span(), packed);
+            packedBytes += static_cast<double>(packed.size());
+        }
+        packedBytes /= static_cast<double>(count);
+        gzip.push_back({{"level", level},
+                        {"strategy", nameOf(strategy)},
+                        {"ms", ms},
+                        {"saved_percent", 100.0 * (1.0 - packedBytes / jpegBytes)}});
+    }
+
+    EncodedFrame message;
+    const double packMs = medianMillis(count, [&](std::size_t i) {
+        message.jpeg = jpegs[i].span();
+        message.header.sequence = i;
+        message.seal(false);
+    });
+    GzipInflater inflater;
+    const double inflateMs = medianMillis(count, [&](std::size_t i) {
+        (void)inflater.inflate(level1[i].span(), jpegs[i].size(), inflated);
+    });
+    JpegDecoder decoder;
+    YuvImage image;
+    const double decodeMs = medianMillis(
+        count, [&](std::size_t i) { (void)decoder.decode(jpegs[i].span(), 8192, 8192, image); });
+
+    std::cout << nlohmann::json{{"width", width},
+                                {"height", height},
+                                {"frames", count},
+                                {"quality", quality},
+                                {"jpeg_bytes", jpegBytes},
+                                {"bare_encode_ms", bareMs},
+                                {"encode_ms", encodeMs},
+                                {"encode_vs_bare", encodeMs / bareMs},
+                                {"gzip", gzip},
+                                {"pack_ms", packMs},
+                                {"inflate_ms", inflateMs},
+                                {"decode_ms", decodeMs}}
+                     .dump()
+              << std::endl;
+    return 0;
+}
