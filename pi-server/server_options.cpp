@@ -117,6 +117,14 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->type_name("N")
         ->check(CLI::Range(1, 16).description(""))
         ->capture_default_str();
+    std::size_t sendBufferKiB = options.server.session.maxOutstandingBytes / 1024;
+    app.add_option(
+           "--send-buffer", sendBufferKiB,
+           "KiB a viewer may have in flight before frames are skipped for it; lower means less "
+           "latency on slow links (16..16384)")
+        ->type_name("KIB")
+        ->check(CLI::Range(16, 16384).description(""))
+        ->capture_default_str();
     app.add_option("--stall-timeout", stallSeconds,
                    "seconds (1..3600) a viewer may make no progress before it is dropped")
         ->type_name("S")
@@ -140,6 +148,7 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         options.pipeline.gzip = GzipSetting::parse(gzip, parseGzipStrategy(strategy));
         options.pipeline.gzip.minSaving = minSaving / 100;
         options.server.session.maxQueuedFrames = static_cast<std::size_t>(queue);
+        options.server.session.maxOutstandingBytes = sendBufferKiB * 1024;
         options.server.session.stallTimeout =
             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                 std::chrono::duration<double>(stallSeconds));

@@ -77,6 +77,12 @@ TEST_CASE("server options: defaults, flags, config file and precedence")
     CHECK(options.pipeline.gzip.strategy == GzipStrategy::HuffmanOnly);
     CHECK(options.server.session.stallTimeout == std::chrono::milliseconds(2500));
     CHECK(options.source.sizeGiven);
+    CHECK(options.server.session.maxOutstandingBytes == 64 * 1024); // default
+    ServerOptions tuned;
+    REQUIRE_FALSE(parseServer({"--send-buffer", "128", "--gzip-min-saving", "2.5"}, tuned));
+    CHECK(tuned.server.session.maxOutstandingBytes == 128 * 1024);
+    CHECK(tuned.pipeline.gzip.minSaving == doctest::Approx(0.025));
+    CHECK(parseServer({"--send-buffer", "8"}, tuned).value_or(-1) == 2);
     CHECK(options.source.height == 480);
 
     // Values from the file get the same checks as flags.
