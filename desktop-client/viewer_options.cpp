@@ -1,7 +1,5 @@
 #include "viewer_options.h"
 
-#include <iostream>
-
 #include "cli/toml_config.h"
 #include "core/version.h"
 
@@ -116,8 +114,7 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}).description(""))
         ->capture_default_str();
 
-    try {
-        app.parse(argc, argv);
+    return parseCommandLine(app, argc, argv, [&] {
         options.client.server = parseEndpoint(server, kDefaultPort);
         if (options.client.server.host.empty())
             throw std::invalid_argument("missing host in '" + server + "'");
@@ -130,19 +127,7 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         options.window.title = options.client.server.toString();
         if (!windowSize.empty())
             parseSize(windowSize, options.window.width, options.window.height);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::cerr << "pistream-viewer: " << e.what()
-                  << "\nRun 'pistream-viewer --help' for usage.\n";
-        return 2;
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "pistream-viewer: " << e.what() << "\n";
-        return 2;
-    }
-    return std::nullopt;
+    });
 }
 
 } // namespace pistream

@@ -1,7 +1,5 @@
 #include "server_options.h"
 
-#include <iostream>
-
 #include "cli/toml_config.h"
 #include "core/version.h"
 
@@ -140,8 +138,7 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}).description(""))
         ->capture_default_str();
 
-    try {
-        app.parse(argc, argv);
+    return parseCommandLine(app, argc, argv, [&] {
         parseSize(size, options.source.width, options.source.height);
         options.source.sizeGiven = sizeOption->count() > 0;
         options.server.listen = parseEndpoint(listen, kDefaultPort);
@@ -152,19 +149,7 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         options.server.session.stallTimeout =
             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                 std::chrono::duration<double>(stallSeconds));
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::cerr << "pistream-server: " << e.what()
-                  << "\nRun 'pistream-server --help' for usage.\n";
-        return 2;
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "pistream-server: " << e.what() << "\n";
-        return 2;
-    }
-    return std::nullopt;
+    });
 }
 
 } // namespace pistream

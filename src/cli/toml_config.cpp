@@ -1,6 +1,7 @@
 #include "cli/toml_config.h"
 
 #include <charconv>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -60,6 +61,27 @@ CLI::Option* addTomlConfig(CLI::App& app, const std::string& help)
     app.config_formatter(std::make_shared<TomlConfig>());
     app.allow_config_extras(CLI::config_extras_mode::error);
     return app.set_config("--config", "", help)->type_name("FILE");
+}
+
+std::optional<int> parseCommandLine(CLI::App& app, int argc, const char* const* argv,
+                                    const std::function<void()>& finish)
+{
+    const std::string name = app.get_name();
+    try {
+        app.parse(argc, argv);
+        finish();
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << name << ": " << e.what() << "\nRun '" << name << " --help' for usage.\n";
+        return 2;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << name << ": " << e.what() << "\n";
+        return 2;
+    }
+    return std::nullopt;
 }
 
 void parseSize(const std::string& text, int& width, int& height)

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <istream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,13 @@ public:
 
 // Installs --config FILE on the app with TOML parsing and unknown keys refused.
 CLI::Option* addTomlConfig(CLI::App& app, const std::string& help);
+
+// Parses argv with `app`, then runs `finish` (which turns the parsed strings
+// into a config and may throw std::invalid_argument). On --help or --version
+// prints it and returns 0; on a usage error prints one line naming the
+// program and returns 2; otherwise returns nothing.
+std::optional<int> parseCommandLine(CLI::App& app, int argc, const char* const* argv,
+                                    const std::function<void()>& finish);
 
 // "WxH" with both in 1..65535, e.g. "1280x720". Throws std::invalid_argument.
 void parseSize(const std::string& text, int& width, int& height);

@@ -8,6 +8,33 @@
 
 namespace pistream {
 
+namespace {
+
+// Sizes out's planes for a picture in the given subsampling (one plane for
+// greyscale), packed one after another in out.storage.
+void layoutPlanes(int width, int height, int subsampling, YuvImage& out)
+{
+    const int planeCount = subsampling == TJSAMP_GRAY ? 1 : 3;
+    std::size_t total = 0;
+    std::array<std::size_t, 3> offsets{};
+    for (int i = 0; i < 3; ++i) {
+        const auto index = static_cast<std::size_t>(i);
+        const bool used = i < planeCount;
+        out.planeWidths[index] = used ? tjPlaneWidth(i, width, subsampling) : 0;
+        out.planeHeights[index] = used ? tjPlaneHeight(i, height, subsampling) : 0;
+        out.strides[index] = out.planeWidths[index];
+        offsets[index] = total;
+        total += static_cast<std::size_t>(out.strides[index]) *
+                 static_cast<std::size_t>(out.planeHeights[index]);
+    }
+    out.storage.resize(total);
+    for (std::size_t i = 0; i < 3; ++i)
+        out.planes[i] =
+            i < static_cast<std::size_t>(planeCount) ? out.storage.data() + offsets[i] : nullptr;
+}
+
+} // namespace
+
 JpegDecoder::JpegDecoder() : handle_(tjInitDecompress())
 {
     if (!handle_)
@@ -57,26 +84,7 @@ std::error_code JpegDecoder::decode(std::span<const std::uint8_t> jpeg, int maxW
     if (info.width > maxWidth || info.height > maxHeight)
         return Errc::BadDimensions;
 
-    const int planeCount = info.subsampling == TJSAMP_GRAY ? 1 : 3;
-    std::size_t total = 0;
-    std::array<std::size_t, 3> offsets{};
-    for (int i = 0; i < 3; ++i) {
-        const auto index = static_cast<std::size_t>(i);
-        if (i >= planeCount) {
-            out.planeWidths[index] = out.planeHeights[index] = out.strides[index] = 0;
-            continue;
-        }
-        out.planeWidths[index] = tjPlaneWidth(i, info.width, info.subsampling);
-        out.planeHeights[index] = tjPlaneHeight(i, info.height, info.subsampling);
-        out.strides[index] = out.planeWidths[index];
-        offsets[index] = total;
-        total += static_cast<std::size_t>(out.strides[index]) *
-                 static_cast<std::size_t>(out.planeHeights[index]);
-    }
-    out.storage.resize(total);
-    for (std::size_t i = 0; i < 3; ++i)
-        out.planes[i] =
-            i < static_cast<std::size_t>(planeCount) ? out.storage.data() + offsets[i] : nullptr;
+    layoutPlanes(info.width, info.height, info.subsampling, out);
     out.info = info;
 
     if (tjDecompressToYUVPlanes(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()),
@@ -110,20 +118,7 @@ std::error_code JpegDecoder::decodeTo420(std::span<const std::uint8_t> jpeg, int
     if (!converter_ && !(converter_ = tjInitCompress()))
         throw std::runtime_error("cannot create a TurboJPEG compressor");
 
-    std::size_t total = 0;
-    std::array<std::size_t, 3> offsets{};
-    for (int i = 0; i < 3; ++i) {
-        const auto index = static_cast<std::size_t>(i);
-        out.planeWidths[index] = tjPlaneWidth(i, info.width, TJSAMP_420);
-        out.planeHeights[index] = tjPlaneHeight(i, info.height, TJSAMP_420);
-        out.strides[index] = out.planeWidths[index];
-        offsets[index] = total;
-        total += static_cast<std::size_t>(out.strides[index]) *
-                 static_cast<std::size_t>(out.planeHeights[index]);
-    }
-    out.storage.resize(total);
-    for (std::size_t i = 0; i < 3; ++i)
-        out.planes[i] = out.storage.data() + offsets[i];
+    layoutPlanes(info.width, info.height, TJSAMP_420, out);
     if (tjEncodeYUVPlanes(converter_, rgb_.data(), info.width, 0, info.height, TJPF_RGB,
                           out.planes.data(), out.strides.data(), TJSAMP_420, 0) != 0)
         return Errc::DecodeFailed;

@@ -139,7 +139,7 @@ int Process::openFds() const
 
 std::uint16_t startServer(Process& server)
 {
-    const auto port = server.waitForErr(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"),
+    const auto port = server.waitForErr(std::regex(R"(listening on 127\.0\.0\.1:(\d+)\n)"),
                                         std::chrono::seconds(10));
     return port ? static_cast<std::uint16_t>(std::stoi(*port)) : 0;
 }
