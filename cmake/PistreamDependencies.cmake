@@ -17,6 +17,15 @@ if(NOT TARGET asio::asio)
         INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
 
+# Optional: libsystemd for the server's readiness and watchdog notifications.
+option(PISTREAM_WITH_SYSTEMD "Use libsystemd (sd_notify) when it is found" ON)
+if(PISTREAM_WITH_SYSTEMD)
+    find_package(PkgConfig QUIET)
+    if(PkgConfig_FOUND)
+        pkg_check_modules(SYSTEMD QUIET IMPORTED_TARGET libsystemd)
+    endif()
+endif()
+
 # The viewer's window and recorder.
 if(PISTREAM_BUILD_VIEWER)
     find_package(SDL2 REQUIRED CONFIG)        # libsdl2-dev: SDL2::SDL2

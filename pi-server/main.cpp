@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "server/service_notifier.h"
 #include "server/stats_reporter.h"
 #include "server_options.h"
 
@@ -41,6 +42,7 @@ int main(int argc, char** argv)
             });
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), pipeline,
                             server);
+        ServiceNotifier service(io, pipeline, server, source->describe());
 
         asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const std::error_code& error, int signal) {
@@ -48,6 +50,7 @@ int main(int argc, char** argv)
                 return;
             spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
             stats.stop();
+            service.stop();
             pipeline.stop();
             server.stop();
         });
@@ -63,6 +66,7 @@ int main(int argc, char** argv)
                          where.port());
         pipeline.start();
         stats.start();
+        service.start();
         io.run();
         spdlog::info("stopped");
         return 0;

@@ -22,6 +22,9 @@ SOURCES
                 make one with: ffmpeg -i IN -pix_fmt yuv420p -f yuv4mpegpipe OUT.y4m
   mjpeg:PATH    concatenated JPEG frames, looped at --fps (default 30), sent as
                 they are, never re-encoded; make one with: ffmpeg -i IN -f mjpeg OUT.mjpeg
+  test:stall-after=N
+                the test pattern, which stops delivering after N frames: a hung
+                camera, for trying out the watchdog and viewers' "stalled" state
 
 GZIP
   off           send JPEGs as they are
@@ -43,6 +46,12 @@ CONFIG FILE
 
 SIGNALS
   SIGINT, SIGTERM  stop accepting, say bye to every viewer, exit 0 within a second
+
+SYSTEMD
+  Run as a Type=notify service (systemd/pistream-server.service) it reports
+  READY=1 once it listens and the source has produced a frame, STATUS= lines
+  with viewers and fps, and WATCHDOG=1 only while frames flow, so WatchdogSec=
+  restarts a server whose capture hung.
 
 EXIT STATUS
   0  stopped by a signal

@@ -22,7 +22,7 @@ build/pi-server/pistream-server --listen "$listen" "$@" 2> >(tee "$log" >&2) &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 50); do
-    grep -q "listening on" "$log" && break
+    grep -q "source: " "$log" && break # logged after the (then complete) "listening on" line
     kill -0 $server 2>/dev/null || { echo "run: pistream-server did not start (see above)" >&2; exit 1; }
     sleep 0.1
 done

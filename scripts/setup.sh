@@ -10,14 +10,14 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config
     libturbojpeg0-dev zlib1g-dev libasio-dev libcli11-dev libtomlplusplus-dev
-    libspdlog-dev nlohmann-json3-dev
+    libspdlog-dev nlohmann-json3-dev libsystemd-dev
     libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libavformat-dev libavcodec-dev libavutil-dev
 )
 cross=no
 for arg in "$@"; do
     case "$arg" in
         # Window tests: a virtual X server, screenshots, key presses, ffprobe.
-        --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg) ;;
+        --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg systemd) ;;
         --cross) cross=yes ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac
@@ -26,7 +26,7 @@ done
 cross_packages=(
     crossbuild-essential-arm64 qemu-user
     libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64
-    libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64
+    libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
 )
 
 sudo=()

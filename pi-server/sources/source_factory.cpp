@@ -1,5 +1,6 @@
 #include "sources/source_factory.h"
 
+#include <charconv>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -36,9 +37,18 @@ std::unique_ptr<FrameSource> openSource(const SourceConfig& config)
 {
     std::string path;
     std::unique_ptr<FrameSource> source;
-    if (config.spec == "test") {
-        source = std::make_unique<TestPatternSource>(config.width, config.height,
-                                                     config.fps > 0 ? config.fps : kDefaultFps);
+    std::string option;
+    if (config.spec == "test" || takePrefix(config.spec, "test:stall-after=", option)) {
+        std::uint64_t stallAfter = 0;
+        if (!option.empty()) {
+            const auto [ptr, ec] =
+                std::from_chars(option.data(), option.data() + option.size(), stallAfter);
+            if (ec != std::errc{} || ptr != option.data() + option.size() || stallAfter == 0)
+                throw std::runtime_error("source '" + config.spec +
+                                         "': stall-after needs a frame count > 0");
+        }
+        source = std::make_unique<TestPatternSource>(
+            config.width, config.height, config.fps > 0 ? config.fps : kDefaultFps, stallAfter);
     } else if (takePrefix(config.spec, "y4m:", path) && !path.empty()) {
         source = std::make_unique<Y4mSource>(path, config.fps);
     } else if (takePrefix(config.spec, "mjpeg:", path) && !path.empty()) {

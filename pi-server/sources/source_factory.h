@@ -8,7 +8,7 @@
 namespace pistream {
 
 struct SourceConfig {
-    std::string spec = "test"; // test | y4m:PATH | mjpeg:PATH | camera[:INDEX|:ID]
+    std::string spec = "test"; // test | test:stall-after=N | y4m:PATH | mjpeg:PATH
     int width = 1280;          // the test pattern's size; files have their own
     int height = 720;
     bool sizeGiven = false; // warn when a file's size differs from a requested one

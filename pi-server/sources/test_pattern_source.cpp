@@ -108,8 +108,8 @@ std::string wallClock()
 
 } // namespace
 
-TestPatternSource::TestPatternSource(int width, int height, double fps)
-    : pool_(width, height, 4), scale_(std::max(1, height / 180))
+TestPatternSource::TestPatternSource(int width, int height, double fps, std::uint64_t stallAfter)
+    : pool_(width, height, 4), stallAfter_(stallAfter), scale_(std::max(1, height / 180))
 {
     format_.width = width;
     format_.height = height;
@@ -150,6 +150,8 @@ std::string TestPatternSource::describe() const
 
 FramePtr TestPatternSource::produce(std::uint64_t sequence, std::int64_t captureMicros)
 {
+    if (stallAfter_ > 0 && sequence >= stallAfter_)
+        return nullptr; // stalled on purpose
     auto buffer = pool_.acquire();
     if (!buffer)
         return nullptr; // every buffer is still in use downstream: drop this tick

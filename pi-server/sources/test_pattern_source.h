@@ -13,7 +13,9 @@ namespace pistream {
 // copied from precomputed templates, so a 1080p frame costs a few memcpy calls.
 class TestPatternSource : public PacedSource {
 public:
-    TestPatternSource(int width, int height, double fps);
+    // stallAfter > 0: deliver that many frames, then none (a camera that hangs,
+    // for testing the watchdog and fault handling).
+    TestPatternSource(int width, int height, double fps, std::uint64_t stallAfter = 0);
     ~TestPatternSource() override;
 
     StreamFormat format() const override { return format_; }
@@ -28,6 +30,7 @@ private:
 
     StreamFormat format_;
     FramePool pool_;
+    std::uint64_t stallAfter_;
     int scale_; // glyph pixel size
     // Each template is two periods wide, so a scrolled row is one memcpy.
     std::vector<std::uint8_t> barsY_, barsU_, barsV_, rampY_;
