@@ -17,7 +17,7 @@ cross=no
 for arg in "$@"; do
     case "$arg" in
         # Window tests: a virtual X server, screenshots, key presses, ffprobe.
-        --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg systemd) ;;
+        --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg systemd lintian dpkg-dev) ;;
         --cross) cross=yes ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac
