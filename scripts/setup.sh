@@ -58,5 +58,7 @@ if [[ ${#sudo[@]} -gt 0 ]] && ! command -v sudo >/dev/null; then
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
+# A mirror caught mid-sync fails one index; the install below still fails
+# loudly if a package is really unavailable.
+"${sudo[@]}" apt-get update -qq || echo "setup: apt-get update reported errors; installing anyway" >&2
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
