@@ -179,11 +179,8 @@ void ViewerSession::doWrite()
         control_.pop_front();
         writeBuffers_ = {asio::buffer(*writingMessage_), asio::const_buffer()};
     } else if (!frames_.empty()) {
-        writingFrame_ = std::move(frames_.front());
+        takeFrame(std::move(frames_.front()));
         frames_.pop_front();
-        writeBuffers_ = {
-            asio::buffer(writingFrame_->wireHeader),
-            asio::buffer(writingFrame_->payload.data(), writingFrame_->payload.size())};
     } else {
         if (closeAfterWrite_)
             close(closeReason_);
@@ -195,6 +192,13 @@ void ViewerSession::doWrite()
         waitForRoom();
     else
         writeSome();
+}
+
+void ViewerSession::takeFrame(EncodedFramePtr frame)
+{
+    writingFrame_ = std::move(frame);
+    writeBuffers_ = {asio::buffer(writingFrame_->wireHeader),
+                     asio::buffer(writingFrame_->payload.data(), writingFrame_->payload.size())};
 }
 
 std::size_t ViewerSession::outstandingBytes() const
@@ -222,13 +226,10 @@ void ViewerSession::waitForRoom()
             return;
         if (self->frames_.size() > 0) {
             // A newer frame arrived while we waited: send that one instead.
-            self->writingFrame_ = std::move(self->frames_.back());
             self->framesSkipped_ += self->frames_.size();
             self->totals_.framesSkipped += self->frames_.size();
+            self->takeFrame(std::move(self->frames_.back()));
             self->frames_.clear();
-            self->writeBuffers_ = {asio::buffer(self->writingFrame_->wireHeader),
-                                   asio::buffer(self->writingFrame_->payload.data(),
-                                                self->writingFrame_->payload.size())};
         }
         self->waitForRoom();
     });

@@ -66,6 +66,7 @@ private:
     void onRead(const std::error_code& error, std::size_t bytes);
     bool handleMessage(const MessageView& message);
     void doWrite();
+    void takeFrame(EncodedFramePtr frame); // the frame the next write sends
     void waitForRoom();
     std::size_t outstandingBytes() const;
     void writeSome();
