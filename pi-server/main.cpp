@@ -10,6 +10,7 @@
 #include "server/service_notifier.h"
 #include "server/stats_reporter.h"
 #include "server_options.h"
+#include "sources/source_supervisor.h"
 
 using namespace pistream;
 
@@ -21,7 +22,10 @@ int main(int argc, char** argv)
 
     try {
         initLogging(options.logLevel, "server");
-        auto source = openSource(options.source);
+        // The source is watched: if it stops delivering it is reopened, and
+        // viewers are told it is down meanwhile.
+        auto source = std::make_unique<SourceSupervisor>(
+            openSource(options.source), [&options] { return openSource(options.source); });
         const StreamFormat format = source->format();
 
         asio::io_context io(1);
