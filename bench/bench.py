@@ -122,6 +122,28 @@ def stages(build, clips, frames):
     return rows
 
 
+def instructions(build, clip, frames):
+    """Instructions per frame of each stage under callgrind: repeatable where
+    seconds are not. The 'none' run (loading the frames) is subtracted."""
+    if not shutil.which("valgrind"):
+        return {"skipped": "valgrind not installed"}
+    totals = {}
+    for stage in ("none", "bare", "ours", "server"):
+        out = os.path.join(tempfile.gettempdir(), f"pistream-callgrind-{stage}.out")
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                        f"{build}/bench/pistream-bench-stages", "--input", clip, "--frames", str(frames),
+                        "--stage", stage], check=True, capture_output=True)
+        with open(out) as data:
+            for line in data:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    totals[stage] = int(line.split()[1])
+        os.unlink(out)
+    per_frame = {stage: (totals[stage] - totals["none"]) / frames for stage in ("bare", "ours", "server")}
+    return {"frames": frames, "per_frame": per_frame,
+            "ours_vs_bare": per_frame["ours"] / per_frame["bare"],
+            "server_vs_bare": per_frame["server"] / per_frame["bare"]}
+
+
 def end_to_end(build, clip, seconds):
     result = {}
     server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}"])
@@ -293,6 +315,8 @@ def main():
 
     log("bench: 1/6 per stage")
     results["stages"] = stages(args.build, clips, 30 if quick else 60)
+    log("bench: 1/6 instruction counts (callgrind)")
+    results["instructions"] = instructions(args.build, clips[(1280, 720)], 10 if quick else 20)
     log("bench: 2/6 end to end")
     results["end_to_end"] = end_to_end(args.build, clip720, seconds)
     log("bench: 3/6 fan-out")
@@ -325,6 +349,12 @@ def print_table(r):
         print(f"{s['width']}x{s['height']:<5} {s['bare_encode_ms']:8.2f} {s['encode_ms']:7.2f} {s['encode_vs_bare']:6.2f} "
               f"{s['jpeg_bytes']:8.0f} {g1['ms']:7.2f} {g1['saved_percent']:5.1f}% {gh['ms']:6.2f} "
               f"{gh['saved_percent']:5.1f}% {s['pack_ms']:6.3f} {s['inflate_ms']:7.2f} {s['decode_ms']:7.2f}")
+    i = r.get("instructions", {})
+    if "per_frame" in i:
+        pf = i["per_frame"]
+        print(f"   instructions per 1280x720 frame (callgrind, {i['frames']} frames): bare {pf['bare'] / 1e6:.2f} M, "
+              f"our encode {pf['ours'] / 1e6:.2f} M ({i['ours_vs_bare']:.3f}x), "
+              f"server per-frame path {pf['server'] / 1e6:.2f} M ({i['server_vs_bare']:.3f}x)")
     e = r["end_to_end"]
     p = e["paced"]
     stage720 = next(s for s in r["stages"] if s["width"] == 1280)

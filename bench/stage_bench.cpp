@@ -3,6 +3,9 @@
 // JSON object; bench/run.sh turns it into the table.
 //
 //   pistream-bench-stages --input clip.y4m [--frames 60] [--quality 80]
+//   pistream-bench-stages --input clip.y4m --stage bare|ours|server|none
+//       runs one stage once per frame and nothing else, for counting its
+//       instructions under `valgrind --tool=callgrind` (none: loading only).
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +22,7 @@
 #include "codec/jpeg_decoder.h"
 #include "codec/jpeg_encoder.h"
 #include "core/encoded_frame.h"
+#include "pipeline/gzip_policy.h"
 #include "sources/y4m_source.h"
 
 using namespace pistream;
@@ -55,6 +59,9 @@ int main(int argc, char** argv)
     app.add_option("--input", input, "y4m file")->required();
     app.add_option("--frames", frameCount, "frames to time");
     app.add_option("--quality", quality, "JPEG quality");
+    std::string stage = "all";
+    app.add_option("--stage", stage, "all, or one of bare, ours, server, none")
+        ->check(CLI::IsMember({"all", "bare", "ours", "server", "none"}));
     CLI11_PARSE(app, argc, argv);
 
     Y4mSource source(input, 0);
@@ -63,6 +70,53 @@ int main(int argc, char** argv)
     for (std::size_t i = 0; i < count; ++i)
         frames.push_back(source.frame(i));
     const int width = source.format().width, height = source.format().height;
+    for (const auto& frame : frames) // fault the pages in, so every stage starts alike
+        for (int row = 0; row < height; row += 16)
+            (void)*(frame->planes[0].data +
+                    static_cast<std::ptrdiff_t>(row) * frame->planes[0].stride);
+
+    if (stage != "all") {
+        // One stage, once per frame: instruction counts under callgrind.
+        ByteBuffer out;
+        if (stage == "bare") {
+            tjhandle handle = tjInitCompress();
+            std::vector<unsigned char> buffer(tjBufSize(width, height, TJSAMP_420));
+            for (const auto& f : frames) {
+                const unsigned char* planes[3] = {f->planes[0].data, f->planes[1].data,
+                                                  f->planes[2].data};
+                const int strides[3] = {f->planes[0].stride, f->planes[1].stride,
+                                        f->planes[2].stride};
+                unsigned char* target = buffer.data();
+                unsigned long size = buffer.size();
+                tjCompressFromYUVPlanes(handle, planes, width, strides, height, TJSAMP_420, &target,
+                                        &size, quality, TJFLAG_NOREALLOC);
+            }
+            tjDestroy(handle);
+        } else if (stage == "ours") {
+            JpegEncoder encoder(quality);
+            for (const auto& f : frames)
+                encoder.encode(*f, out);
+        } else if (stage == "server") {
+            // The server's per-frame work: encode, the gzip policy (auto), the wire header.
+            JpegEncoder encoder(quality);
+            GzipSetting setting = GzipSetting::parse("auto", GzipStrategy::Default);
+            GzipPolicy policy(setting);
+            GzipCompressor compressor(1, GzipStrategy::Default);
+            EncodedFrame message;
+            for (const auto& f : frames) {
+                encoder.encode(*f, message.jpegStorage);
+                message.jpeg = message.jpegStorage.span();
+                bool gzipped = false;
+                if (policy.shouldCompress()) {
+                    compressor.compress(message.jpeg, message.gzipStorage);
+                    gzipped = policy.record(message.jpeg.size(), message.gzipStorage.size());
+                }
+                message.seal(gzipped);
+            }
+        }
+        std::cout << nlohmann::json{{"stage", stage}, {"frames", count}}.dump() << std::endl;
+        return 0;
+    }
 
     // The limit: bare TurboJPEG, same planes, same quality, its own buffer.
     tjhandle bare = tjInitCompress();
