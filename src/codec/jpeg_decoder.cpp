@@ -81,6 +81,12 @@ std::error_code JpegDecoder::decode(std::span<const std::uint8_t> jpeg, int maxW
     JpegInfo info;
     if (auto error = readHeader(jpeg, info))
         return error;
+    return decodePlanes(jpeg, info, maxWidth, maxHeight, out);
+}
+
+std::error_code JpegDecoder::decodePlanes(std::span<const std::uint8_t> jpeg, const JpegInfo& info,
+                                          int maxWidth, int maxHeight, YuvImage& out)
+{
     if (info.width > maxWidth || info.height > maxHeight)
         return Errc::BadDimensions;
 
@@ -103,7 +109,7 @@ std::error_code JpegDecoder::decodeTo420(std::span<const std::uint8_t> jpeg, int
     if (auto error = readHeader(jpeg, info))
         return error;
     if (info.subsampling == TJSAMP_420)
-        return decode(jpeg, maxWidth, maxHeight, out);
+        return decodePlanes(jpeg, info, maxWidth, maxHeight, out); // header read once
     if (info.width > maxWidth || info.height > maxHeight)
         return Errc::BadDimensions;
 

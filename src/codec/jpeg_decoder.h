@@ -49,6 +49,9 @@ public:
                                 YuvImage& out);
 
 private:
+    // Decodes into planes of the JPEG's own subsampling, its header already read.
+    std::error_code decodePlanes(std::span<const std::uint8_t> jpeg, const JpegInfo& info,
+                                 int maxWidth, int maxHeight, YuvImage& out);
     void recover();
 
     void* handle_;
