@@ -109,10 +109,7 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->type_name("S")
         ->check(CLI::Range(0.1, 600.0).description(""))
         ->capture_default_str();
-    app.add_option("--log-level", options.logLevel, "trace, debug, info, warn, error or off")
-        ->type_name("LEVEL")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}).description(""))
-        ->capture_default_str();
+    addLogLevel(app, options.logLevel);
 
     return parseCommandLine(app, argc, argv, [&] {
         options.client.server = parseEndpoint(server, kDefaultPort);

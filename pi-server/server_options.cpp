@@ -142,10 +142,7 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->type_name("S")
         ->check(CLI::Range(0.0, 86400.0).description(""))
         ->capture_default_str();
-    app.add_option("--log-level", options.logLevel, "trace, debug, info, warn, error or off")
-        ->type_name("LEVEL")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}).description(""))
-        ->capture_default_str();
+    addLogLevel(app, options.logLevel);
 
     return parseCommandLine(app, argc, argv, [&] {
         parseSize(size, options.source.width, options.source.height);

@@ -63,6 +63,14 @@ CLI::Option* addTomlConfig(CLI::App& app, const std::string& help)
     return app.set_config("--config", "", help)->type_name("FILE");
 }
 
+CLI::Option* addLogLevel(CLI::App& app, std::string& level)
+{
+    return app.add_option("--log-level", level, "trace, debug, info, warn, error or off")
+        ->type_name("LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}).description(""))
+        ->capture_default_str();
+}
+
 std::optional<int> parseCommandLine(CLI::App& app, int argc, const char* const* argv,
                                     const std::function<void()>& finish)
 {

@@ -24,6 +24,9 @@ public:
 // Installs --config FILE on the app with TOML parsing and unknown keys refused.
 CLI::Option* addTomlConfig(CLI::App& app, const std::string& help);
 
+// --log-level LEVEL: trace, debug, info, warn, error or off.
+CLI::Option* addLogLevel(CLI::App& app, std::string& level);
+
 // Parses argv with `app`, then runs `finish` (which turns the parsed strings
 // into a config and may throw std::invalid_argument). On --help or --version
 // prints it and returns 0; on a usage error prints one line naming the
