@@ -1,7 +1,17 @@
 # Every dependency is a Debian package found as an imported target; nothing is vendored.
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
-find_package(libjpeg-turbo REQUIRED CONFIG)  # libturbojpeg0-dev: libjpeg-turbo::turbojpeg
+# libturbojpeg0-dev: libjpeg-turbo::turbojpeg. Debian's CMake package names
+# its files as absolute /usr paths, which point out of a sysroot; there the
+# pkg-config file (prefixed with the sysroot) gives the same library.
+if(CMAKE_SYSROOT)
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+    add_library(libjpeg-turbo::turbojpeg INTERFACE IMPORTED)
+    set_target_properties(libjpeg-turbo::turbojpeg PROPERTIES INTERFACE_LINK_LIBRARIES PkgConfig::TURBOJPEG)
+else()
+    find_package(libjpeg-turbo REQUIRED CONFIG)
+endif()
 find_package(CLI11 REQUIRED CONFIG)          # libcli11-dev
 find_package(tomlplusplus REQUIRED CONFIG)   # libtomlplusplus-dev
 find_package(spdlog REQUIRED CONFIG)         # libspdlog-dev
@@ -23,6 +33,21 @@ if(PISTREAM_WITH_SYSTEMD)
     find_package(PkgConfig QUIET)
     if(PkgConfig_FOUND)
         pkg_check_modules(SYSTEMD QUIET IMPORTED_TARGET libsystemd)
+    endif()
+endif()
+
+# Optional: libcamera for the server's camera source (Debian's libcamera-dev
+# 0.0.x, Raspberry Pi OS's 0.3 and later); without it --source camera says so.
+option(PISTREAM_WITH_LIBCAMERA "Build the camera source when libcamera is found" ON)
+if(PISTREAM_BUILD_SERVER AND PISTREAM_WITH_LIBCAMERA)
+    find_package(PkgConfig QUIET)
+    if(PkgConfig_FOUND)
+        pkg_check_modules(LIBCAMERA QUIET IMPORTED_TARGET libcamera)
+    endif()
+    if(LIBCAMERA_FOUND)
+        message(STATUS "libcamera ${LIBCAMERA_VERSION}: the camera source is built")
+    else()
+        message(STATUS "libcamera not found: the server is built without camera support")
     endif()
 endif()
 

@@ -3,7 +3,9 @@
 #   scripts/setup.sh                 what building and running needs
 #   scripts/setup.sh --test          that, plus what the tests need
 #   scripts/setup.sh --test --cross  that, plus the arm64 cross compiler, arm64
-#                                    libraries (Debian multiarch) and qemu-user
+#                                    libraries (Debian multiarch), qemu-user and
+#                                    the armhf cross compiler (whose libraries
+#                                    come in a sysroot: scripts/sysroot.sh)
 # Works on Debian 12 and Raspberry Pi OS (bookworm); uses sudo when not root.
 set -euo pipefail
 
@@ -24,7 +26,7 @@ for arg in "$@"; do
 done
 # The server's libraries for 64-bit Raspberry Pi OS; header-only ones are arch-independent.
 cross_packages=(
-    crossbuild-essential-arm64 qemu-user
+    crossbuild-essential-arm64 qemu-user g++-arm-linux-gnueabihf rsync
     libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64
     libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
 )

@@ -126,7 +126,7 @@ std::string MjpegSource::describe() const
 
 FramePtr MjpegSource::produce(std::uint64_t sequence, std::int64_t captureMicros)
 {
-    const Entry& entry = frames_[sequence % frames_.size()];
+    const Entry& entry = frames_[static_cast<std::size_t>(sequence % frames_.size())];
     RawFrame frame;
     frame.format = PixelFormat::Mjpeg;
     frame.width = entry.width;
