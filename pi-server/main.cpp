@@ -10,9 +10,22 @@
 #include "server/service_notifier.h"
 #include "server/stats_reporter.h"
 #include "server_options.h"
+#include "sources/camera_backend.h"
 #include "sources/source_supervisor.h"
 
 using namespace pistream;
+
+namespace {
+
+// --list-cameras: exit 0 when there is a camera, 1 when there is none.
+int printCameras()
+{
+    const std::vector<CameraDescription> cameras = listCameras();
+    std::fputs(formatCameraList(cameras, libcameraVersion()).c_str(), stdout);
+    return cameras.empty() ? 1 : 0;
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -22,6 +35,11 @@ int main(int argc, char** argv)
 
     try {
         initLogging(options.logLevel, "server");
+        if (options.listCameras)
+            return printCameras();
+        // Decided once: a camera that vanishes later is waited for, not
+        // swapped for the test pattern.
+        options.source.spec = resolveSourceSpec(options.source.spec);
         // The source is watched: if it stops delivering it is reopened, and
         // viewers are told it is down meanwhile.
         auto source = std::make_unique<SourceSupervisor>(

@@ -16,6 +16,12 @@ A viewer that falls behind skips to the newest frame; it never slows the others.
 
 constexpr const char* kFooter = R"(
 SOURCES
+  auto          the first camera if libcamera finds one, else test (default)
+  camera        the first camera libcamera finds (Raspberry Pi camera modules,
+                and USB webcams that deliver YUV 4:2:0), at --size and --fps or
+                the nearest the camera can do (logged); camera:N picks by the
+                number --list-cameras shows, camera:ID by its id. Without a
+                camera it says so and exits 1
   test          built-in animated pattern at --size and --fps, with a frame
                 counter and the time burned in
   y4m:PATH      YUV4MPEG2 4:2:0 file, looped, paced at its own rate or --fps;
@@ -25,6 +31,14 @@ SOURCES
   test:stall-after=N
                 the test pattern, which stops delivering after N frames: a hung
                 camera, for trying out the watchdog and viewers' "stalled" state
+
+CAMERA CONTROLS
+  Checked against what the camera reports before streaming starts; a value it
+  cannot take is an error naming its range (exit 1). --list-cameras shows the
+  cameras and their modes. Controls a camera lacks (autofocus on a Camera
+  Module 2, say) are errors only when asked for.
+  --awb modes: auto, incandescent, tungsten, fluorescent, indoor, daylight,
+  cloudy, custom (the camera's tuning decides what each means).
 
 GZIP
   off           send JPEGs as they are
@@ -55,14 +69,59 @@ SYSTEMD
 
 EXIT STATUS
   0  stopped by a signal
-  1  could not start: port in use, unreadable or malformed file, no camera
+  1  could not start: port in use, unreadable or malformed file, no camera,
+     camera busy or a control out of its range; --list-cameras: none found
   2  bad command line or config file
 
 EXAMPLES
   pistream-server                                   test pattern on 0.0.0.0:8485
+  pistream-server --list-cameras
+  pistream-server --source camera --size 1920x1080 --fps 30 --rotation 180
+  pistream-server --source camera:1 --shutter 10000 --gain 2 --awb daylight
   pistream-server --source y4m:clip.y4m --quality 85
   pistream-server --listen 127.0.0.1:9000 --size 640x480 --fps 60 --gzip off
 )";
+
+void addCameraOptions(CLI::App& app, CameraSettings& camera)
+{
+    const char* group = "CAMERA (see CAMERA CONTROLS)";
+    app.add_flag("--hflip", camera.hflip, "mirror the picture left to right")->group(group);
+    app.add_flag("--vflip", camera.vflip, "flip the picture upside down")->group(group);
+    app.add_option("--rotation", camera.rotation, "rotate the picture: 0 or 180 degrees")
+        ->type_name("DEG")
+        ->check(CLI::IsMember({0, 180}).description(""))
+        ->group(group);
+    app.add_option("--shutter", camera.shutterMicros,
+                   "fixed exposure time in microseconds; 0: automatic")
+        ->type_name("US")
+        ->check(CLI::Range(0.0, 1e9).description(""))
+        ->group(group);
+    app.add_option("--gain", camera.gain, "fixed analogue gain, e.g. 1.0 to 16; 0: automatic")
+        ->type_name("G")
+        ->check(CLI::Range(0.0, 1e6).description(""))
+        ->group(group);
+    app.add_option("--awb", camera.awb,
+                   "white balance mode (see CAMERA CONTROLS)")
+        ->type_name("MODE")
+        ->check(CLI::IsMember(std::vector<std::string>(std::begin(kAwbModes), std::end(kAwbModes)))
+                    .description(""))
+        ->group(group);
+    app.add_option("--brightness", camera.brightness, "-1.0 (dark) to 1.0 (bright); camera default 0")
+        ->type_name("B")
+        ->group(group);
+    app.add_option("--contrast", camera.contrast, "0 and up; camera default 1.0")
+        ->type_name("C")
+        ->group(group);
+    app.add_option("--sharpness", camera.sharpness, "0 and up; camera default 1.0")
+        ->type_name("S")
+        ->group(group);
+    app.add_option("--autofocus-mode", camera.autofocus,
+                   "manual, auto or continuous (Camera Module 3)")
+        ->type_name("MODE")
+        ->check(CLI::IsMember(std::vector<std::string>(std::begin(kAfModes), std::end(kAfModes)))
+                    .description(""))
+        ->group(group);
+}
 
 } // namespace
 
@@ -83,13 +142,14 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
     int queue = 2;
 
     app.add_option("-s,--source", options.source.spec,
-                   "what to stream: test, y4m:PATH or mjpeg:PATH (see SOURCES)")
+                   "what to stream: auto, camera[:N|:ID], test, y4m:PATH or mjpeg:PATH (see "
+                   "SOURCES)")
         ->type_name("SRC")
         ->capture_default_str();
     app.add_option("-l,--listen", listen, "ADDR:PORT to accept viewers on; [::]:PORT for IPv6")
         ->type_name("ADDR:PORT")
         ->capture_default_str();
-    auto* sizeOption = app.add_option("--size", size, "picture size of the test pattern")
+    auto* sizeOption = app.add_option("--size", size, "picture size of the camera or test pattern")
                            ->type_name("WxH")
                            ->check(sizeValidator().description(""))
                            ->capture_default_str();
@@ -143,6 +203,9 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->check(CLI::Range(0.0, 86400.0).description(""))
         ->capture_default_str();
     addLogLevel(app, options.logLevel);
+    app.add_flag("--list-cameras", options.listCameras,
+                 "print each camera's number, id, model, sizes and frame rates, and exit");
+    addCameraOptions(app, options.source.camera);
 
     return parseCommandLine(app, argc, argv, [&] {
         parseSize(size, options.source.width, options.source.height);

@@ -16,6 +16,7 @@ struct ServerOptions {
     PipelineConfig pipeline;
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
+    bool listCameras = false; // print the cameras and exit
 };
 
 // Parses the command line and the --config file. On --help, --version or a

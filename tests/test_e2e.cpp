@@ -159,6 +159,11 @@ TEST_CASE("start-up errors are one clear line and a non-zero exit")
          1,
          "no complete JPEG"},
         {{serverBinary(), "--source", "nonsense"}, 1, "unknown source"},
+        // No camera on this machine: the real libcamera backend looks and says so.
+        {{serverBinary(), "--source", "camera"}, 1, "no cameras found (libcamera "},
+        {{serverBinary(), "--source", "camera:/base/soc/imx219@10"}, 1, "no cameras found"},
+        {{serverBinary(), "--rotation", "90"}, 2, "--rotation"},
+        {{serverBinary(), "--awb", "sunset"}, 2, "--awb"},
         {{serverBinary(), "--size", "0x480"}, 2, "--size"},
         {{serverBinary(), "--fps", "-5"}, 2, "--fps"},
         {{serverBinary(), "--quality", "101"}, 2, "--quality"},
@@ -178,6 +183,17 @@ TEST_CASE("start-up errors are one clear line and a non-zero exit")
         CHECK(*code == c.code);
         CHECK_MESSAGE(process.err().find(c.message) != std::string::npos, process.err());
     }
+}
+
+TEST_CASE("--list-cameras says plainly there is none, quickly, and exits 1")
+{
+    TempDir dir;
+    Process list({serverBinary(), "--list-cameras"}, dir.path(), "list");
+    const auto code = list.wait(20s);
+    REQUIRE(code);
+    CHECK(*code == 1);
+    CHECK_MESSAGE(list.out().rfind("no cameras found (libcamera 0.", 0) == 0, list.out());
+    CHECK(list.err().empty()); // libcamera's own INFO/WARN chatter is kept off the terminal
 }
 
 TEST_CASE("a viewer over the cap is told the server is full")

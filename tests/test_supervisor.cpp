@@ -137,3 +137,36 @@ TEST_CASE("when reopening fails it says why and keeps trying, backing off")
     }));
     CHECK(observer.states.back().first == SourceState::Live);
 }
+
+TEST_CASE("a source that reports itself down is restarted at once, not after the stall timeout")
+{
+    std::atomic<FakeSource*> latest{nullptr};
+    std::atomic<int> opened{0};
+    auto first = std::make_unique<FakeSource>(kFormat);
+    latest = first.get();
+    SourceSupervisor supervisor(
+        std::move(first),
+        [&] {
+            auto source = std::make_unique<FakeSource>(kFormat);
+            latest = source.get();
+            ++opened;
+            return source;
+        },
+        std::chrono::hours(1)); // frames alone would never trigger a restart
+    Observer observer;
+    supervisor.start(observer.callbacks());
+    latest.load()->push(frameNumbered(0));
+    latest.load()->setState(SourceState::Down, "camera 0 imx219: camera disconnected");
+
+    REQUIRE(observer.waitFor([&] { return opened == 1; }));
+    latest.load()->push(frameNumbered(0));
+    REQUIRE(observer.waitFor([&] { return observer.sequences.size() == 2; }));
+    supervisor.stop();
+
+    std::lock_guard lock(observer.mutex);
+    CHECK(std::any_of(observer.states.begin(), observer.states.end(), [](auto& s) {
+        return s.first == SourceState::Down && s.second.find("camera disconnected") != std::string::npos;
+    }));
+    CHECK(observer.states.back().first == SourceState::Live);
+    CHECK(observer.sequences == std::vector<std::uint64_t>{0, 1});
+}

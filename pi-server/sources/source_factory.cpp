@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sources/camera_backend.h"
 #include "sources/mjpeg_source.h"
 #include "sources/test_pattern_source.h"
 #include "sources/y4m_source.h"
@@ -33,6 +34,16 @@ void warnIfResized(const SourceConfig& config, const FrameSource& source)
 
 } // namespace
 
+std::string resolveSourceSpec(const std::string& spec)
+{
+    if (spec != "auto")
+        return spec;
+    if (cameraPresent())
+        return "camera";
+    spdlog::info("no camera found: streaming the test pattern (--source camera insists on one)");
+    return "test";
+}
+
 std::unique_ptr<FrameSource> openSource(const SourceConfig& config)
 {
     std::string path;
@@ -54,12 +65,21 @@ std::unique_ptr<FrameSource> openSource(const SourceConfig& config)
     } else if (takePrefix(config.spec, "mjpeg:", path) && !path.empty()) {
         source = std::make_unique<MjpegSource>(path, config.fps > 0 ? config.fps : kDefaultFps);
     } else if (config.spec == "camera" || config.spec.rfind("camera:", 0) == 0) {
-        throw std::runtime_error("source '" + config.spec +
-                                 "': this build has no camera support yet (libcamera backend "
-                                 "not compiled in); use test, y4m:PATH or mjpeg:PATH");
+        CameraSelector selector;
+        try {
+            selector = parseCameraSpec(config.spec);
+        } catch (const std::invalid_argument& error) {
+            throw std::runtime_error(error.what());
+        }
+        return openCamera(selector, config.width, config.height,
+                          config.fps > 0 ? config.fps : kDefaultFps, config.camera);
+    } else if (config.spec == "auto") {
+        SourceConfig resolved = config;
+        resolved.spec = resolveSourceSpec(config.spec);
+        return openSource(resolved);
     } else {
         throw std::runtime_error("unknown source '" + config.spec +
-                                 "' (expected test, y4m:PATH, mjpeg:PATH or camera[:N])");
+                                 "' (expected auto, camera[:N|:ID], test, y4m:PATH or mjpeg:PATH)");
     }
     warnIfResized(config, *source);
     return source;

@@ -3,20 +3,28 @@
 #include <memory>
 #include <string>
 
+#include "sources/camera_settings.h"
 #include "sources/frame_source.h"
 
 namespace pistream {
 
 struct SourceConfig {
-    std::string spec = "test"; // test | test:stall-after=N | y4m:PATH | mjpeg:PATH
-    int width = 1280;          // the test pattern's size; files have their own
+    // auto | camera[:N|:ID] | test | test:stall-after=N | y4m:PATH | mjpeg:PATH
+    std::string spec = "auto";
+    int width = 1280; // the camera's and test pattern's size; files have their own
     int height = 720;
     bool sizeGiven = false; // warn when a file's size differs from a requested one
-    double fps = 0;         // 0: the source's own rate (30 for test and mjpeg)
+    double fps = 0;         // 0: the source's own rate (30 for test, mjpeg and camera)
+    CameraSettings camera;
 };
 
+// "auto" becomes "camera" when libcamera finds one, else "test" (logged);
+// every other spec is returned as it is.
+std::string resolveSourceSpec(const std::string& spec);
+
 // Opens the source a spec names. Throws std::runtime_error with one clear line
-// for an unknown source, an unreadable or malformed file, or a missing camera.
+// for an unknown source, an unreadable or malformed file, a missing or busy
+// camera, or a camera setting out of the camera's range.
 std::unique_ptr<FrameSource> openSource(const SourceConfig& config);
 
 } // namespace pistream

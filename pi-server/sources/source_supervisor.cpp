@@ -51,9 +51,23 @@ void SourceSupervisor::stop()
 
 void SourceSupervisor::startCurrent()
 {
-    // The inner source's own state reports are not forwarded: whether the
-    // source is live is decided here, by frames arriving.
-    current_->start({[this](FramePtr frame) { deliver(std::move(frame)); }, nullptr});
+    // The inner source's state reports are not forwarded: whether the source
+    // is live is decided here, by frames arriving; a source that reports
+    // itself down is restarted without waiting for the stall timeout.
+    current_->start({[this](FramePtr frame) { deliver(std::move(frame)); },
+                     [this](SourceState state, const std::string& why) {
+                         if (state == SourceState::Down)
+                             fail(why);
+                     }});
+}
+
+void SourceSupervisor::fail(const std::string& why)
+{
+    {
+        std::lock_guard lock(mutex_);
+        failure_ = why;
+    }
+    wake_.notify_all();
 }
 
 void SourceSupervisor::deliver(FramePtr frame)
@@ -82,11 +96,12 @@ void SourceSupervisor::watch()
     int attempt = 0; // restarts in the current outage
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        wake_.wait_for(lock, kCheckEvery, [this] { return stopping_.load(); });
+        wake_.wait_for(lock, kCheckEvery,
+                       [this] { return stopping_.load() || !failure_.empty(); });
         if (stopping_)
             return;
         const auto silent = std::chrono::microseconds(monotonicMicros() - lastFrameMicros_);
-        if (silent < stallAfter_) {
+        if (silent < stallAfter_ && failure_.empty()) {
             if (!down_) {
                 attempt = 0;
                 retry = kFirstRetry;
@@ -95,9 +110,13 @@ void SourceSupervisor::watch()
         }
 
         const std::string why =
-            "no frame for " +
-            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(silent).count()) +
-            " ms from " + description_;
+            !failure_.empty()
+                ? failure_
+                : "no frame for " +
+                      std::to_string(
+                          std::chrono::duration_cast<std::chrono::milliseconds>(silent).count()) +
+                      " ms from " + description_;
+        failure_.clear();
         if (!down_.exchange(true)) {
             spdlog::warn("source is down: {}; restarting it", why);
             if (callbacks_.onState)

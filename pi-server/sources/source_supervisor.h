@@ -13,8 +13,9 @@
 namespace pistream {
 
 // Keeps a source alive. It is itself a FrameSource wrapping the real one: when
-// no frame arrives for `stallAfter` (a camera that hangs or reports an error
-// stops delivering), it tells the viewers the source is down, stops it, opens
+// no frame arrives for `stallAfter` (a camera that hangs), or the source
+// reports itself down (a camera that fails frames or is unplugged), it tells
+// the viewers the source is down, stops it, opens
 // a new one with `open` (retrying with backoff, 0.5 s doubling to 5 s, when
 // that fails) and reports it live again with its first frame. Viewers stay
 // connected throughout; sequence numbers keep rising across restarts.
@@ -37,6 +38,7 @@ private:
     void watch();
     void deliver(FramePtr frame);
     void startCurrent();
+    void fail(const std::string& why);
 
     Opener open_;
     std::chrono::milliseconds stallAfter_;
@@ -51,6 +53,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<std::int64_t> lastFrameMicros_{0};
     std::atomic<bool> down_{false};
+    std::string failure_; // what the source said when it reported itself down; under mutex_
     std::atomic<int> restarts_{0};
     std::uint64_t sequenceBase_ = 0; // added to the current source's sequence numbers
     std::atomic<std::uint64_t> nextSequence_{0};
