@@ -58,7 +58,7 @@ def status_kb(pid, field):
 class Server:
     def __init__(self, build, args, netns=None):
         self.log = tempfile.NamedTemporaryFile(prefix="pistream-bench-server-", delete=False)
-        command = [f"{build}/pi-server/pistream-server", "--stats-interval", "0"] + args
+        command = [f"{build}/pi-server/pistream-server", "--stats-interval", "0", "--http", "off"] + args
         self.process = subprocess.Popen(command, stderr=self.log, stdout=subprocess.DEVNULL)
         self.port = None
         for _ in range(100):

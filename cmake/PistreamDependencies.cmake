@@ -27,6 +27,19 @@ if(NOT TARGET asio::asio)
         INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
 
+# libhttp-parser-dev: the server's HTTP request parser; no CMake or pkg-config
+# file ships with it, so the imported target is made here.
+if(PISTREAM_BUILD_SERVER)
+    find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+    find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+    if(NOT TARGET http_parser::http_parser)
+        add_library(http_parser::http_parser UNKNOWN IMPORTED)
+        set_target_properties(http_parser::http_parser PROPERTIES
+            IMPORTED_LOCATION "${HTTP_PARSER_LIBRARY}"
+            INTERFACE_INCLUDE_DIRECTORIES "${HTTP_PARSER_INCLUDE_DIR}")
+    endif()
+endif()
+
 # Optional: libsystemd for the server's readiness and watchdog notifications.
 option(PISTREAM_WITH_SYSTEMD "Use libsystemd (sd_notify) when it is found" ON)
 if(PISTREAM_WITH_SYSTEMD)

@@ -9,6 +9,7 @@
 #include "core/version.h"
 #include "server/service_notifier.h"
 #include "server/stats_reporter.h"
+#include "server/status_report.h"
 #include "server_options.h"
 #include "sources/camera_backend.h"
 #include "sources/source_supervisor.h"
@@ -54,14 +55,29 @@ int main(int argc, char** argv)
         hello.fpsDenominator = format.fpsDenominator;
         StreamServer server(io, options.server, hello);
         server.start();
+        // Browsers: the same encoded frames, on their own port.
+        std::unique_ptr<HttpServer> http;
+        std::unique_ptr<StatusReport> status;
+        if (options.httpEnabled) {
+            http = std::make_unique<HttpServer>(io, options.http,
+                                                [&status] { return status->build(); });
+            http->start();
+        }
 
         EncodePipeline pipeline(
             *source, options.pipeline,
-            [&server](EncodedFramePtr frame) { server.publish(std::move(frame)); },
-            [&server] { return server.hasViewers(); },
-            [&server](SourceState state, const std::string& text) {
+            [&server, &http](EncodedFramePtr frame) {
+                if (http)
+                    http->publish(frame);
+                server.publish(std::move(frame));
+            },
+            [&server, &http] { return server.hasViewers() || (http && http->wantsFrames()); },
+            [&server, &http](SourceState state, const std::string& text) {
+                if (http)
+                    http->setSourceState(state == SourceState::Live, text);
                 server.setSourceState(state, text);
             });
+        status = std::make_unique<StatusReport>(pipeline, server, source->describe(), format);
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), pipeline,
                             server);
         ServiceNotifier service(io, pipeline, server, source->describe());
@@ -75,6 +91,8 @@ int main(int argc, char** argv)
             service.stop();
             pipeline.stop();
             server.stop();
+            if (http)
+                http->stop();
         });
 
         const auto where = server.localEndpoint();
@@ -86,6 +104,15 @@ int main(int argc, char** argv)
             spdlog::warn("the stream is unencrypted and open to anyone who can reach this "
                          "address; use --listen 127.0.0.1:{} to keep it local",
                          where.port());
+        if (http) {
+            const auto web = http->localEndpoint();
+            spdlog::info("browsers: http://{}:{}/ (stream.mjpg, snapshot.jpg, api/status, health)",
+                         web.address().to_string(), web.port());
+            if (!web.address().is_loopback())
+                spdlog::warn("the web page and MJPEG stream have no password: anyone who can "
+                             "reach port {} sees the camera; --http 127.0.0.1:{} or --http off",
+                             web.port(), web.port());
+        }
         pipeline.start();
         stats.start();
         service.start();

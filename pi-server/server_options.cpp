@@ -40,6 +40,21 @@ CAMERA CONTROLS
   --awb modes: auto, incandescent, tungsten, fluorescent, indoor, daylight,
   cloudy, custom (the camera's tuning decides what each means).
 
+HTTP
+  Browsers and dashboards, on --http (default port 8080), from the frames
+  already encoded for viewers (no second encode):
+    /             live page: the picture, fps, size, viewers, latency,
+                  source state, fullscreen and snapshot buttons
+    /stream.mjpg  MJPEG (multipart/x-mixed-replace); a slow browser skips
+                  frames, it never queues them: <img src="http://PI:8080/stream.mjpg">
+    /snapshot.jpg the newest frame
+    /api/status   JSON: source and state, size, fps, viewers, bytes, drops,
+                  gzip, uptime, version, SoC temperature
+    /health       200 while the source delivers, 503 with the reason if not
+  GET and HEAD only; requests over 8 KiB or slower than 5 s are cut off.
+  Not protected by any password yet: keep it on a trusted network, or
+  --http 127.0.0.1:8080, or --http off.
+
 GZIP
   off           send JPEGs as they are
   auto          gzip at level 1 while it saves at least --gzip-min-saving (10%);
@@ -74,7 +89,8 @@ EXIT STATUS
   2  bad command line or config file
 
 EXAMPLES
-  pistream-server                                   test pattern on 0.0.0.0:8485
+  pistream-server                                   camera (else test pattern) on
+                                                    port 8485, browsers on 8080
   pistream-server --list-cameras
   pistream-server --source camera --size 1920x1080 --fps 30 --rotation 180
   pistream-server --source camera:1 --shutter 10000 --gain 2 --awb daylight
@@ -149,6 +165,10 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
     app.add_option("-l,--listen", listen, "ADDR:PORT to accept viewers on; [::]:PORT for IPv6")
         ->type_name("ADDR:PORT")
         ->capture_default_str();
+    std::string http = "0.0.0.0:" + std::to_string(kDefaultHttpPort);
+    app.add_option("--http", http, "ADDR:PORT for browsers (see HTTP), or off")
+        ->type_name("ADDR:PORT")
+        ->capture_default_str();
     auto* sizeOption = app.add_option("--size", size, "picture size of the camera or test pattern")
                            ->type_name("WxH")
                            ->check(sizeValidator().description(""))
@@ -211,6 +231,9 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         parseSize(size, options.source.width, options.source.height);
         options.source.sizeGiven = sizeOption->count() > 0;
         options.server.listen = parseEndpoint(listen, kDefaultPort);
+        options.httpEnabled = http != "off";
+        if (options.httpEnabled)
+            options.http.listen = parseEndpoint(http, kDefaultHttpPort);
         options.pipeline.gzip = GzipSetting::parse(gzip, parseGzipStrategy(strategy));
         options.pipeline.gzip.minSaving = minSaving / 100;
         options.server.session.maxQueuedFrames = static_cast<std::size_t>(queue);

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "http/http_server.h"
 #include "pipeline/encode_pipeline.h"
 #include "server/stream_server.h"
 #include "sources/source_factory.h"
@@ -13,6 +14,8 @@ namespace pistream {
 struct ServerOptions {
     SourceConfig source;
     StreamServerConfig server;
+    HttpServerConfig http;
+    bool httpEnabled = true; // --http off turns the browser side off
     PipelineConfig pipeline;
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";

@@ -7,6 +7,7 @@
 #   scripts/run.sh [server flags...]      e.g. scripts/run.sh --size 640x480 --fps 60
 #
 # Environment: PISTREAM_LISTEN (default 127.0.0.1:8485),
+#              PISTREAM_HTTP (the browser page, default 127.0.0.1:8080; "off" for none),
 #              PISTREAM_RUN_SECONDS (stop after N seconds; default: run until Ctrl-C).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,10 +16,11 @@ scripts/setup.sh
 scripts/build.sh "$( [[ -f build/CMakeCache.txt ]] && grep -q 'BUILD_TESTING:BOOL=ON' build/CMakeCache.txt && echo --test || true )"
 
 listen="${PISTREAM_LISTEN:-127.0.0.1:8485}"
+http="${PISTREAM_HTTP:-127.0.0.1:8080}"
 seconds="${PISTREAM_RUN_SECONDS:-0}"
 
 log=$(mktemp -t pistream-server.XXXXXX.log)
-build/pi-server/pistream-server --listen "$listen" "$@" 2> >(tee "$log" >&2) &
+build/pi-server/pistream-server --listen "$listen" --http "$http" "$@" 2> >(tee "$log" >&2) &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 50); do

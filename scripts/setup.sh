@@ -12,14 +12,16 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config
     libturbojpeg0-dev zlib1g-dev libasio-dev libcli11-dev libtomlplusplus-dev
-    libspdlog-dev nlohmann-json3-dev libsystemd-dev libcamera-dev
+    libspdlog-dev nlohmann-json3-dev libsystemd-dev libcamera-dev libhttp-parser-dev
     libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libavformat-dev libavcodec-dev libavutil-dev
 )
 cross=no
 for arg in "$@"; do
     case "$arg" in
-        # Window tests: a virtual X server, screenshots, key presses, ffprobe.
-        --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg systemd lintian dpkg-dev) ;;
+        # Window tests: a virtual X server, screenshots, key presses, ffprobe;
+        # HTTP tests: curl and a headless browser.
+        --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg systemd lintian dpkg-dev
+                           curl chromium) ;;
         --cross) cross=yes ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac
@@ -29,7 +31,7 @@ cross_packages=(
     crossbuild-essential-arm64 qemu-user g++-arm-linux-gnueabihf rsync
     libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64
     libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
-    libcamera-dev:arm64
+    libcamera-dev:arm64 libhttp-parser-dev:arm64
 )
 
 sudo=()

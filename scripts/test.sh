@@ -36,4 +36,4 @@ if [[ ${#cross[@]} -gt 0 && "$(dpkg --print-architecture)" != arm64 ]]; then
 fi
 
 echo "test: the main job (scripts/run.sh) for 3 seconds" >&2
-PISTREAM_LISTEN=127.0.0.1:0 PISTREAM_RUN_SECONDS=3 scripts/run.sh --stats-interval 1 --size 640x480
+PISTREAM_LISTEN=127.0.0.1:0 PISTREAM_HTTP=127.0.0.1:0 PISTREAM_RUN_SECONDS=3 scripts/run.sh --stats-interval 1 --size 640x480

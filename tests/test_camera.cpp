@@ -76,9 +76,12 @@ TEST_CASE("camera settings become the controls libcamera names, nothing unasked"
     settings.contrast = 1.5;
     settings.sharpness = 0;
     const std::vector<ControlSetting> plan = planControls(settings, imx219());
-    const std::vector<ControlSetting> expected = {
-        {"ExposureTime", std::int32_t{10000}}, {"AnalogueGain", 2.5f}, {"AwbMode", std::int32_t{5}},
-        {"Brightness", 0.25f},                 {"Contrast", 1.5f},     {"Sharpness", 0.0f}};
+    const std::vector<ControlSetting> expected = {{"ExposureTime", std::int32_t{10000}},
+                                                  {"AnalogueGain", 2.5f},
+                                                  {"AwbMode", std::int32_t{5}},
+                                                  {"Brightness", 0.25f},
+                                                  {"Contrast", 1.5f},
+                                                  {"Sharpness", 0.0f}};
     CHECK(plan == expected);
 
     // libcamera 0.5 switches exposure and gain to manual with their own controls.
@@ -87,10 +90,11 @@ TEST_CASE("camera settings become the controls libcamera names, nothing unasked"
     settings.gain = 4;
     settings.autofocus = "continuous";
     const std::vector<ControlSetting> manual = planControls(settings, imx708());
-    const std::vector<ControlSetting> expectedManual = {
-        {"ExposureTimeMode", std::int32_t{1}}, {"ExposureTime", std::int32_t{20000}},
-        {"AnalogueGainMode", std::int32_t{1}}, {"AnalogueGain", 4.0f},
-        {"AfMode", std::int32_t{2}}};
+    const std::vector<ControlSetting> expectedManual = {{"ExposureTimeMode", std::int32_t{1}},
+                                                        {"ExposureTime", std::int32_t{20000}},
+                                                        {"AnalogueGainMode", std::int32_t{1}},
+                                                        {"AnalogueGain", 4.0f},
+                                                        {"AfMode", std::int32_t{2}}};
     CHECK(manual == expectedManual);
 }
 
@@ -251,8 +255,7 @@ TEST_CASE("sensor timestamps land on the monotonic clock, boottime or not")
     CHECK(sensorTimeToMonotonicMicros((monotonicNow - 10'000) * 1000, monotonicNow, boottimeNow) ==
           monotonicNow - 10'000);
     // Never suspended: both clocks agree.
-    CHECK(sensorTimeToMonotonicMicros(499'990'000'000, monotonicNow, monotonicNow) ==
-          499'990'000);
+    CHECK(sensorTimeToMonotonicMicros(499'990'000'000, monotonicNow, monotonicNow) == 499'990'000);
 }
 
 TEST_CASE("--list-cameras text: each camera's number, model, id, sizes and rates")

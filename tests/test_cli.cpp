@@ -54,8 +54,10 @@ TEST_CASE("server options: defaults, flags, config file and precedence")
 {
     ServerOptions defaults;
     REQUIRE_FALSE(parseServer({}, defaults));
-    CHECK(defaults.source.spec == "test");
+    CHECK(defaults.source.spec == "auto");
     CHECK(defaults.server.listen.toString() == "0.0.0.0:8485");
+    CHECK(defaults.httpEnabled);
+    CHECK(defaults.http.listen.toString() == "0.0.0.0:8080");
     CHECK(defaults.source.width == 1280);
     CHECK_FALSE(defaults.source.sizeGiven);
     CHECK(defaults.pipeline.quality == 80);

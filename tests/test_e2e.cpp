@@ -18,8 +18,8 @@ namespace {
 
 std::vector<std::string> serverArgs(std::initializer_list<std::string> extra)
 {
-    std::vector<std::string> args = {serverBinary(), "--listen", "127.0.0.1:0", "--stats-interval",
-                                     "1"};
+    std::vector<std::string> args = {serverBinary(), "--listen", "127.0.0.1:0", "--http",
+                                     "127.0.0.1:0", "--stats-interval", "1"};
     args.insert(args.end(), extra);
     return args;
 }
@@ -219,7 +219,8 @@ TEST_CASE("a TOML config file sets the server up, and flags win over it")
                                                    "fps = 50\n"
                                                    "gzip = \"9\"\n"));
     Process server(
-        {serverBinary(), "--config", dir.file("server.toml").string(), "--size", "128x96"},
+        {serverBinary(), "--config", dir.file("server.toml").string(), "--size", "128x96", "--http",
+         "off"},
         dir.path(), "server");
     const auto port = startServer(server);
     REQUIRE(port != 0);

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/listener.h"
+
 namespace pistream {
 
 namespace {
@@ -37,23 +39,7 @@ StreamServer::StreamServer(asio::io_context& io, const StreamServerConfig& confi
 
 void StreamServer::start()
 {
-    const std::string where = config_.listen.toString();
-    try {
-        asio::ip::tcp::resolver resolver(io_);
-        const auto host =
-            config_.listen.host.empty() ? std::string("0.0.0.0") : config_.listen.host;
-        const auto results = resolver.resolve(host, std::to_string(config_.listen.port),
-                                              asio::ip::tcp::resolver::passive |
-                                                  asio::ip::tcp::resolver::numeric_service);
-        const asio::ip::tcp::endpoint endpoint = *results.begin();
-        acceptor_.open(endpoint.protocol());
-        acceptor_.set_option(asio::socket_base::reuse_address(true));
-        acceptor_.bind(endpoint);
-        acceptor_.listen(asio::socket_base::max_listen_connections);
-        localEndpoint_ = acceptor_.local_endpoint();
-    } catch (const std::system_error& error) {
-        throw std::system_error(error.code(), "cannot listen on " + where);
-    }
+    localEndpoint_ = listenOn(acceptor_, config_.listen);
     accept();
     housekeeping();
 }

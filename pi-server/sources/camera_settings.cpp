@@ -16,8 +16,8 @@ const ControlLimit& needControl(const ControlLimits& limits, const char* name, c
 {
     const auto it = limits.find(name);
     if (it == limits.end())
-        throw std::runtime_error(fmt::format("{}: this camera has no {} control ({})", flag, what,
-                                             name));
+        throw std::runtime_error(
+            fmt::format("{}: this camera has no {} control ({})", flag, what, name));
     return it->second;
 }
 
@@ -29,8 +29,9 @@ void checkRange(const ControlLimit& limit, double value, const char* flag, const
     if (limit.min == 0 && limit.max == 0)
         return;
     if (value < limit.min || value > limit.max)
-        throw std::runtime_error(fmt::format("{} {}{} is out of range: this camera allows {}{} to {}{}",
-                                             flag, value, unit, limit.min, unit, limit.max, unit));
+        throw std::runtime_error(
+            fmt::format("{} {}{} is out of range: this camera allows {}{} to {}{}", flag, value,
+                        unit, limit.min, unit, limit.max, unit));
 }
 
 template <std::size_t N>
@@ -42,8 +43,8 @@ std::int32_t menuValue(const char* const (&names)[N], const std::string& name, c
     std::string known;
     for (const char* candidate : names)
         known += (known.empty() ? "" : ", ") + std::string(candidate);
-    throw std::runtime_error(fmt::format("{} {}: unknown mode (expected one of {})", flag, name,
-                                         known));
+    throw std::runtime_error(
+        fmt::format("{} {}: unknown mode (expected one of {})", flag, name, known));
 }
 
 template <std::size_t N>
@@ -79,7 +80,8 @@ std::vector<ControlSetting> planControls(const CameraSettings& settings,
             needControl(limits, "ExposureTime", "--shutter", "exposure time");
         checkRange(limit, settings.shutterMicros, "--shutter", " us");
         setManual("ExposureTimeMode");
-        plan.push_back({"ExposureTime", static_cast<std::int32_t>(std::lround(settings.shutterMicros))});
+        plan.push_back(
+            {"ExposureTime", static_cast<std::int32_t>(std::lround(settings.shutterMicros))});
     }
     if (settings.gain > 0) {
         const ControlLimit& limit = needControl(limits, "AnalogueGain", "--gain", "analogue gain");
@@ -143,7 +145,8 @@ CameraSelector parseCameraSpec(const std::string& spec)
     if (spec == "camera")
         return {std::size_t{0}, {}};
     if (spec.rfind("camera:", 0) != 0 || spec.size() == 7)
-        throw std::invalid_argument("source '" + spec + "': expected camera, camera:N or camera:ID");
+        throw std::invalid_argument("source '" + spec +
+                                    "': expected camera, camera:N or camera:ID");
     const std::string rest = spec.substr(7);
     std::size_t index = 0;
     const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), index);
@@ -200,7 +203,9 @@ std::int64_t sensorTimeToMonotonicMicros(std::int64_t sensorNanos, std::int64_t 
     const std::int64_t asMonotonic = sensorMicros;
     const std::int64_t asBoottime = sensorMicros - (boottimeNowMicros - monotonicNowMicros);
     // The reading closest to "now, or a little before" is the right clock.
-    const auto age = [&](std::int64_t t) { return std::llabs(monotonicNowMicros - t); };
+    const auto age = [&](std::int64_t t) {
+        return std::llabs(monotonicNowMicros - t);
+    };
     return age(asBoottime) <= age(asMonotonic) ? asBoottime : asMonotonic;
 }
 

@@ -23,14 +23,14 @@ namespace pistream {
 struct CameraSettings {
     bool hflip = false;
     bool vflip = false;
-    int rotation = 0;              // 0 or 180
-    double shutterMicros = 0;      // fixed exposure time; 0: automatic
-    double gain = 0;               // fixed analogue gain; 0: automatic
-    std::string awb = "auto";      // see kAwbModes
+    int rotation = 0;         // 0 or 180
+    double shutterMicros = 0; // fixed exposure time; 0: automatic
+    double gain = 0;          // fixed analogue gain; 0: automatic
+    std::string awb = "auto"; // see kAwbModes
     std::optional<double> brightness;
     std::optional<double> contrast;
     std::optional<double> sharpness;
-    std::string autofocus;         // "" (the camera's default) or one of kAfModes
+    std::string autofocus; // "" (the camera's default) or one of kAfModes
 };
 
 // libcamera's names for its AwbMode and AfMode values, in enum order.

@@ -4,22 +4,21 @@
 // Controls are looked up by name in what the camera reports, so only the flip
 // (Transform before 0.2, Orientation from 0.2) needs the version macros.
 
-#include <sys/mman.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <libcamera/libcamera.h>
 #include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <sys/mman.h>
 #include <tuple>
 #include <variant>
 
-#include <libcamera/libcamera.h>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
@@ -120,9 +119,9 @@ void setFlip(lc::CameraConfiguration& config, Flip flip)
 {
 #ifdef PISTREAM_LIBCAMERA_ORIENTATION
     using lc::Orientation;
-    config.orientation = flip.horizontal
-                             ? (flip.vertical ? Orientation::Rotate180 : Orientation::Rotate0Mirror)
-                             : (flip.vertical ? Orientation::Rotate180Mirror : Orientation::Rotate0);
+    config.orientation =
+        flip.horizontal ? (flip.vertical ? Orientation::Rotate180 : Orientation::Rotate0Mirror)
+                        : (flip.vertical ? Orientation::Rotate180Mirror : Orientation::Rotate0);
 #else
     lc::Transform transform = lc::Transform::Identity;
     if (flip.horizontal)
@@ -141,7 +140,8 @@ Flip flipOf(const lc::CameraConfiguration& config)
     return {o == Orientation::Rotate180 || o == Orientation::Rotate0Mirror,
             o == Orientation::Rotate180 || o == Orientation::Rotate180Mirror};
 #else
-    return {!!(config.transform & lc::Transform::HFlip), !!(config.transform & lc::Transform::VFlip)};
+    return {!!(config.transform & lc::Transform::HFlip),
+            !!(config.transform & lc::Transform::VFlip)};
 #endif
 }
 
@@ -261,9 +261,9 @@ LibcameraSource::LibcameraSource(std::shared_ptr<lc::CameraManager> manager,
     format_.fpsDenominator = 1000;
 
     mapBuffers();
-    description_ = fmt::format("camera {} {} {}x{} @ {:.3g} fps", index,
-                               name.empty() ? camera_.id() : name, geometry_.width,
-                               geometry_.height, fps);
+    description_ =
+        fmt::format("camera {} {} {}x{} @ {:.3g} fps", index, name.empty() ? camera_.id() : name,
+                    geometry_.width, geometry_.height, fps);
 }
 
 void LibcameraSource::configure(int width, int height, const CameraSettings& settings)
@@ -285,7 +285,8 @@ void LibcameraSource::configure(int width, int height, const CameraSettings& set
     if (status == lc::CameraConfiguration::Invalid)
         throw std::runtime_error("camera " + camera_.id() + " rejects " + stream.toString());
     if (stream.pixelFormat != lc::formats::YUV420)
-        throw std::runtime_error("camera " + camera_.id() + " cannot deliver YUV 4:2:0 (it offers " +
+        throw std::runtime_error("camera " + camera_.id() +
+                                 " cannot deliver YUV 4:2:0 (it offers " +
                                  stream.pixelFormat.toString() + ")");
     if (flipOf(*config_) != flip)
         spdlog::warn("camera cannot flip or rotate as asked: the picture is not flipped");
@@ -397,9 +398,8 @@ void LibcameraSource::onRequestCompleted(lc::Request* request)
     if (buffer == nullptr || buffer->metadata().status != lc::FrameMetadata::FrameSuccess) {
         session_->requeue(request);
         if (++errorsInARow_ == kErrorsBeforeDown && callbacks_.onState)
-            callbacks_.onState(SourceState::Down,
-                               fmt::format("{}: {} failed frames in a row", description_,
-                                           kErrorsBeforeDown));
+            callbacks_.onState(SourceState::Down, fmt::format("{}: {} failed frames in a row",
+                                                              description_, kErrorsBeforeDown));
         return;
     }
     errorsInARow_ = 0;

@@ -1,0 +1,99 @@
+#include "http/http_page.h"
+
+namespace pistream {
+
+namespace {
+
+// One self-contained page: the MJPEG stream in an <img> scaled to the window,
+// and a status bar filled from /api/status once a second. No external files.
+constexpr std::string_view kPage = R"html(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>pistream</title>
+<style>
+  :root { color-scheme: dark; --bar: rgba(20, 22, 26, .82); --accent: #4fc3f7; --bad: #ef5350; }
+  * { box-sizing: border-box; }
+  html, body { margin: 0; height: 100%; background: #000; color: #e8eaed;
+               font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  #view { position: fixed; inset: 0; display: flex; align-items: center; justify-content: center; }
+  #picture { max-width: 100%; max-height: 100%; object-fit: contain; background: #111; }
+  header, footer { position: fixed; left: 0; right: 0; display: flex; gap: .75em; align-items: center;
+                   padding: .5em .9em; background: var(--bar); backdrop-filter: blur(6px); }
+  header { top: 0; } footer { bottom: 0; flex-wrap: wrap; font-variant-numeric: tabular-nums; }
+  header h1 { font-size: 1em; margin: 0; letter-spacing: .04em; }
+  #state { padding: .1em .6em; border-radius: 1em; background: #2e7d32; font-weight: 600; }
+  #state.down { background: var(--bad); }
+  .spacer { flex: 1; }
+  button, a.button { font: inherit; color: inherit; background: #30343b; border: 1px solid #454a52;
+                     border-radius: .4em; padding: .35em .8em; cursor: pointer; text-decoration: none; }
+  button:hover, a.button:hover { border-color: var(--accent); }
+  footer span b { color: var(--accent); font-weight: 600; }
+  #banner { position: fixed; top: 3.2em; left: 50%; transform: translateX(-50%); display: none;
+            background: var(--bad); padding: .4em 1em; border-radius: .4em; }
+</style>
+</head>
+<body>
+<div id="view"><img id="picture" src="stream.mjpg" alt="live camera picture"></div>
+<header>
+  <h1>pistream</h1><span id="state">connecting</span><span class="spacer"></span>
+  <a class="button" id="snapshot" href="snapshot.jpg" download="snapshot.jpg">Snapshot</a>
+  <button id="fullscreen" type="button">Fullscreen</button>
+</header>
+<div id="banner"></div>
+<footer>
+  <span><b id="size">-</b></span>
+  <span><b id="fps">-</b> fps</span>
+  <span><b id="viewers">-</b> viewers</span>
+  <span>latency &asymp; <b id="latency">-</b> ms</span>
+  <span class="spacer"></span><span id="source"></span>
+</footer>
+<script>
+"use strict";
+const $ = (id) => document.getElementById(id);
+const picture = $("picture");
+$("fullscreen").onclick = () => {
+  const view = $("view");
+  if (document.fullscreenElement) document.exitFullscreen();
+  else (view.requestFullscreen || view.webkitRequestFullscreen).call(view);
+};
+// A dropped stream (server restart, Wi-Fi) is picked up again.
+picture.onerror = () => setTimeout(() => { picture.src = "stream.mjpg?" + Date.now(); }, 1000);
+async function refresh() {
+  const asked = performance.now();
+  try {
+    const response = await fetch("api/status", { cache: "no-store" });
+    const status = await response.json();
+    const rtt = performance.now() - asked;
+    const live = status.source.state === "live";
+    $("state").textContent = live ? "live" : "source down";
+    $("state").className = live ? "" : "down";
+    $("banner").style.display = live ? "none" : "block";
+    $("banner").textContent = live ? "" : status.source.text;
+    $("size").textContent = status.width + "\u00d7" + status.height;
+    $("fps").textContent = status.fps.out.toFixed(1);
+    $("viewers").textContent = status.viewers.tcp + status.viewers.http;
+    $("latency").textContent =
+      status.frameAgeMs === null ? "-" : Math.round(status.frameAgeMs + rtt / 2);
+    $("source").textContent = status.source.description;
+  } catch (error) {
+    $("state").textContent = "offline";
+    $("state").className = "down";
+  }
+}
+refresh();
+setInterval(refresh, 1000);
+</script>
+</body>
+</html>
+)html";
+
+} // namespace
+
+std::string_view indexPage()
+{
+    return kPage;
+}
+
+} // namespace pistream

@@ -1,0 +1,142 @@
+#include "http/http_request.h"
+
+#include <algorithm>
+#include <cctype>
+#include <http_parser.h>
+
+#include <climits>
+
+namespace pistream {
+
+namespace {
+
+constexpr std::size_t kMaxHeaders = 64;
+
+} // namespace
+
+std::string HttpRequest::header(const std::string& name) const
+{
+    for (const auto& [key, value] : headers)
+        if (key == name)
+            return value;
+    return {};
+}
+
+struct HttpRequestParser::Parser {
+    http_parser parser{};
+    http_parser_settings settings{};
+};
+
+// http-parser calls back with pieces of the URL, header names and values; a
+// piece may arrive in several calls when it straddles two reads.
+struct HttpRequestParser::Callbacks {
+    static HttpRequestParser& self(http_parser* parser)
+    {
+        return *static_cast<HttpRequestParser*>(parser->data);
+    }
+    static int onUrl(http_parser* parser, const char* at, std::size_t length)
+    {
+        self(parser).url_.append(at, length);
+        return 0;
+    }
+    static int onHeaderField(http_parser* parser, const char* at, std::size_t length)
+    {
+        HttpRequestParser& p = self(parser);
+        if (p.inValue_ || p.request_.headers.empty()) {
+            if (p.request_.headers.size() == kMaxHeaders) {
+                p.fail(431, "more than 64 headers");
+                return 1;
+            }
+            p.request_.headers.emplace_back();
+            p.inValue_ = false;
+        }
+        std::string& name = p.request_.headers.back().first;
+        for (std::size_t i = 0; i < length; ++i)
+            name += static_cast<char>(std::tolower(static_cast<unsigned char>(at[i])));
+        return 0;
+    }
+    static int onHeaderValue(http_parser* parser, const char* at, std::size_t length)
+    {
+        HttpRequestParser& p = self(parser);
+        p.inValue_ = true;
+        p.request_.headers.back().second.append(at, length);
+        return 0;
+    }
+    static int onHeadersComplete(http_parser* parser)
+    {
+        HttpRequestParser& p = self(parser);
+        p.request_.method = http_method_str(static_cast<http_method>(parser->method));
+        http_parser_url url{};
+        http_parser_url_init(&url);
+        if (http_parser_parse_url(p.url_.data(), p.url_.size(), 0, &url) != 0 ||
+            !(url.field_set & (1 << UF_PATH))) {
+            p.fail(400, "malformed request target");
+            http_parser_pause(parser, 1);
+            return 0;
+        }
+        p.request_.path = p.url_.substr(url.field_data[UF_PATH].off, url.field_data[UF_PATH].len);
+        if ((parser->flags & F_CHUNKED) ||
+            (parser->content_length > 0 && parser->content_length != ULLONG_MAX)) {
+            p.fail(413, "request bodies are not accepted");
+            http_parser_pause(parser, 1);
+            return 0;
+        }
+        return 0;
+    }
+    static int onMessageComplete(http_parser* parser)
+    {
+        HttpRequestParser& p = self(parser);
+        if (p.state_ == State::NeedMore) // not already refused in onHeadersComplete
+            p.state_ = State::Complete;
+        http_parser_pause(parser, 1); // ignore whatever follows
+        return 0;
+    }
+};
+
+HttpRequestParser::HttpRequestParser(std::size_t maxBytes)
+    : parser_(std::make_unique<Parser>()), maxBytes_(maxBytes)
+{
+    http_parser_init(&parser_->parser, HTTP_REQUEST);
+    parser_->parser.data = this;
+    http_parser_settings_init(&parser_->settings);
+    parser_->settings.on_url = &Callbacks::onUrl;
+    parser_->settings.on_header_field = &Callbacks::onHeaderField;
+    parser_->settings.on_header_value = &Callbacks::onHeaderValue;
+    parser_->settings.on_headers_complete = &Callbacks::onHeadersComplete;
+    parser_->settings.on_message_complete = &Callbacks::onMessageComplete;
+}
+
+HttpRequestParser::~HttpRequestParser() = default;
+
+void HttpRequestParser::fail(int status, std::string why)
+{
+    state_ = State::Failed;
+    errorStatus_ = status;
+    error_ = std::move(why);
+}
+
+HttpRequestParser::State HttpRequestParser::feed(std::span<const char> bytes)
+{
+    if (state_ != State::NeedMore)
+        return state_;
+    // Only as much as the cap allows is parsed: a request line or header
+    // block that goes past it fails without being buffered.
+    const std::size_t room = maxBytes_ - seen_;
+    const std::size_t take = std::min(room, bytes.size());
+    seen_ += take;
+    const std::size_t parsed =
+        http_parser_execute(&parser_->parser, &parser_->settings, bytes.data(), take);
+    if (state_ != State::NeedMore)
+        return state_;
+    const auto error = HTTP_PARSER_ERRNO(&parser_->parser);
+    if (error != HPE_OK && error != HPE_PAUSED) {
+        fail(400, http_errno_description(error));
+    } else if (parsed < take) {
+        fail(400, "malformed request");
+    } else if (take < bytes.size() || seen_ == maxBytes_) {
+        fail(431, "request line and headers longer than " + std::to_string(maxBytes_) + " bytes");
+    }
+    return state_;
+}
+
+} // namespace pistream

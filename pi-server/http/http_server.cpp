@@ -1,0 +1,429 @@
+#include "http/http_server.h"
+
+#include <array>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+#include "core/version.h"
+#include "http/http_page.h"
+#include "http/http_request.h"
+#include "server/listener.h"
+
+namespace pistream {
+
+namespace {
+
+constexpr std::string_view kBoundary = "pistreamframe";
+// A snapshot may be this old and still count as the newest frame.
+constexpr std::int64_t kFreshMicros = 500'000;
+
+const char* reasonPhrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Error";
+    }
+}
+
+std::string responseHead(int status, std::string_view contentType, std::size_t length,
+                         std::string_view extra = {})
+{
+    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + reasonPhrase(status) +
+                       "\r\nServer: pistream/" + kVersion +
+                       "\r\nContent-Type: " + std::string(contentType) + "\r\n";
+    if (length != std::string::npos)
+        head += "Content-Length: " + std::to_string(length) + "\r\n";
+    head += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n";
+    head += extra;
+    head += "\r\n";
+    return head;
+}
+
+} // namespace
+
+// One browser connection: reads one request (within the caps and the
+// deadline), answers it and closes, or for /stream.mjpg keeps sending the
+// newest frame until the browser goes. Lives on the io thread.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(HttpServer& server, asio::ip::tcp::socket socket)
+        : server_(server), socket_(std::move(socket)), deadline_(server.io_),
+          parser_(server.config_.maxRequestBytes)
+    {}
+
+    void start()
+    {
+        armDeadline(server_.config_.requestTimeout, 408, "request not complete in time");
+        read();
+    }
+
+    // /stream.mjpg: the newest frame goes out next; an unsent older one is skipped.
+    void offer(const EncodedFramePtr& frame)
+    {
+        if (mode_ == Mode::Snapshot) {
+            sendSnapshot(frame);
+            return;
+        }
+        if (mode_ != Mode::Streaming)
+            return;
+        if (writing_) {
+            if (pending_)
+                ++server_.totals_.partsSkipped;
+            pending_ = frame;
+            return;
+        }
+        writePart(frame);
+    }
+
+    void close()
+    {
+        if (mode_ == Mode::Closed)
+            return;
+        if (mode_ == Mode::Streaming || mode_ == Mode::Snapshot)
+            server_.wantFrames(-1);
+        mode_ = Mode::Closed;
+        std::error_code ignored;
+        deadline_.cancel();
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+        server_.remove(this);
+    }
+
+    bool streaming() const { return mode_ == Mode::Streaming; }
+
+    void refuse(int maxClients)
+    {
+        answer(503, "text/plain",
+               "busy: " + std::to_string(maxClients) + " clients already; try again later\n",
+               "Retry-After: 5\r\n");
+    }
+
+private:
+    enum class Mode { Request, Answering, Snapshot, Streaming, Closed };
+
+    void armDeadline(std::chrono::milliseconds after, int status, const char* why)
+    {
+        deadline_.expires_after(after);
+        deadline_.async_wait(
+            [self = shared_from_this(), status, why](const std::error_code& error) {
+                if (error || self->mode_ == Mode::Closed)
+                    return;
+                if (self->mode_ == Mode::Request || self->mode_ == Mode::Snapshot)
+                    self->answer(status, "text/plain", std::string(why) + "\n");
+                else
+                    self->close();
+            });
+    }
+
+    void read()
+    {
+        socket_.async_read_some(
+            asio::buffer(buffer_),
+            [self = shared_from_this()](const std::error_code& error, std::size_t length) {
+                if (self->mode_ != Mode::Request)
+                    return;
+                if (error) {
+                    self->close();
+                    return;
+                }
+                switch (self->parser_.feed({self->buffer_.data(), length})) {
+                case HttpRequestParser::State::NeedMore:
+                    self->read();
+                    break;
+                case HttpRequestParser::State::Failed:
+                    self->answer(self->parser_.errorStatus(), "text/plain",
+                                 self->parser_.error() + "\n");
+                    break;
+                case HttpRequestParser::State::Complete:
+                    self->route(self->parser_.request());
+                    break;
+                }
+            });
+    }
+
+    void route(const HttpRequest& request)
+    {
+        ++server_.totals_.requests;
+        head_ = request.method == "HEAD";
+        if (request.method != "GET" && !head_) {
+            answer(405, "text/plain", "only GET and HEAD\n", "Allow: GET, HEAD\r\n");
+            return;
+        }
+        const std::string& path = request.path;
+        if (path == "/" || path == "/index.html") {
+            answer(200, "text/html; charset=utf-8", std::string(indexPage()));
+        } else if (path == "/stream.mjpg") {
+            startStream();
+        } else if (path == "/snapshot.jpg") {
+            const EncodedFramePtr& latest = server_.latest_;
+            if (latest && monotonicMicros() - latest->header.captureMicros < kFreshMicros) {
+                sendSnapshot(latest);
+            } else {
+                // Wait for the next frame: saying so makes the pipeline encode one.
+                mode_ = Mode::Snapshot;
+                server_.wantFrames(1);
+                armDeadline(server_.config_.snapshotTimeout, 503,
+                            "no frame from the source in time");
+            }
+        } else if (path == "/api/status") {
+            answer(200, "application/json", server_.statusJson().dump(2) + "\n");
+        } else if (path == "/health") {
+            if (server_.live_)
+                answer(200, "text/plain", "ok: " + server_.stateText_ + "\n");
+            else
+                answer(503, "text/plain", "source down: " + server_.stateText_ + "\n");
+        } else {
+            answer(404, "text/plain", "no such page: " + path + "\n");
+        }
+    }
+
+    void sendSnapshot(const EncodedFramePtr& frame)
+    {
+        if (mode_ == Mode::Snapshot)
+            server_.wantFrames(-1);
+        mode_ = Mode::Answering;
+        const std::string head = responseHead(200, "image/jpeg", frame->jpeg.size(),
+                                              "Content-Disposition: inline; "
+                                              "filename=\"snapshot.jpg\"\r\n");
+        writeAndClose(head, head_ ? std::span<const std::uint8_t>{} : frame->jpeg, frame);
+    }
+
+    // A whole response, then close. Every buffer lives in the session until done.
+    void answer(int status, std::string_view type, std::string body, std::string_view extra = {})
+    {
+        if (mode_ == Mode::Snapshot)
+            server_.wantFrames(-1);
+        mode_ = Mode::Answering;
+        body_ = std::move(body);
+        const std::string head = responseHead(status, type, body_.size(), extra);
+        const auto bytes = reinterpret_cast<const std::uint8_t*>(body_.data());
+        writeAndClose(head,
+                      head_ ? std::span<const std::uint8_t>{}
+                            : std::span<const std::uint8_t>(bytes, body_.size()),
+                      nullptr);
+    }
+
+    void writeAndClose(const std::string& head, std::span<const std::uint8_t> body,
+                       EncodedFramePtr keep)
+    {
+        headText_ = head;
+        sending_ = std::move(keep);
+        armDeadline(server_.config_.stallTimeout, 0, "");
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(headText_),
+                                                        asio::buffer(body.data(), body.size())};
+        asio::async_write(socket_, buffers,
+                          [self = shared_from_this()](const std::error_code&, std::size_t sent) {
+                              self->server_.totals_.bytesSent += sent;
+                              self->close();
+                          });
+    }
+
+    void startStream()
+    {
+        const std::string head =
+            responseHead(200, "multipart/x-mixed-replace; boundary=" + std::string(kBoundary),
+                         std::string::npos);
+        if (head_) {
+            mode_ = Mode::Answering;
+            writeAndClose(head, {}, nullptr);
+            return;
+        }
+        mode_ = Mode::Streaming;
+        server_.wantFrames(1);
+        deadline_.cancel();
+        std::error_code ignored;
+        // A short kernel queue: a slow browser skips frames here instead of
+        // watching seconds-old pictures from a deep socket buffer.
+        socket_.set_option(asio::socket_base::send_buffer_size(server_.config_.sendBufferBytes),
+                           ignored);
+        socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+        headText_ = head;
+        writing_ = true;
+        armDeadline(server_.config_.stallTimeout, 0, "");
+        asio::async_write(
+            socket_, asio::buffer(headText_),
+            [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
+                self->onPartWritten(error, sent);
+            });
+    }
+
+    void writePart(const EncodedFramePtr& frame)
+    {
+        sending_ = frame;
+        partHead_ =
+            "--" + std::string(kBoundary) + "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+            std::to_string(frame->jpeg.size()) +
+            "\r\nX-Timestamp-Us: " + std::to_string(frame->header.captureMicros) + "\r\n\r\n";
+        writing_ = true;
+        armDeadline(server_.config_.stallTimeout, 0, "");
+        const std::array<asio::const_buffer, 3> buffers{
+            asio::buffer(partHead_), asio::buffer(frame->jpeg.data(), frame->jpeg.size()),
+            asio::buffer("\r\n", 2)};
+        asio::async_write(
+            socket_, buffers,
+            [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
+                ++self->server_.totals_.partsSent;
+                self->onPartWritten(error, sent);
+            });
+    }
+
+    void onPartWritten(const std::error_code& error, std::size_t sent)
+    {
+        server_.totals_.bytesSent += sent;
+        writing_ = false;
+        sending_.reset();
+        if (mode_ != Mode::Streaming)
+            return;
+        if (error) {
+            close();
+            return;
+        }
+        deadline_.cancel();
+        if (pending_) {
+            EncodedFramePtr next = std::move(pending_);
+            pending_.reset();
+            writePart(next);
+        }
+    }
+
+    HttpServer& server_;
+    asio::ip::tcp::socket socket_;
+    asio::steady_timer deadline_;
+    HttpRequestParser parser_;
+    std::array<char, 2048> buffer_{};
+    Mode mode_ = Mode::Request;
+    bool head_ = false;
+    bool writing_ = false;
+    std::string headText_;
+    std::string partHead_;
+    std::string body_;
+    EncodedFramePtr sending_;
+    EncodedFramePtr pending_;
+};
+
+HttpServer::HttpServer(asio::io_context& io, const HttpServerConfig& config, Status status)
+    : io_(io), config_(config), status_(std::move(status)), acceptor_(io)
+{}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::start()
+{
+    localEndpoint_ = listenOn(acceptor_, config_.listen);
+    accept();
+}
+
+void HttpServer::accept()
+{
+    acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
+        if (stopped_ || error == asio::error::operation_aborted)
+            return;
+        if (!error) {
+            auto session = std::make_shared<HttpSession>(*this, std::move(socket));
+            sessions_.emplace(session.get(), session);
+            if (static_cast<int>(sessions_.size()) > config_.maxClients) {
+                spdlog::warn("http: more than {} clients, refusing one", config_.maxClients);
+                session->refuse(config_.maxClients);
+            } else {
+                session->start();
+            }
+        } else {
+            spdlog::warn("http: accept failed: {}", error.message());
+        }
+        accept();
+    });
+}
+
+void HttpServer::remove(HttpSession* session)
+{
+    // Deferred: the session may be deep in its own call stack.
+    asio::post(io_, [this, session] { sessions_.erase(session); });
+}
+
+void HttpServer::publish(EncodedFramePtr frame)
+{
+    asio::post(io_, [this, frame = std::move(frame)] {
+        if (stopped_)
+            return;
+        latest_ = frame;
+        std::vector<std::shared_ptr<HttpSession>> sessions;
+        sessions.reserve(sessions_.size());
+        for (const auto& [key, session] : sessions_)
+            sessions.push_back(session);
+        for (const auto& session : sessions)
+            session->offer(frame);
+    });
+}
+
+void HttpServer::setSourceState(bool live, const std::string& text)
+{
+    asio::post(io_, [this, live, text] {
+        live_ = live;
+        stateText_ = text;
+    });
+}
+
+void HttpServer::stop()
+{
+    asio::post(io_, [this] {
+        if (stopped_)
+            return;
+        stopped_ = true;
+        std::error_code ignored;
+        acceptor_.close(ignored);
+        std::vector<std::shared_ptr<HttpSession>> sessions;
+        for (const auto& [key, session] : sessions_)
+            sessions.push_back(session);
+        for (const auto& session : sessions)
+            session->close();
+    });
+}
+
+nlohmann::json HttpServer::statusJson() const
+{
+    nlohmann::json status = status_ ? status_() : nlohmann::json::object();
+    status["source"]["state"] = live_ ? "live" : "down";
+    status["source"]["text"] = stateText_;
+    // How old the newest frame is: the server's share of the latency.
+    status["frameAgeMs"] =
+        latest_ ? nlohmann::json(
+                      static_cast<double>(monotonicMicros() - latest_->header.captureMicros) / 1000)
+                : nlohmann::json(nullptr);
+    const HttpStats http = stats();
+    status["viewers"]["http"] = http.streaming;
+    status["bytesSent"]["http"] = http.bytesSent;
+    status["http"] = {{"clients", http.clients},
+                      {"requests", http.requests},
+                      {"partsSent", http.partsSent},
+                      {"partsSkipped", http.partsSkipped}};
+    return status;
+}
+
+HttpStats HttpServer::stats() const
+{
+    HttpStats stats = totals_;
+    stats.clients = static_cast<int>(sessions_.size());
+    for (const auto& [key, session] : sessions_)
+        stats.streaming += session->streaming() ? 1 : 0;
+    return stats;
+}
+
+} // namespace pistream

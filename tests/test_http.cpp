@@ -1,0 +1,335 @@
+// The browser side: the request parser's caps, and every endpoint of
+// HttpServer over real sockets, including slow, oversized and many clients.
+
+#include <chrono>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include <asio.hpp>
+#include <doctest/doctest.h>
+
+#include "codec/jpeg_decoder.h"
+#include "codec/jpeg_encoder.h"
+#include "core/clock.h"
+#include "http/http_request.h"
+#include "http/http_server.h"
+#include "support/test_images.h"
+
+using namespace pistream;
+using namespace pistream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+HttpRequestParser::State parseAll(HttpRequestParser& parser, const std::string& text)
+{
+    return parser.feed({text.data(), text.size()});
+}
+
+// An HttpServer on its own io thread, fed frames like the pipeline feeds it.
+struct Fixture {
+    asio::io_context io;
+    HttpServerConfig config;
+    std::unique_ptr<HttpServer> server;
+    std::thread thread;
+    std::vector<std::vector<std::uint8_t>> jpegs; // the frames' JPEGs, in publish order
+
+    explicit Fixture(HttpServerConfig custom = {})
+    {
+        config = custom;
+        config.listen = {"127.0.0.1", 0};
+        server = std::make_unique<HttpServer>(io, config, [] {
+            return nlohmann::json{{"source", {{"description", "fake camera"}}}, {"width", 64}};
+        });
+        server->start();
+        thread = std::thread([this] { io.run(); });
+    }
+    ~Fixture()
+    {
+        server->stop();
+        io.stop();
+        thread.join();
+    }
+    std::uint16_t port() const { return server->localEndpoint().port(); }
+
+    void publish(int seed)
+    {
+        auto frame = std::make_shared<EncodedFrame>();
+        JpegEncoder encoder(80);
+        encoder.encode(makePicture(64, 48, 0, seed).frame(), frame->jpegStorage);
+        frame->jpeg = {frame->jpegStorage.data(), frame->jpegStorage.size()};
+        frame->header.captureMicros = monotonicMicros();
+        jpegs.emplace_back(frame->jpeg.begin(), frame->jpeg.end());
+        server->publish(frame);
+    }
+};
+
+// Sends `request`, returns everything until the server closes (or `limit`).
+std::string roundTrip(std::uint16_t port, const std::string& request,
+                      std::chrono::milliseconds limit = 5000ms)
+{
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    asio::write(socket, asio::buffer(request));
+    std::string response;
+    std::array<char, 4096> buffer{};
+    const auto until = std::chrono::steady_clock::now() + limit;
+    socket.non_blocking(true);
+    while (std::chrono::steady_clock::now() < until) {
+        std::error_code error;
+        const std::size_t n = socket.read_some(asio::buffer(buffer), error);
+        if (error == asio::error::would_block) {
+            std::this_thread::sleep_for(2ms);
+            continue;
+        }
+        if (error)
+            break;
+        response.append(buffer.data(), n);
+    }
+    return response;
+}
+
+std::string get(std::uint16_t port, const std::string& path, const std::string& method = "GET")
+{
+    return roundTrip(port, method + " " + path + " HTTP/1.1\r\nHost: pi\r\n\r\n");
+}
+
+int statusOf(const std::string& response)
+{
+    return response.rfind("HTTP/1.1 ", 0) == 0 ? std::stoi(response.substr(9, 3)) : 0;
+}
+
+std::string bodyOf(const std::string& response)
+{
+    const auto end = response.find("\r\n\r\n");
+    return end == std::string::npos ? std::string() : response.substr(end + 4);
+}
+
+// The JPEG parts of a multipart/x-mixed-replace body, by their Content-Length.
+std::vector<std::string> partsOf(const std::string& body, const std::string& boundary)
+{
+    std::vector<std::string> parts;
+    std::size_t at = 0;
+    while ((at = body.find("--" + boundary + "\r\n", at)) != std::string::npos) {
+        const auto headersEnd = body.find("\r\n\r\n", at);
+        const auto lengthAt = body.find("Content-Length: ", at);
+        if (headersEnd == std::string::npos || lengthAt == std::string::npos ||
+            lengthAt > headersEnd)
+            break;
+        const auto length = std::stoul(body.substr(lengthAt + 16));
+        if (headersEnd + 4 + length + 2 > body.size())
+            break; // cut off mid-part
+        parts.push_back(body.substr(headersEnd + 4, length));
+        CHECK(body.substr(headersEnd + 4 + length, 2) == "\r\n");
+        at = headersEnd + 4 + length;
+    }
+    return parts;
+}
+
+bool decodes(const std::string& jpeg)
+{
+    JpegDecoder decoder;
+    YuvImage image;
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(jpeg.data()),
+                                              jpeg.size());
+    return !decoder.decode(bytes, 4096, 4096, image) && image.info.width == 64;
+}
+
+} // namespace
+
+TEST_CASE("requests are parsed by http-parser within caps")
+{
+    HttpRequestParser parser;
+    CHECK(
+        parseAll(parser, "GET /stream.mjpg?x=1#y HTTP/1.1\r\nHost: pi\r\nUser-Agent: T\r\n\r\n") ==
+        HttpRequestParser::State::Complete);
+    CHECK(parser.request().method == "GET");
+    CHECK(parser.request().path == "/stream.mjpg");
+    CHECK(parser.request().header("user-agent") == "T");
+
+    // Byte by byte, as a slow client sends it.
+    HttpRequestParser slow;
+    const std::string text = "HEAD /health HTTP/1.0\r\nX-Long-Header: abcdefgh\r\n\r\n";
+    for (std::size_t i = 0; i + 1 < text.size(); ++i)
+        REQUIRE(slow.feed({text.data() + i, 1}) == HttpRequestParser::State::NeedMore);
+    CHECK(slow.feed({text.data() + text.size() - 1, 1}) == HttpRequestParser::State::Complete);
+    CHECK(slow.request().method == "HEAD");
+    CHECK(slow.request().header("x-long-header") == "abcdefgh");
+
+    HttpRequestParser garbage;
+    CHECK(parseAll(garbage, "\x16\x03\x01 hello\r\n\r\n") == HttpRequestParser::State::Failed);
+    CHECK(garbage.errorStatus() == 400);
+
+    HttpRequestParser body;
+    CHECK(parseAll(body, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello") ==
+          HttpRequestParser::State::Failed);
+    CHECK(body.errorStatus() == 413);
+
+    HttpRequestParser big(256);
+    CHECK(parseAll(big, "GET / HTTP/1.1\r\nCookie: " + std::string(300, 'a') + "\r\n\r\n") ==
+          HttpRequestParser::State::Failed);
+    CHECK(big.errorStatus() == 431);
+
+    HttpRequestParser many;
+    std::string headers = "GET / HTTP/1.1\r\n";
+    for (int i = 0; i < 70; ++i)
+        headers += "X-" + std::to_string(i) + ": 1\r\n";
+    CHECK(parseAll(many, headers + "\r\n") == HttpRequestParser::State::Failed);
+    CHECK(many.errorStatus() == 431);
+}
+
+TEST_CASE("/stream.mjpg sends the encoded JPEGs as complete multipart parts")
+{
+    Fixture fixture;
+    std::atomic<bool> done{false};
+    std::thread publisher([&] {
+        for (int i = 0; !done && i < 500; ++i) {
+            fixture.publish(i % 5);
+            std::this_thread::sleep_for(20ms);
+        }
+    });
+    const std::string response =
+        roundTrip(fixture.port(), "GET /stream.mjpg HTTP/1.1\r\n\r\n", 600ms);
+    done = true;
+    publisher.join();
+
+    CHECK(statusOf(response) == 200);
+    CHECK(response.find("Content-Type: multipart/x-mixed-replace; boundary=pistreamframe\r\n") !=
+          std::string::npos);
+    const auto parts = partsOf(bodyOf(response), "pistreamframe");
+    CHECK(parts.size() >= 3);
+    for (const std::string& part : parts) {
+        CHECK(decodes(part));
+        // Each part is a JPEG exactly as encoded: the server adds nothing.
+        CHECK(std::any_of(fixture.jpegs.begin(), fixture.jpegs.end(), [&](const auto& jpeg) {
+            return std::string(jpeg.begin(), jpeg.end()) == part;
+        }));
+    }
+}
+
+TEST_CASE("/snapshot.jpg waits for a frame, which makes the pipeline encode one")
+{
+    HttpServerConfig config;
+    config.snapshotTimeout = 300ms;
+    Fixture fixture(config);
+    // Nothing published: after the timeout, 503.
+    CHECK(statusOf(get(fixture.port(), "/snapshot.jpg")) == 503);
+    CHECK_FALSE(fixture.server->wantsFrames());
+
+    std::thread asker([&] {
+        const std::string response = get(fixture.port(), "/snapshot.jpg");
+        CHECK(statusOf(response) == 200);
+        CHECK(response.find("Content-Type: image/jpeg\r\n") != std::string::npos);
+        CHECK(decodes(bodyOf(response)));
+    });
+    const auto until = std::chrono::steady_clock::now() + 2s;
+    while (!fixture.server->wantsFrames() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(2ms);
+    CHECK(fixture.server->wantsFrames()); // a waiting snapshot asks for frames
+    fixture.publish(1);
+    asker.join();
+    // Fresh enough now: served at once.
+    const std::string again = get(fixture.port(), "/snapshot.jpg");
+    CHECK(bodyOf(again) == std::string(fixture.jpegs[0].begin(), fixture.jpegs[0].end()));
+    CHECK(statusOf(get(fixture.port(), "/snapshot.jpg", "HEAD")) == 200);
+    CHECK(bodyOf(get(fixture.port(), "/snapshot.jpg", "HEAD")).empty());
+}
+
+TEST_CASE("/api/status and /health and / answer; the health follows the source")
+{
+    Fixture fixture;
+    fixture.publish(0);
+    const nlohmann::json status = nlohmann::json::parse(bodyOf(get(fixture.port(), "/api/status")));
+    CHECK(status["source"]["description"] == "fake camera");
+    CHECK(status["source"]["state"] == "live");
+    CHECK(status["width"] == 64);
+    CHECK(status["frameAgeMs"].is_number());
+    CHECK(status["viewers"]["http"] == 0);
+    CHECK(status["http"]["requests"].get<int>() >= 1);
+
+    std::string health = get(fixture.port(), "/health");
+    CHECK(statusOf(health) == 200);
+    fixture.server->setSourceState(false, "no frame for 2000 ms from camera 0");
+    std::this_thread::sleep_for(50ms);
+    health = get(fixture.port(), "/health");
+    CHECK(statusOf(health) == 503);
+    CHECK(bodyOf(health) == "source down: no frame for 2000 ms from camera 0\n");
+    CHECK(nlohmann::json::parse(bodyOf(get(fixture.port(), "/api/status")))["source"]["state"] ==
+          "down");
+    fixture.server->setSourceState(true, "source is back");
+    std::this_thread::sleep_for(50ms);
+    CHECK(statusOf(get(fixture.port(), "/health")) == 200);
+
+    const std::string page = get(fixture.port(), "/");
+    CHECK(statusOf(page) == 200);
+    CHECK(page.find("Content-Type: text/html; charset=utf-8") != std::string::npos);
+    CHECK(page.find("<img id=\"picture\" src=\"stream.mjpg\"") != std::string::npos);
+}
+
+TEST_CASE("bad, slow and oversized requests get their status and the connection closes")
+{
+    HttpServerConfig config;
+    config.requestTimeout = 300ms;
+    Fixture fixture(config);
+    const std::string post = get(fixture.port(), "/", "POST");
+    CHECK(statusOf(post) == 405);
+    CHECK(post.find("Allow: GET, HEAD\r\n") != std::string::npos);
+    CHECK(statusOf(get(fixture.port(), "/etc/passwd")) == 404);
+    CHECK(statusOf(get(fixture.port(), "/../../etc/passwd")) == 404);
+    CHECK(statusOf(roundTrip(fixture.port(), "HELLO\r\n\r\n")) == 400);
+    CHECK(statusOf(roundTrip(fixture.port(), "GET / HTTP/1.1\r\nX: " + std::string(20000, 'x') +
+                                                 "\r\n\r\n")) == 431);
+    // Half a request, then nothing: cut off after the deadline with 408.
+    const auto started = std::chrono::steady_clock::now();
+    const std::string slow = roundTrip(fixture.port(), "GET / HTTP/1.1\r\nHost:", 3000ms);
+    CHECK(statusOf(slow) == 408);
+    CHECK(std::chrono::steady_clock::now() - started < 2900ms); // closed, not waited out
+    // The server is fine afterwards.
+    CHECK(statusOf(get(fixture.port(), "/health")) == 200);
+}
+
+TEST_CASE("many browsers stream at once, and a stalled one skips frames without holding others")
+{
+    HttpServerConfig config;
+    config.sendBufferBytes = 4096;
+    Fixture fixture(config);
+
+    // A browser that never reads: its frames are skipped, not queued.
+    asio::io_context io;
+    asio::ip::tcp::socket stalled(io);
+    stalled.open(asio::ip::tcp::v4());
+    stalled.set_option(asio::socket_base::receive_buffer_size(4096));
+    stalled.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
+    asio::write(stalled, asio::buffer(std::string("GET /stream.mjpg HTTP/1.1\r\n\r\n")));
+
+    std::atomic<bool> done{false};
+    std::thread publisher([&] {
+        for (int i = 0; !done && i < 1000; ++i) {
+            fixture.publish(i % 7);
+            std::this_thread::sleep_for(5ms);
+        }
+    });
+    constexpr int kBrowsers = 32;
+    std::vector<std::thread> browsers;
+    std::atomic<int> happy{0};
+    for (int i = 0; i < kBrowsers; ++i)
+        browsers.emplace_back([&] {
+            const std::string response =
+                roundTrip(fixture.port(), "GET /stream.mjpg HTTP/1.1\r\n\r\n", 800ms);
+            if (partsOf(bodyOf(response), "pistreamframe").size() >= 3)
+                ++happy;
+        });
+    for (auto& browser : browsers)
+        browser.join();
+    done = true;
+    publisher.join();
+    CHECK(happy == kBrowsers);
+
+    std::promise<HttpStats> stats;
+    asio::post(fixture.io, [&] { stats.set_value(fixture.server->stats()); });
+    const HttpStats seen = stats.get_future().get();
+    CHECK(seen.partsSkipped > 0); // the stalled browser's
+    CHECK(seen.streaming >= 1);   // and it is still connected, not crashing anything
+}
