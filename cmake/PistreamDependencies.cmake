@@ -28,10 +28,13 @@ if(NOT TARGET asio::asio)
 endif()
 
 # libhttp-parser-dev: the server's HTTP request parser; no CMake or pkg-config
-# file ships with it, so the imported target is made here.
+# file ships with it, so the imported target is made here. The -dev package
+# is not multiarch (arm64 and amd64 cannot both be installed), so a multiarch
+# cross build links the runtime library by its soname, with the host's header
+# (the same on every architecture).
 if(PISTREAM_BUILD_SERVER)
     find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
-    find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+    find_library(HTTP_PARSER_LIBRARY NAMES http_parser libhttp_parser.so.2.9 REQUIRED)
     if(NOT TARGET http_parser::http_parser)
         add_library(http_parser::http_parser UNKNOWN IMPORTED)
         set_target_properties(http_parser::http_parser PROPERTIES

@@ -31,7 +31,7 @@ cross_packages=(
     crossbuild-essential-arm64 qemu-user g++-arm-linux-gnueabihf rsync
     libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64
     libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
-    libcamera-dev:arm64 libhttp-parser-dev:arm64
+    libcamera-dev:arm64 libhttp-parser2.9:arm64
 )
 
 sudo=()
@@ -49,8 +49,12 @@ fi
 [[ $cross == yes ]] && packages+=("${cross_packages[@]}")
 
 missing=()
+native=$(dpkg --print-architecture)
 for package in "${packages[@]}"; do
-    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    # The native one of a package installed for two architectures; the bare
+    # name for architecture-independent ones.
+    status=$(dpkg-query -W -f='${Status}' "$package:$native" 2>/dev/null ||
+             dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
     [[ "$status" == "install ok installed" ]] || missing+=("$package")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then

@@ -17,7 +17,8 @@ nlohmann::json StatusReport::build()
     const auto now = std::chrono::steady_clock::now();
     const PipelineStats p = pipeline_.stats();
     const double seconds = std::chrono::duration<double>(now - sampled_).count();
-    if (seconds >= 1.0) {
+    // Over a second at least; the very first answer makes do with a quarter.
+    if (seconds >= 1.0 || (sampled_ == started_ && seconds >= 0.25)) {
         fpsIn_ = static_cast<double>(p.framesIn - lastPipeline_.framesIn) / seconds;
         fpsOut_ = static_cast<double>(p.framesOut - lastPipeline_.framesOut) / seconds;
         lastPipeline_ = p;

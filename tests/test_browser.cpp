@@ -1,0 +1,150 @@
+// The real pistream-server's HTTP side: curl against every endpoint, and a
+// real browser (headless Chromium) showing the live page.
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "codec/jpeg_decoder.h"
+#include "support/process.h"
+#include "support/test_images.h"
+
+using namespace pistream;
+using namespace pistream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Starts the server with the browser side on an ephemeral port; returns it.
+std::uint16_t startWithHttp(Process& server)
+{
+    REQUIRE(startServer(server) != 0);
+    const auto port =
+        server.waitForErr(std::regex(R"(browsers: http://127\.0\.0\.1:(\d+)/)"), 10s);
+    REQUIRE(port);
+    return static_cast<std::uint16_t>(std::stoi(*port));
+}
+
+// curl's output and the HTTP status it saw.
+std::pair<std::string, int> curl(const TempDir& dir, const std::string& url,
+                                 const std::vector<std::string>& extra = {})
+{
+    // The status goes after the body, on a line of its own.
+    std::vector<std::string> argv = {"curl", "-s", "--max-time", "10", "-w", "\n%{http_code}"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(url);
+    std::string out = runTool(argv, dir.path()).second;
+    const auto newline = out.rfind('\n');
+    REQUIRE(newline != std::string::npos);
+    const int code = std::stoi(out.substr(newline + 1));
+    out.resize(newline);
+    return {out, code};
+}
+
+double meanOfRegion(const TempDir& dir, const std::string& png, const std::string& crop,
+                    const char* statistic)
+{
+    const auto [code, out] =
+        runTool({"convert", png, "-crop", crop, "+repage", "-colorspace", "gray", "-format",
+                 std::string("%[fx:") + statistic + "]", "info:"},
+                dir.path());
+    REQUIRE(code == 0);
+    return std::stod(out);
+}
+
+} // namespace
+
+TEST_CASE("curl: status JSON, a snapshot that decodes, the MJPEG stream, health, source changes")
+{
+    TempDir dir;
+    // The test pattern stops after 60 frames: a camera that hangs.
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                    "--source", "test:stall-after=60", "--size", "320x240", "--fps", "30"},
+                   dir.path(), "server");
+    const std::uint16_t port = startWithHttp(server);
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+
+    const auto [statusText, statusCode] = curl(dir, base + "/api/status");
+    CHECK(statusCode == 200);
+    const nlohmann::json status = nlohmann::json::parse(statusText);
+    CHECK(status["width"] == 320);
+    CHECK(status["height"] == 240);
+    CHECK(status["source"]["state"] == "live");
+    CHECK(status["source"]["description"].get<std::string>().find("test pattern") == 0);
+    for (const char* field : {"version", "uptimeSeconds", "fps", "viewers", "bytesSent", "frames",
+                              "gzip", "socTemperatureC", "frameAgeMs"})
+        CHECK_MESSAGE(status.contains(field), field);
+
+    const auto [jpeg, snapshotCode] = curl(dir, base + "/snapshot.jpg");
+    CHECK(snapshotCode == 200);
+    JpegDecoder decoder;
+    YuvImage image;
+    REQUIRE_FALSE(decoder.decode({reinterpret_cast<const std::uint8_t*>(jpeg.data()), jpeg.size()},
+                                 4096, 4096, image));
+    CHECK(image.info.width == 320);
+
+    // One second of stream: whole parts, each a JPEG.
+    const std::string stream =
+        runTool({"curl", "-s", "--max-time", "1", base + "/stream.mjpg"}, dir.path()).second;
+    std::size_t parts = 0;
+    for (std::size_t at = 0; (at = stream.find("--pistreamframe\r\n", at)) != std::string::npos; ++at)
+        ++parts;
+    CHECK(parts >= 5);
+
+    CHECK(curl(dir, base + "/health").second == 200);
+    // After the pattern stops, the supervisor reports it down and restarts it
+    // (a new pattern comes back at once, so the 503 in between lasts only
+    // milliseconds: that answer is tested in test_http); the page's status
+    // follows the source's reports.
+    const auto until = std::chrono::steady_clock::now() + 15s;
+    std::string text;
+    while (std::chrono::steady_clock::now() < until) {
+        text = nlohmann::json::parse(curl(dir, base + "/api/status").first)["source"]["text"];
+        if (text.rfind("source is back", 0) == 0)
+            break;
+        std::this_thread::sleep_for(200ms);
+    }
+    CHECK(text.rfind("source is back: test pattern", 0) == 0);
+    CHECK(curl(dir, base + "/x", {"-X", "DELETE"}).second == 405);
+}
+
+TEST_CASE("a real browser shows the live page, and the picture moves")
+{
+    TempDir dir;
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--size",
+                    "640x360", "--fps", "30", "--source", "test"},
+                   dir.path(), "server");
+    const std::uint16_t port = startWithHttp(server);
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+
+    // Two screenshots, each from its own headless Chromium, a second apart.
+    std::vector<std::string> shots;
+    for (int i = 0; i < 2; ++i) {
+        const std::string png = (dir.path() / ("page" + std::to_string(i) + ".png")).string();
+        const auto [code, out] = runTool(
+            {"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--no-first-run",
+             "--hide-scrollbars", "--window-size=800,600", "--timeout=3000",
+             "--screenshot=" + png, url},
+            dir.path());
+        REQUIRE(code == 0);
+        REQUIRE(std::filesystem::exists(png));
+        shots.push_back(png);
+        std::this_thread::sleep_for(1s);
+    }
+    // The middle of the window is the picture: the pattern's bars make it
+    // far from uniform (a blank or broken image would be flat).
+    for (const auto& png : shots)
+        CHECK(meanOfRegion(dir, png, "600x300+100+150", "standard_deviation") > 0.1);
+    // And it moved between the two: the pattern scrolls and its clock ticks.
+    const auto [code, out] = runTool(
+        {"compare", "-metric", "AE", "-fuzz", "5%", shots[0], shots[1], "null:"}, dir.path());
+    (void)out;
+    CHECK(code == 1); // compare exits 1 when the images differ
+    std::filesystem::copy_file(shots[0], std::filesystem::temp_directory_path() /
+                                             "pistream-browser-page.png",
+                               std::filesystem::copy_options::overwrite_existing);
+}
