@@ -16,6 +16,7 @@ find_package(CLI11 REQUIRED CONFIG)          # libcli11-dev
 find_package(tomlplusplus REQUIRED CONFIG)   # libtomlplusplus-dev
 find_package(spdlog REQUIRED CONFIG)         # libspdlog-dev
 find_package(nlohmann_json REQUIRED CONFIG)  # nlohmann-json3-dev
+find_package(OpenSSL REQUIRED)               # libssl-dev: the pairing key's randomness, base64
 
 # Standalone Asio (libasio-dev) is header-only and ships no CMake package.
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)

@@ -1,5 +1,7 @@
 // pistream-server: wires a source, the encode pipeline and the TCP server together.
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -10,6 +12,7 @@
 #include "server/service_notifier.h"
 #include "server/stats_reporter.h"
 #include "server/status_report.h"
+#include "security/pairing_key.h"
 #include "server_options.h"
 #include "sources/camera_backend.h"
 #include "sources/source_supervisor.h"
@@ -24,6 +27,20 @@ int printCameras()
     const std::vector<CameraDescription> cameras = listCameras();
     std::fputs(formatCameraList(cameras, libcameraVersion()).c_str(), stdout);
     return cameras.empty() ? 1 : 0;
+}
+
+// The pairing key, made on first start. Shown in full only on a terminal; a
+// log (the journal) gets where it is.
+std::string pairingKey(const std::string& keyFile)
+{
+    const std::filesystem::path path = keyFile.empty() ? defaultPairingKeyPath() : std::filesystem::path(keyFile);
+    bool created = false;
+    std::string key = loadOrCreatePairingKey(path, created);
+    if (isatty(STDERR_FILENO))
+        spdlog::info("pairing key {}{} (in {})", key, created ? ", new" : "", path.string());
+    else
+        spdlog::info("pairing key {}in {}", created ? "made, " : "", path.string());
+    return key;
 }
 
 } // namespace
@@ -59,6 +76,8 @@ int main(int argc, char** argv)
         std::unique_ptr<HttpServer> http;
         std::unique_ptr<StatusReport> status;
         if (options.httpEnabled) {
+            if (!options.insecure)
+                options.http.pairingKey = pairingKey(options.keyFile);
             http = std::make_unique<HttpServer>(io, options.http,
                                                 [&status] { return status->build(); });
             http->start();
@@ -108,10 +127,10 @@ int main(int argc, char** argv)
             const auto web = http->localEndpoint();
             spdlog::info("browsers: http://{}:{}/ (stream.mjpg, snapshot.jpg, api/status, health)",
                          web.address().to_string(), web.port());
-            if (!web.address().is_loopback())
-                spdlog::warn("the web page and MJPEG stream have no password: anyone who can "
-                             "reach port {} sees the camera; --http 127.0.0.1:{} or --http off",
-                             web.port(), web.port());
+            if (options.insecure && !web.address().is_loopback())
+                spdlog::warn("--insecure: the web page and MJPEG stream have no password; anyone "
+                             "who can reach port {} sees the camera",
+                             web.port());
         }
         pipeline.start();
         stats.start();

@@ -52,8 +52,16 @@ HTTP
                   gzip, uptime, version, SoC temperature
     /health       200 while the source delivers, 503 with the reason if not
   GET and HEAD only; requests over 8 KiB or slower than 5 s are cut off.
-  Not protected by any password yet: keep it on a trusted network, or
-  --http 127.0.0.1:8080, or --http off.
+  Every page but /health asks for the pairing key (HTTP Basic: any user
+  name, the key as password): curl -u :KEY http://PI:8080/snapshot.jpg
+
+PAIRING KEY
+  Made on first start, 32 characters like ABCD-EFGH-..., in --key-file
+  (default: $STATE_DIRECTORY/pairing.key under systemd, which is
+  /var/lib/pistream/pairing.key, else ~/.local/state/pistream/pairing.key),
+  readable by the server's user only; shown when started from a terminal.
+  Delete the file and restart for a new key. It protects the HTTP side; the
+  TCP stream (port 8485) is not protected yet. --insecure turns it off.
 
 GZIP
   off           send JPEGs as they are
@@ -169,6 +177,11 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
     app.add_option("--http", http, "ADDR:PORT for browsers (see HTTP), or off")
         ->type_name("ADDR:PORT")
         ->capture_default_str();
+    app.add_option("--key-file", options.keyFile,
+                   "the pairing key (see PAIRING KEY); made on first start")
+        ->type_name("PATH");
+    app.add_flag("--insecure", options.insecure,
+                 "ask no pairing key: anyone who reaches the ports can watch");
     auto* sizeOption = app.add_option("--size", size, "picture size of the camera or test pattern")
                            ->type_name("WxH")
                            ->check(sizeValidator().description(""))

@@ -16,6 +16,8 @@ struct ServerOptions {
     StreamServerConfig server;
     HttpServerConfig http;
     bool httpEnabled = true; // --http off turns the browser side off
+    std::string keyFile;     // the pairing key; "" for the default place
+    bool insecure = false;   // no pairing key asked anywhere
     PipelineConfig pipeline;
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";

@@ -12,7 +12,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config
     libturbojpeg0-dev zlib1g-dev libasio-dev libcli11-dev libtomlplusplus-dev
-    libspdlog-dev nlohmann-json3-dev libsystemd-dev libcamera-dev libhttp-parser-dev
+    libspdlog-dev nlohmann-json3-dev libsystemd-dev libcamera-dev libhttp-parser-dev libssl-dev
     libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libavformat-dev libavcodec-dev libavutil-dev
 )
 cross=no
@@ -31,7 +31,7 @@ cross_packages=(
     crossbuild-essential-arm64 qemu-user g++-arm-linux-gnueabihf rsync
     libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64
     libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
-    libcamera-dev:arm64 libhttp-parser2.9:arm64
+    libcamera-dev:arm64 libhttp-parser2.9:arm64 libssl-dev:arm64
 )
 
 sudo=()

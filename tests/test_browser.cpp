@@ -2,6 +2,7 @@
 // real browser (headless Chromium) showing the live page.
 
 #include <chrono>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -26,6 +27,14 @@ std::uint16_t startWithHttp(Process& server)
         server.waitForErr(std::regex(R"(browsers: http://127\.0\.0\.1:(\d+)/)"), 10s);
     REQUIRE(port);
     return static_cast<std::uint16_t>(std::stoi(*port));
+}
+
+std::string readText(const std::string& path)
+{
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
 }
 
 // curl's output and the HTTP status it saw.
@@ -61,13 +70,26 @@ TEST_CASE("curl: status JSON, a snapshot that decodes, the MJPEG stream, health,
 {
     TempDir dir;
     // The test pattern stops after 60 frames: a camera that hangs.
+    const std::string keyFile = dir.file("pairing.key").string();
     Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
-                    "--source", "test:stall-after=60", "--size", "320x240", "--fps", "30"},
+                    "--key-file", keyFile, "--source", "test:stall-after=60", "--size", "320x240",
+                    "--fps", "30"},
                    dir.path(), "server");
     const std::uint16_t port = startWithHttp(server);
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
 
-    const auto [statusText, statusCode] = curl(dir, base + "/api/status");
+    // The pairing key was made on first start, for the server's user only.
+    const std::string key = readText(keyFile);
+    REQUIRE(key.size() == 39); // ABCD-EFGH-...: 32 characters in groups of 4
+    CHECK((std::filesystem::status(keyFile).permissions() & std::filesystem::perms::group_read) ==
+          std::filesystem::perms::none);
+    const auto [refused, refusedCode] = curl(dir, base + "/snapshot.jpg");
+    CHECK(refusedCode == 401);
+    CHECK(curl(dir, base + "/api/status", {"-u", "viewer:WRONG-KEY"}).second == 401);
+    CHECK(curl(dir, base + "/health").second == 200); // open for monitoring
+    const std::vector<std::string> auth = {"-u", ":" + key};
+
+    const auto [statusText, statusCode] = curl(dir, base + "/api/status", auth);
     CHECK(statusCode == 200);
     const nlohmann::json status = nlohmann::json::parse(statusText);
     CHECK(status["width"] == 320);
@@ -78,7 +100,7 @@ TEST_CASE("curl: status JSON, a snapshot that decodes, the MJPEG stream, health,
                               "gzip", "socTemperatureC", "frameAgeMs"})
         CHECK_MESSAGE(status.contains(field), field);
 
-    const auto [jpeg, snapshotCode] = curl(dir, base + "/snapshot.jpg");
+    const auto [jpeg, snapshotCode] = curl(dir, base + "/snapshot.jpg", auth);
     CHECK(snapshotCode == 200);
     JpegDecoder decoder;
     YuvImage image;
@@ -88,7 +110,9 @@ TEST_CASE("curl: status JSON, a snapshot that decodes, the MJPEG stream, health,
 
     // One second of stream: whole parts, each a JPEG.
     const std::string stream =
-        runTool({"curl", "-s", "--max-time", "1", base + "/stream.mjpg"}, dir.path()).second;
+        runTool({"curl", "-s", "--max-time", "1", "-u", ":" + key, base + "/stream.mjpg"},
+                dir.path())
+            .second;
     std::size_t parts = 0;
     for (std::size_t at = 0; (at = stream.find("--pistreamframe\r\n", at)) != std::string::npos; ++at)
         ++parts;
@@ -102,20 +126,21 @@ TEST_CASE("curl: status JSON, a snapshot that decodes, the MJPEG stream, health,
     const auto until = std::chrono::steady_clock::now() + 15s;
     std::string text;
     while (std::chrono::steady_clock::now() < until) {
-        text = nlohmann::json::parse(curl(dir, base + "/api/status").first)["source"]["text"];
+        text = nlohmann::json::parse(curl(dir, base + "/api/status", auth).first)["source"]["text"];
         if (text.rfind("source is back", 0) == 0)
             break;
         std::this_thread::sleep_for(200ms);
     }
     CHECK(text.rfind("source is back: test pattern", 0) == 0);
-    CHECK(curl(dir, base + "/x", {"-X", "DELETE"}).second == 405);
+    CHECK(curl(dir, base + "/x", {"-X", "DELETE", "-u", ":" + key}).second == 405);
 }
 
 TEST_CASE("a real browser shows the live page, and the picture moves")
 {
     TempDir dir;
-    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--size",
-                    "640x360", "--fps", "30", "--source", "test"},
+    // --insecure: the page without the key (the key is tested with curl above).
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                    "--insecure", "--size", "640x360", "--fps", "30", "--source", "test"},
                    dir.path(), "server");
     const std::uint16_t port = startWithHttp(server);
     const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";

@@ -18,8 +18,8 @@ namespace {
 
 std::vector<std::string> serverArgs(std::initializer_list<std::string> extra)
 {
-    std::vector<std::string> args = {serverBinary(), "--listen", "127.0.0.1:0", "--http",
-                                     "127.0.0.1:0", "--stats-interval", "1"};
+    std::vector<std::string> args = {serverBinary(), "--listen", "127.0.0.1:0", "--http", "off",
+                                     "--stats-interval", "1"};
     args.insert(args.end(), extra);
     return args;
 }

@@ -1,9 +1,12 @@
 // The browser side: the request parser's caps, and every endpoint of
 // HttpServer over real sockets, including slow, oversized and many clients.
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <regex>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 #include <thread>
 
 #include <asio.hpp>
@@ -14,6 +17,7 @@
 #include "core/clock.h"
 #include "http/http_request.h"
 #include "http/http_server.h"
+#include "security/pairing_key.h"
 #include "support/test_images.h"
 
 using namespace pistream;
@@ -126,6 +130,16 @@ std::vector<std::string> partsOf(const std::string& body, const std::string& bou
         at = headersEnd + 4 + length;
     }
     return parts;
+}
+
+std::string base64(const std::string& text)
+{
+    std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(text.data()),
+                                  static_cast<int>(text.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
 }
 
 bool decodes(const std::string& jpeg)
@@ -332,4 +346,68 @@ TEST_CASE("many browsers stream at once, and a stalled one skips frames without 
     const HttpStats seen = stats.get_future().get();
     CHECK(seen.partsSkipped > 0); // the stalled browser's
     CHECK(seen.streaming >= 1);   // and it is still connected, not crashing anything
+}
+
+TEST_CASE("pairing keys: 160 random bits as dashed base32, typed loosely, compared exactly")
+{
+    const std::string key = generatePairingKey();
+    CHECK(key.size() == 39); // 32 characters in 8 groups of 4
+    CHECK(std::regex_match(key, std::regex("([A-Z2-7]{4}-){7}[A-Z2-7]{4}")));
+    CHECK(generatePairingKey() != key);
+    std::string typed = key;
+    typed.erase(std::remove(typed.begin(), typed.end(), '-'), typed.end());
+    std::transform(typed.begin(), typed.end(), typed.begin(), ::tolower);
+    CHECK(pairingKeyMatches(key, typed));
+    CHECK(pairingKeyMatches(key, " " + key.substr(0, 20) + " " + key.substr(20)));
+    std::string wrong = key;
+    wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+    CHECK_FALSE(pairingKeyMatches(key, wrong));
+    CHECK_FALSE(pairingKeyMatches(key, key.substr(0, 38)));
+    CHECK_FALSE(pairingKeyMatches(key, ""));
+    CHECK_FALSE(pairingKeyMatches("", ""));
+    CHECK(normalizePairingKey("ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567") ==
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+    CHECK(normalizePairingKey("ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4561").empty()); // 1 is not base32
+
+    TempDir dir;
+    const auto path = dir.path() / "state" / "pistream" / "pairing.key";
+    bool created = false;
+    const std::string made = loadOrCreatePairingKey(path, created);
+    CHECK(created);
+    CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    CHECK(loadOrCreatePairingKey(path, created) == made); // the same key next start
+    CHECK_FALSE(created);
+    writeFile(path, std::string("not a key\n"));
+    CHECK_THROWS_WITH_AS(loadOrCreatePairingKey(path, created),
+                         doctest::Contains("does not hold a pairing key"), std::runtime_error);
+}
+
+TEST_CASE("with a pairing key every page but /health asks for it, as HTTP Basic")
+{
+    HttpServerConfig config;
+    config.pairingKey = generatePairingKey();
+    Fixture fixture(config);
+    fixture.publish(0);
+    const auto withAuth = [&](const std::string& userAndPassword) {
+        return roundTrip(fixture.port(), "GET /api/status HTTP/1.1\r\nAuthorization: Basic " +
+                                             base64(userAndPassword) + "\r\n\r\n");
+    };
+    const std::string refused = get(fixture.port(), "/api/status");
+    CHECK(statusOf(refused) == 401);
+    CHECK(refused.find("WWW-Authenticate: Basic realm=\"pistream\"") != std::string::npos);
+    CHECK(refused.find("\"source\"") == std::string::npos); // nothing leaks
+    CHECK(statusOf(get(fixture.port(), "/stream.mjpg")) == 401);
+    CHECK(statusOf(get(fixture.port(), "/")) == 401);
+    CHECK(statusOf(get(fixture.port(), "/health")) == 200);
+
+    CHECK(statusOf(withAuth(":" + config.pairingKey)) == 200);
+    CHECK(statusOf(withAuth("anyone:" + config.pairingKey)) == 200);
+    CHECK(statusOf(withAuth(config.pairingKey + ":")) == 401); // the key is the password
+    CHECK(statusOf(withAuth("anyone:AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA")) == 401);
+    CHECK(statusOf(roundTrip(fixture.port(),
+                             "GET / HTTP/1.1\r\nAuthorization: Basic !!!!\r\n\r\n")) == 401);
+    CHECK(statusOf(roundTrip(fixture.port(),
+                             "GET / HTTP/1.1\r\nAuthorization: Bearer " + config.pairingKey +
+                                 "\r\n\r\n")) == 401);
 }

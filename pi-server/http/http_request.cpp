@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <http_parser.h>
+#include <openssl/evp.h>
 
 #include <climits>
+#include <strings.h>
 
 namespace pistream {
 
@@ -20,6 +22,31 @@ std::string HttpRequest::header(const std::string& name) const
         if (key == name)
             return value;
     return {};
+}
+
+std::string HttpRequest::basicPassword() const
+{
+    const std::string value = header("authorization");
+    if (value.size() < 6 || strncasecmp(value.c_str(), "basic ", 6) != 0)
+        return {};
+    std::string encoded = value.substr(6);
+    while (!encoded.empty() && encoded.back() == ' ')
+        encoded.pop_back();
+    if (encoded.empty() || encoded.size() % 4 != 0 || encoded.size() > 1024)
+        return {};
+    std::string decoded(encoded.size() / 4 * 3, '\0');
+    const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                       reinterpret_cast<const unsigned char*>(encoded.data()),
+                                       static_cast<int>(encoded.size()));
+    if (length < 0)
+        return {};
+    // EVP_DecodeBlock counts the bytes the '=' padding stands for.
+    std::size_t size = static_cast<std::size_t>(length);
+    for (auto it = encoded.rbegin(); it != encoded.rend() && *it == '=' && size > 0; ++it)
+        --size;
+    decoded.resize(size);
+    const auto colon = decoded.find(':');
+    return colon == std::string::npos ? std::string() : decoded.substr(colon + 1);
 }
 
 struct HttpRequestParser::Parser {

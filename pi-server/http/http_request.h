@@ -18,6 +18,9 @@ struct HttpRequest {
 
     // The first header with this (lower-case) name, or "".
     std::string header(const std::string& name) const;
+    // The password of an "Authorization: Basic ..." header, or "" (no header,
+    // another scheme, or not base64 of "user:password").
+    std::string basicPassword() const;
 };
 
 // Parses a request incrementally with Debian's http-parser (the parser Node.js

@@ -9,6 +9,7 @@
 #include "core/version.h"
 #include "http/http_page.h"
 #include "http/http_request.h"
+#include "security/pairing_key.h"
 #include "server/listener.h"
 
 namespace pistream {
@@ -26,6 +27,8 @@ const char* reasonPhrase(int status)
         return "OK";
     case 400:
         return "Bad Request";
+    case 401:
+        return "Unauthorized";
     case 404:
         return "Not Found";
     case 405:
@@ -168,6 +171,15 @@ private:
             return;
         }
         const std::string& path = request.path;
+        if (!server_.config_.pairingKey.empty() && path != "/health" &&
+            !pairingKeyMatches(server_.config_.pairingKey, request.basicPassword())) {
+            ++server_.totals_.refused;
+            answer(401, "text/plain",
+                   "this camera needs its pairing key: any user name, the key as password "
+                   "(the server's log says where the key file is)\n",
+                   "WWW-Authenticate: Basic realm=\"pistream\", charset=\"UTF-8\"\r\n");
+            return;
+        }
         if (path == "/" || path == "/index.html") {
             answer(200, "text/html; charset=utf-8", std::string(indexPage()));
         } else if (path == "/stream.mjpg") {
@@ -412,6 +424,7 @@ nlohmann::json HttpServer::statusJson() const
     status["bytesSent"]["http"] = http.bytesSent;
     status["http"] = {{"clients", http.clients},
                       {"requests", http.requests},
+                      {"refusedWithoutKey", http.refused},
                       {"partsSent", http.partsSent},
                       {"partsSkipped", http.partsSkipped}};
     return status;

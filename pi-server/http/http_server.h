@@ -20,6 +20,9 @@ inline constexpr std::uint16_t kDefaultHttpPort = 8080;
 
 struct HttpServerConfig {
     Endpoint listen{"0.0.0.0", kDefaultHttpPort};
+    // Every page but /health asks for it (HTTP Basic: any user name, the key
+    // as password); empty: open to anyone.
+    std::string pairingKey;
     int maxClients = 64;                             // then 503 to the next
     std::size_t maxRequestBytes = 8192;              // request line and headers
     std::chrono::milliseconds requestTimeout{5000};  // to send a whole request
@@ -32,6 +35,7 @@ struct HttpStats {
     int clients = 0;   // connections open
     int streaming = 0; // of which on /stream.mjpg
     std::uint64_t requests = 0;
+    std::uint64_t refused = 0; // without the pairing key
     std::uint64_t partsSent = 0;
     std::uint64_t partsSkipped = 0; // newer frames replaced them for a slow browser
     std::uint64_t bytesSent = 0;

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace pistream {
+
+// The secret that pairs viewers and browsers with one server: 160 random bits
+// written as 32 base32 characters in groups of four ("ABCD-EFGH-..."), easy
+// to read out and type. Kept in a file only its owner can read.
+
+// A new key from OpenSSL's random generator.
+std::string generatePairingKey();
+
+// What someone typed, in the canonical form: dashes and spaces dropped,
+// upper case. Returns "" when it is not 32 base32 characters.
+std::string normalizePairingKey(std::string_view text);
+
+// Constant-time comparison of a typed key with the real one.
+bool pairingKeyMatches(std::string_view key, std::string_view typed);
+
+// Reads the key from `path`, or creates the file (mode 0600, directories
+// 0700) with a new key when it does not exist; `created` says which. Throws
+// std::runtime_error naming the file when it cannot be read, written, or
+// holds something that is not a key.
+std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& created);
+
+// Where the key lives by default: $STATE_DIRECTORY (systemd's StateDirectory=)
+// or $XDG_STATE_HOME or ~/.local/state, then pistream/pairing.key.
+std::filesystem::path defaultPairingKeyPath();
+
+} // namespace pistream
