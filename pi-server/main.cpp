@@ -1,18 +1,17 @@
 // pistream-server: wires a source, the encode pipeline and the TCP server together.
 
-#include <unistd.h>
-
 #include <csignal>
 #include <cstdio>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include "core/log.h"
 #include "core/version.h"
+#include "security/pairing_key.h"
 #include "server/service_notifier.h"
 #include "server/stats_reporter.h"
 #include "server/status_report.h"
-#include "security/pairing_key.h"
 #include "server_options.h"
 #include "sources/camera_backend.h"
 #include "sources/source_supervisor.h"
@@ -33,7 +32,8 @@ int printCameras()
 // log (the journal) gets where it is.
 std::string pairingKey(const std::string& keyFile)
 {
-    const std::filesystem::path path = keyFile.empty() ? defaultPairingKeyPath() : std::filesystem::path(keyFile);
+    const std::filesystem::path path =
+        keyFile.empty() ? defaultPairingKeyPath() : std::filesystem::path(keyFile);
     bool created = false;
     std::string key = loadOrCreatePairingKey(path, created);
     if (isatty(STDERR_FILENO))

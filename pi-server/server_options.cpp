@@ -124,13 +124,13 @@ void addCameraOptions(CLI::App& app, CameraSettings& camera)
         ->type_name("G")
         ->check(CLI::Range(0.0, 1e6).description(""))
         ->group(group);
-    app.add_option("--awb", camera.awb,
-                   "white balance mode (see CAMERA CONTROLS)")
+    app.add_option("--awb", camera.awb, "white balance mode (see CAMERA CONTROLS)")
         ->type_name("MODE")
         ->check(CLI::IsMember(std::vector<std::string>(std::begin(kAwbModes), std::end(kAwbModes)))
                     .description(""))
         ->group(group);
-    app.add_option("--brightness", camera.brightness, "-1.0 (dark) to 1.0 (bright); camera default 0")
+    app.add_option("--brightness", camera.brightness,
+                   "-1.0 (dark) to 1.0 (bright); camera default 0")
         ->type_name("B")
         ->group(group);
     app.add_option("--contrast", camera.contrast, "0 and up; camera default 1.0")

@@ -3,11 +3,11 @@
 
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 
 #include "codec/jpeg_decoder.h"
 #include "support/process.h"
@@ -23,8 +23,7 @@ namespace {
 std::uint16_t startWithHttp(Process& server)
 {
     REQUIRE(startServer(server) != 0);
-    const auto port =
-        server.waitForErr(std::regex(R"(browsers: http://127\.0\.0\.1:(\d+)/)"), 10s);
+    const auto port = server.waitForErr(std::regex(R"(browsers: http://127\.0\.0\.1:(\d+)/)"), 10s);
     REQUIRE(port);
     return static_cast<std::uint16_t>(std::stoi(*port));
 }
@@ -114,7 +113,8 @@ TEST_CASE("curl: status JSON, a snapshot that decodes, the MJPEG stream, health,
                 dir.path())
             .second;
     std::size_t parts = 0;
-    for (std::size_t at = 0; (at = stream.find("--pistreamframe\r\n", at)) != std::string::npos; ++at)
+    for (std::size_t at = 0; (at = stream.find("--pistreamframe\r\n", at)) != std::string::npos;
+         ++at)
         ++parts;
     CHECK(parts >= 5);
 
@@ -149,12 +149,12 @@ TEST_CASE("a real browser shows the live page, and the picture moves")
     std::vector<std::string> shots;
     for (int i = 0; i < 2; ++i) {
         const std::string png = (dir.path() / ("page" + std::to_string(i) + ".png")).string();
-        const auto [code, out] = runTool(
-            {"chromium", "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--no-first-run",
-             "--hide-scrollbars", "--window-size=800,600", "--timeout=3000",
-             "--screenshot=" + png, url},
-            dir.path());
+        const auto [code, out] =
+            runTool({"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--no-first-run", "--hide-scrollbars", "--window-size=800,600",
+                     "--timeout=3000", "--screenshot=" + png, url},
+                    dir.path());
         REQUIRE(code == 0);
         REQUIRE(std::filesystem::exists(png));
         shots.push_back(png);
@@ -169,7 +169,7 @@ TEST_CASE("a real browser shows the live page, and the picture moves")
         {"compare", "-metric", "AE", "-fuzz", "5%", shots[0], shots[1], "null:"}, dir.path());
     (void)out;
     CHECK(code == 1); // compare exits 1 when the images differ
-    std::filesystem::copy_file(shots[0], std::filesystem::temp_directory_path() /
-                                             "pistream-browser-page.png",
+    std::filesystem::copy_file(shots[0],
+                               std::filesystem::temp_directory_path() / "pistream-browser-page.png",
                                std::filesystem::copy_options::overwrite_existing);
 }

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
-#include <regex>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <regex>
 #include <thread>
 
 #include <asio.hpp>
@@ -367,7 +367,8 @@ TEST_CASE("pairing keys: 160 random bits as dashed base32, typed loosely, compar
     CHECK_FALSE(pairingKeyMatches("", ""));
     CHECK(normalizePairingKey("ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567") ==
           "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-    CHECK(normalizePairingKey("ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4561").empty()); // 1 is not base32
+    CHECK(
+        normalizePairingKey("ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4561").empty()); // 1 is not base32
 
     TempDir dir;
     const auto path = dir.path() / "state" / "pistream" / "pairing.key";
@@ -407,7 +408,6 @@ TEST_CASE("with a pairing key every page but /health asks for it, as HTTP Basic"
     CHECK(statusOf(withAuth("anyone:AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA")) == 401);
     CHECK(statusOf(roundTrip(fixture.port(),
                              "GET / HTTP/1.1\r\nAuthorization: Basic !!!!\r\n\r\n")) == 401);
-    CHECK(statusOf(roundTrip(fixture.port(),
-                             "GET / HTTP/1.1\r\nAuthorization: Bearer " + config.pairingKey +
-                                 "\r\n\r\n")) == 401);
+    CHECK(statusOf(roundTrip(fixture.port(), "GET / HTTP/1.1\r\nAuthorization: Bearer " +
+                                                 config.pairingKey + "\r\n\r\n")) == 401);
 }

@@ -1,12 +1,13 @@
 #include "http/http_request.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <cctype>
+#include <climits>
+
 #include <http_parser.h>
 #include <openssl/evp.h>
-
-#include <climits>
-#include <strings.h>
 
 namespace pistream {
 

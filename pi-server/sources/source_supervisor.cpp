@@ -96,8 +96,7 @@ void SourceSupervisor::watch()
     int attempt = 0; // restarts in the current outage
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        wake_.wait_for(lock, kCheckEvery,
-                       [this] { return stopping_.load() || !failure_.empty(); });
+        wake_.wait_for(lock, kCheckEvery, [this] { return stopping_.load() || !failure_.empty(); });
         if (stopping_)
             return;
         const auto silent = std::chrono::microseconds(monotonicMicros() - lastFrameMicros_);

@@ -133,7 +133,8 @@ FramePtr Y4mSource::produce(std::uint64_t sequence, std::int64_t captureMicros)
 
 FramePtr Y4mSource::frame(std::uint64_t index, std::int64_t captureMicros) const
 {
-    const std::uint8_t* base = file_->bytes().data() + frames_[static_cast<std::size_t>(index % frames_.size())];
+    const std::uint8_t* base =
+        file_->bytes().data() + frames_[static_cast<std::size_t>(index % frames_.size())];
     const auto lumaBytes =
         static_cast<std::size_t>(format_.width) * static_cast<std::size_t>(format_.height);
     const auto chromaBytes = static_cast<std::size_t>(chromaSize(format_.width)) *

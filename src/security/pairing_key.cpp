@@ -1,25 +1,23 @@
 #include "security/pairing_key.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
-#include <stdexcept>
-
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace pistream {
 
 namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"; // RFC 4648 base32
-constexpr std::size_t kKeyChars = 32;                                   // 160 bits
+constexpr std::size_t kKeyChars = 32;                                      // 160 bits
 
 std::runtime_error fileError(const std::filesystem::path& path, const std::string& what)
 {
@@ -90,8 +88,8 @@ std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& crea
             throw fileError(path, std::strerror(errno));
         const std::string key = generatePairingKey();
         const std::string line = key + "\n";
-        const bool written = ::write(fd, line.data(), line.size()) ==
-                             static_cast<ssize_t>(line.size());
+        const bool written =
+            ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
         ::close(fd);
         if (!written)
             throw fileError(path, "cannot write it");
