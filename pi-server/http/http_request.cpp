@@ -1,13 +1,12 @@
 #include "http/http_request.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
-#include <climits>
-
 #include <http_parser.h>
 #include <openssl/evp.h>
+#include <strings.h>
+
+#include <climits>
 
 namespace pistream {
 
