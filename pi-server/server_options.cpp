@@ -52,8 +52,9 @@ HTTP
                   gzip, uptime, version, SoC temperature
     /health       200 while the source delivers, 503 with the reason if not
   GET and HEAD only; requests over 8 KiB or slower than 5 s are cut off.
-  Every page but /health asks for the pairing key (HTTP Basic: any user
-  name, the key as password): curl -u :KEY http://PI:8080/snapshot.jpg
+  Every page but /health asks for the pairing key: people get a login form
+  (/login) and a session cookie; tools send it as an HTTP Basic password
+  with any user name: curl -u :KEY http://PI:8080/snapshot.jpg
 
 PAIRING KEY
   Made on first start, 32 characters like ABCD-EFGH-..., in --key-file

@@ -177,9 +177,27 @@ TEST_CASE("requests are parsed by http-parser within caps")
     CHECK(garbage.errorStatus() == 400);
 
     HttpRequestParser body;
-    CHECK(parseAll(body, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello") ==
+    CHECK(
+        parseAll(body, "POST /login HTTP/1.1\r\nContent-Length: 20\r\n\r\nkey=AB%2dcd+ef&x=%zz") ==
+        HttpRequestParser::State::Complete);
+    CHECK(body.request().formField("key") == "AB-cd ef");
+    CHECK(body.request().formField("x") == "%zz");
+    CHECK(body.request().formField("nope").empty());
+
+    HttpRequestParser tooMuch;
+    CHECK(parseAll(tooMuch, "POST /login HTTP/1.1\r\nContent-Length: 2000\r\n\r\n") ==
           HttpRequestParser::State::Failed);
-    CHECK(body.errorStatus() == 413);
+    CHECK(tooMuch.errorStatus() == 413);
+    HttpRequestParser chunked;
+    CHECK(parseAll(chunked, "POST /login HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") ==
+          HttpRequestParser::State::Failed);
+    CHECK(chunked.errorStatus() == 413);
+
+    HttpRequestParser cookies;
+    parseAll(cookies, "GET / HTTP/1.1\r\nCookie: a=1; pistream_session=123.abc;b=2\r\n\r\n");
+    CHECK(cookies.request().cookie("pistream_session") == "123.abc");
+    CHECK(cookies.request().cookie("b") == "2");
+    CHECK(cookies.request().cookie("c").empty());
 
     HttpRequestParser big(256);
     CHECK(parseAll(big, "GET / HTTP/1.1\r\nCookie: " + std::string(300, 'a') + "\r\n\r\n") ==
@@ -399,7 +417,8 @@ TEST_CASE("with a pairing key every page but /health asks for it, as HTTP Basic"
     CHECK(refused.find("WWW-Authenticate: Basic realm=\"pistream\"") != std::string::npos);
     CHECK(refused.find("\"source\"") == std::string::npos); // nothing leaks
     CHECK(statusOf(get(fixture.port(), "/stream.mjpg")) == 401);
-    CHECK(statusOf(get(fixture.port(), "/")) == 401);
+    CHECK(statusOf(get(fixture.port(), "/snapshot.jpg")) == 401);
+    CHECK(statusOf(get(fixture.port(), "/")) == 303); // people get the login form instead
     CHECK(statusOf(get(fixture.port(), "/health")) == 200);
 
     CHECK(statusOf(withAuth(":" + config.pairingKey)) == 200);
@@ -407,7 +426,70 @@ TEST_CASE("with a pairing key every page but /health asks for it, as HTTP Basic"
     CHECK(statusOf(withAuth(config.pairingKey + ":")) == 401); // the key is the password
     CHECK(statusOf(withAuth("anyone:AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA")) == 401);
     CHECK(statusOf(roundTrip(fixture.port(),
-                             "GET / HTTP/1.1\r\nAuthorization: Basic !!!!\r\n\r\n")) == 401);
-    CHECK(statusOf(roundTrip(fixture.port(), "GET / HTTP/1.1\r\nAuthorization: Bearer " +
+                             "GET /api/status HTTP/1.1\r\nAuthorization: Basic !!!!\r\n\r\n")) ==
+          401);
+    CHECK(statusOf(roundTrip(fixture.port(), "GET /api/status HTTP/1.1\r\nAuthorization: Bearer " +
                                                  config.pairingKey + "\r\n\r\n")) == 401);
+}
+
+TEST_CASE("session tokens: valid until they expire, only under their key, not forgeable")
+{
+    const std::string key = generatePairingKey();
+    const std::string token = makeSessionToken(key, 2'000'000'000);
+    CHECK(sessionTokenValid(key, token, 1'900'000'000));
+    CHECK_FALSE(sessionTokenValid(key, token, 2'000'000'000)); // expired
+    CHECK_FALSE(sessionTokenValid(generatePairingKey(), token, 1'900'000'000));
+    std::string later = token;
+    later[0] = '3'; // a longer life, same MAC
+    CHECK_FALSE(sessionTokenValid(key, later, 1'900'000'000));
+    std::string tampered = token;
+    tampered.back() = tampered.back() == '0' ? '1' : '0';
+    CHECK_FALSE(sessionTokenValid(key, tampered, 1'900'000'000));
+    for (const char* junk : {"", ".", "abc.def", "1.", "99999999999999999999.00", "12x.00"})
+        CHECK_FALSE(sessionTokenValid(key, junk, 0));
+}
+
+TEST_CASE("people log in with a form and a cookie; a wrong key gets the form again")
+{
+    HttpServerConfig config;
+    config.pairingKey = generatePairingKey();
+    Fixture fixture(config);
+    const std::string page = get(fixture.port(), "/");
+    CHECK(statusOf(page) == 303);
+    CHECK(page.find("Location: login\r\n") != std::string::npos);
+    const std::string form = get(fixture.port(), "/login");
+    CHECK(statusOf(form) == 200);
+    CHECK(form.find("<form method=\"post\" action=\"login\">") != std::string::npos);
+
+    const auto post = [&](const std::string& body) {
+        return roundTrip(fixture.port(), "POST /login HTTP/1.1\r\nContent-Type: "
+                                         "application/x-www-form-urlencoded\r\nContent-Length: " +
+                                             std::to_string(body.size()) + "\r\n\r\n" + body);
+    };
+    const std::string wrong = post("key=AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA");
+    CHECK(statusOf(wrong) == 401);
+    CHECK(wrong.find("not this camera's key") != std::string::npos);
+    CHECK(wrong.find("Set-Cookie") == std::string::npos);
+
+    // Typed in lower case, dashes percent-encoded, as a browser sends it.
+    std::string typed;
+    for (const char c : config.pairingKey)
+        typed += c == '-' ? std::string("%2D") : std::string(1, static_cast<char>(std::tolower(c)));
+    const std::string right = post("key=" + typed);
+    CHECK(statusOf(right) == 303);
+    const auto at = right.find("Set-Cookie: pistream_session=");
+    REQUIRE(at != std::string::npos);
+    CHECK(right.find("HttpOnly; SameSite=Strict", at) != std::string::npos);
+    const auto start = at + 29;
+    const std::string token = right.substr(start, right.find(';', start) - start);
+
+    const auto withCookie = [&](const std::string& value) {
+        return roundTrip(fixture.port(), "GET /api/status HTTP/1.1\r\nCookie: pistream_session=" +
+                                             value + "\r\n\r\n");
+    };
+    CHECK(statusOf(withCookie(token)) == 200);
+    CHECK(statusOf(withCookie(token.substr(0, token.size() - 1) + "x")) == 401);
+    CHECK(statusOf(withCookie("")) == 401);
+    CHECK(statusOf(roundTrip(fixture.port(),
+                             "POST /api/status HTTP/1.1\r\nContent-Length: 0\r\n\r\n")) == 405);
 }

@@ -89,11 +89,54 @@ setInterval(refresh, 1000);
 </html>
 )html";
 
+constexpr std::string_view kLogin = R"html(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>pistream: pairing key</title>
+<style>
+  :root { color-scheme: dark; }
+  body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: #111;
+         color: #e8eaed; font: 16px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  form { background: #1d2025; padding: 2em; border-radius: .8em; width: min(26em, 92vw); }
+  h1 { font-size: 1.2em; margin: 0 0 .8em; }
+  input { width: 100%; box-sizing: border-box; font: inherit; padding: .6em; margin: .6em 0 1em;
+          background: #0c0d0f; color: inherit; border: 1px solid #454a52; border-radius: .4em;
+          letter-spacing: .05em; text-transform: uppercase; }
+  button { font: inherit; padding: .55em 1.4em; border: 0; border-radius: .4em; background: #4fc3f7;
+           color: #000; cursor: pointer; }
+  .wrong { color: #ef5350; }
+  small { color: #9aa0a6; display: block; margin-top: 1.2em; }
+</style>
+</head>
+<body>
+<form method="post" action="login">
+  <h1>This camera needs its pairing key</h1>
+  @WRONG@
+  <label for="key">Pairing key</label>
+  <input id="key" name="key" autocomplete="current-password" autofocus required
+         placeholder="ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567">
+  <button type="submit">Watch</button>
+  <small>On the Pi: <code>sudo cat /var/lib/pistream/pairing.key</code></small>
+</form>
+</body>
+</html>
+)html";
+
 } // namespace
 
 std::string_view indexPage()
 {
     return kPage;
+}
+
+std::string loginPage(bool wrongKey)
+{
+    std::string page(kLogin);
+    page.replace(page.find("@WRONG@"), 7,
+                 wrongKey ? "<p class=\"wrong\">That is not this camera's key.</p>" : "");
+    return page;
 }
 
 } // namespace pistream

@@ -13,6 +13,7 @@ namespace pistream {
 namespace {
 
 constexpr std::size_t kMaxHeaders = 64;
+constexpr std::uint64_t kMaxBody = 1024; // a login form's key, not uploads
 
 } // namespace
 
@@ -47,6 +48,50 @@ std::string HttpRequest::basicPassword() const
     decoded.resize(size);
     const auto colon = decoded.find(':');
     return colon == std::string::npos ? std::string() : decoded.substr(colon + 1);
+}
+
+std::string HttpRequest::cookie(const std::string& name) const
+{
+    const std::string cookies = header("cookie");
+    std::size_t at = 0;
+    while (at < cookies.size()) {
+        while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';'))
+            ++at;
+        const auto end = std::min(cookies.find(';', at), cookies.size());
+        const auto equals = cookies.find('=', at);
+        if (equals < end && cookies.compare(at, equals - at, name) == 0)
+            return cookies.substr(equals + 1, end - equals - 1);
+        at = end;
+    }
+    return {};
+}
+
+std::string HttpRequest::formField(const std::string& name) const
+{
+    // application/x-www-form-urlencoded: name=value&..., '+' for space, %XX.
+    std::size_t at = 0;
+    while (at <= body.size()) {
+        const auto end = std::min(body.find('&', at), body.size());
+        const auto equals = body.find('=', at);
+        if (equals < end && body.compare(at, equals - at, name) == 0) {
+            std::string value;
+            for (std::size_t i = equals + 1; i < end; ++i) {
+                if (body[i] == '+') {
+                    value += ' ';
+                } else if (body[i] == '%' && i + 2 < end &&
+                           std::isxdigit(static_cast<unsigned char>(body[i + 1])) &&
+                           std::isxdigit(static_cast<unsigned char>(body[i + 2]))) {
+                    value += static_cast<char>(std::stoi(body.substr(i + 1, 2), nullptr, 16));
+                    i += 2;
+                } else {
+                    value += body[i];
+                }
+            }
+            return value;
+        }
+        at = end + 1;
+    }
+    return {};
 }
 
 struct HttpRequestParser::Parser {
@@ -103,11 +148,16 @@ struct HttpRequestParser::Callbacks {
         }
         p.request_.path = p.url_.substr(url.field_data[UF_PATH].off, url.field_data[UF_PATH].len);
         if ((parser->flags & F_CHUNKED) ||
-            (parser->content_length > 0 && parser->content_length != ULLONG_MAX)) {
-            p.fail(413, "request bodies are not accepted");
+            (parser->content_length != ULLONG_MAX && parser->content_length > kMaxBody)) {
+            p.fail(413, "request bodies over 1 KiB (or chunked) are not accepted");
             http_parser_pause(parser, 1);
             return 0;
         }
+        return 0;
+    }
+    static int onBody(http_parser* parser, const char* at, std::size_t length)
+    {
+        self(parser).request_.body.append(at, length);
         return 0;
     }
     static int onMessageComplete(http_parser* parser)
@@ -130,6 +180,7 @@ HttpRequestParser::HttpRequestParser(std::size_t maxBytes)
     parser_->settings.on_header_field = &Callbacks::onHeaderField;
     parser_->settings.on_header_value = &Callbacks::onHeaderValue;
     parser_->settings.on_headers_complete = &Callbacks::onHeadersComplete;
+    parser_->settings.on_body = &Callbacks::onBody;
     parser_->settings.on_message_complete = &Callbacks::onMessageComplete;
 }
 

@@ -15,18 +15,23 @@ struct HttpRequest {
     std::string method;
     std::string path;
     std::vector<std::pair<std::string, std::string>> headers;
+    std::string body; // at most 1 KiB (a login form)
 
     // The first header with this (lower-case) name, or "".
     std::string header(const std::string& name) const;
     // The password of an "Authorization: Basic ..." header, or "" (no header,
     // another scheme, or not base64 of "user:password").
     std::string basicPassword() const;
+    // A cookie's value from the Cookie header, or "".
+    std::string cookie(const std::string& name) const;
+    // A field of an application/x-www-form-urlencoded body, decoded, or "".
+    std::string formField(const std::string& name) const;
 };
 
 // Parses a request incrementally with Debian's http-parser (the parser Node.js
-// used before llhttp), within caps: at most `maxBytes` of request line and
-// headers, at most 64 headers, and no body (this server only answers GET and
-// HEAD; a request that announces a body is refused rather than read).
+// used before llhttp), within caps: at most `maxBytes` in all, at most 64
+// headers, and a body of at most 1 KiB with a Content-Length (the login
+// form's; chunked or larger bodies are refused rather than read).
 class HttpRequestParser {
 public:
     enum class State { NeedMore, Complete, Failed };

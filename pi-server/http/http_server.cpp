@@ -17,6 +17,15 @@ namespace pistream {
 namespace {
 
 constexpr std::string_view kBoundary = "pistreamframe";
+constexpr const char* kSessionCookie = "pistream_session";
+constexpr std::int64_t kSessionSeconds = 30 * 24 * 3600; // a month
+
+std::int64_t unixNow()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 // A snapshot may be this old and still count as the newest frame.
 constexpr std::int64_t kFreshMicros = 500'000;
 
@@ -27,6 +36,8 @@ const char* reasonPhrase(int status)
         return "OK";
     case 400:
         return "Bad Request";
+    case 303:
+        return "See Other";
     case 401:
         return "Unauthorized";
     case 404:
@@ -166,18 +177,29 @@ private:
     {
         ++server_.totals_.requests;
         head_ = request.method == "HEAD";
+        const bool login = request.path == "/login";
+        if (login && request.method == "POST") {
+            logIn(request);
+            return;
+        }
         if (request.method != "GET" && !head_) {
             answer(405, "text/plain", "only GET and HEAD\n", "Allow: GET, HEAD\r\n");
             return;
         }
         const std::string& path = request.path;
-        if (!server_.config_.pairingKey.empty() && path != "/health" &&
-            !pairingKeyMatches(server_.config_.pairingKey, request.basicPassword())) {
+        if (login) {
+            answer(200, "text/html; charset=utf-8", loginPage(false));
+            return;
+        }
+        if (path != "/health" && !authorized(request)) {
             ++server_.totals_.refused;
-            answer(401, "text/plain",
-                   "this camera needs its pairing key: any user name, the key as password "
-                   "(the server's log says where the key file is)\n",
-                   "WWW-Authenticate: Basic realm=\"pistream\", charset=\"UTF-8\"\r\n");
+            if (path == "/" || path == "/index.html") // a person: the login form
+                answer(303, "text/plain", "log in first\n", "Location: login\r\n");
+            else // a tool: HTTP Basic
+                answer(401, "text/plain",
+                       "this camera needs its pairing key: any user name, the key as password "
+                       "(the server's log says where the key file is)\n",
+                       "WWW-Authenticate: Basic realm=\"pistream\", charset=\"UTF-8\"\r\n");
             return;
         }
         if (path == "/" || path == "/index.html") {
@@ -205,6 +227,41 @@ private:
         } else {
             answer(404, "text/plain", "no such page: " + path + "\n");
         }
+    }
+
+    bool authorized(const HttpRequest& request) const
+    {
+        const std::string& key = server_.config_.pairingKey;
+        return key.empty() || pairingKeyMatches(key, request.basicPassword()) ||
+               sessionTokenValid(key, request.cookie(kSessionCookie), unixNow());
+    }
+
+    // POST /login with the form's key: a session cookie, or the form again.
+    void logIn(const HttpRequest& request)
+    {
+        const std::string& key = server_.config_.pairingKey;
+        if (key.empty()) {
+            answer(303, "text/plain", "no key needed\n", "Location: ./\r\n");
+            return;
+        }
+        if (pairingKeyMatches(key, request.formField("key"))) {
+            const std::string cookie = std::string("Set-Cookie: ") + kSessionCookie + "=" +
+                                       makeSessionToken(key, unixNow() + kSessionSeconds) +
+                                       "; Max-Age=" + std::to_string(kSessionSeconds) +
+                                       "; Path=/; HttpOnly; SameSite=Strict\r\nLocation: ./\r\n";
+            answer(303, "text/plain", "logged in\n", cookie);
+            return;
+        }
+        ++server_.totals_.refused;
+        spdlog::warn("http: wrong pairing key from {}", remote());
+        answer(401, "text/html; charset=utf-8", loginPage(true));
+    }
+
+    std::string remote() const
+    {
+        std::error_code error;
+        const auto endpoint = socket_.remote_endpoint(error);
+        return error ? std::string("?") : endpoint.address().to_string();
     }
 
     void sendSnapshot(const EncodedFramePtr& frame)

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <fstream>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -102,6 +104,52 @@ std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& crea
         throw fileError(path, "does not hold a pairing key (32 base32 characters); delete it "
                               "to have a new one made");
     return text;
+}
+
+namespace {
+
+std::string sessionMac(std::string_view key, std::int64_t expiresUnix)
+{
+    const std::string normalized = normalizePairingKey(key);
+    const std::string message = "pistream session " + std::to_string(expiresUnix);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), normalized.data(), static_cast<int>(normalized.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(),
+         &length);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+        hex += kHex[mac[i] >> 4];
+        hex += kHex[mac[i] & 15];
+    }
+    return hex;
+}
+
+} // namespace
+
+std::string makeSessionToken(std::string_view key, std::int64_t expiresUnix)
+{
+    return std::to_string(expiresUnix) + "." + sessionMac(key, expiresUnix);
+}
+
+bool sessionTokenValid(std::string_view key, std::string_view token, std::int64_t nowUnix)
+{
+    const auto dot = token.find('.');
+    if (normalizePairingKey(key).empty() || dot == std::string_view::npos || dot == 0 || dot > 18)
+        return false;
+    std::int64_t expires = 0;
+    for (const char c : token.substr(0, dot)) {
+        if (c < '0' || c > '9')
+            return false;
+        expires = expires * 10 + (c - '0');
+    }
+    if (expires <= nowUnix)
+        return false;
+    const std::string expected = sessionMac(key, expires);
+    const std::string_view given = token.substr(dot + 1);
+    return given.size() == expected.size() &&
+           CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
 std::filesystem::path defaultPairingKeyPath()

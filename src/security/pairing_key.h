@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -25,6 +26,12 @@ bool pairingKeyMatches(std::string_view key, std::string_view typed);
 // std::runtime_error naming the file when it cannot be read, written, or
 // holds something that is not a key.
 std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& created);
+
+// A browser's login session, kept in a cookie: "EXPIRY.MAC", the MAC being
+// HMAC-SHA256 under the key of the expiry (Unix seconds). The server keeps no
+// session state: a restart keeps people logged in, a new key logs them out.
+std::string makeSessionToken(std::string_view key, std::int64_t expiresUnix);
+bool sessionTokenValid(std::string_view key, std::string_view token, std::int64_t nowUnix);
 
 // Where the key lives by default: $STATE_DIRECTORY (systemd's StateDirectory=)
 // or $XDG_STATE_HOME or ~/.local/state, then pistream/pairing.key.
