@@ -14,8 +14,33 @@ function(pistream_package_docs component package)
             DESTINATION share/doc/${package} COMPONENT ${component})
 endfunction()
 
+# A manual page made from the program's --help by help2man (run under the
+# cross emulator when cross-compiling), installed with its package.
+find_program(HELP2MAN help2man)
+function(pistream_man_page target component synopsis)
+    if(NOT HELP2MAN OR (CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR))
+        message(STATUS "${target}: no manual page (help2man or an emulator missing)")
+        return()
+    endif()
+    set(wrapper ${PROJECT_BINARY_DIR}/man/${target})
+    list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " emulator)
+    file(GENERATE OUTPUT ${wrapper}
+         CONTENT "#!/bin/sh\nexec ${emulator} $<TARGET_FILE:${target}> \"$@\"\n"
+         FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE)
+    set(page ${PROJECT_BINARY_DIR}/man/${target}.1.gz)
+    add_custom_command(OUTPUT ${page}
+        COMMAND ${HELP2MAN} --no-info --section=1 --name=${synopsis}
+                --version-string=${PROJECT_VERSION} --output=${PROJECT_BINARY_DIR}/man/${target}.1
+                ${wrapper}
+        COMMAND gzip -9nf ${PROJECT_BINARY_DIR}/man/${target}.1
+        DEPENDS ${target} VERBATIM)
+    add_custom_target(${target}-man ALL DEPENDS ${page})
+    install(FILES ${page} DESTINATION share/man/man1 COMPONENT ${component})
+endfunction()
+
 set(components)
 if(TARGET pistream-server)
+    pistream_man_page(pistream-server server "stream a Raspberry Pi camera to viewers and browsers")
     install(TARGETS pistream-server RUNTIME DESTINATION bin COMPONENT server)
     install(FILES ${PROJECT_SOURCE_DIR}/systemd/pistream-server.service
             DESTINATION /lib/systemd/system COMPONENT server)
@@ -29,6 +54,7 @@ if(TARGET pistream-server)
 endif()
 if(TARGET pistream-viewer)
     install(TARGETS pistream-viewer RUNTIME DESTINATION bin COMPONENT viewer)
+    pistream_man_page(pistream-viewer viewer "watch a pistream camera")
     pistream_package_docs(viewer pistream-viewer)
     list(APPEND components viewer)
 endif()

@@ -19,7 +19,8 @@ for deb in pistream-*.deb; do
     depends=$(dpkg-deb -f "$deb" Depends)
     [[ "$depends" == *libturbojpeg0* && "$depends" == *libc6* ]] || fail "$name: Depends lacks its libraries: $depends"
     files=$(dpkg-deb -c "$deb" | awk '{print $6}')
-    need=("./usr/bin/$name" "./usr/share/doc/$name/copyright" "./usr/share/doc/$name/changelog.gz")
+    need=("./usr/bin/$name" "./usr/share/doc/$name/copyright" "./usr/share/doc/$name/changelog.gz"
+          "./usr/share/man/man1/$name.1.gz")
     if [[ "$name" == pistream-server ]]; then
         need+=(./lib/systemd/system/pistream-server.service ./etc/pistream/server.toml
                ./lib/udev/rules.d/60-pistream-dma-heap.rules ./etc/avahi/services/pistream.service)
@@ -41,6 +42,6 @@ for deb in pistream-*.deb; do
     checked=$((checked + 1))
 done
 [[ $checked -gt 0 ]] || fail "cpack made no package"
-lintian --fail-on error --suppress-tags no-manual-page pistream-*.deb 2>&1 | grep -v 'root privileges' || true
+lintian --fail-on error pistream-*.deb 2>&1 | grep -v 'root privileges' || true
 lintian --fail-on error pistream-*.deb >/dev/null 2>&1 || fail "lintian reports errors"
 echo "packages: $checked checked, lintian clean of errors"

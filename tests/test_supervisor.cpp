@@ -86,7 +86,7 @@ TEST_CASE(
     for (std::uint64_t i = 0; i < 5; ++i)
         latest.load()->push(frameNumbered(i));
     // Then nothing: after 200 ms it is down and reopened.
-    REQUIRE(observer.waitFor([&] { return opened == 1; }));
+    REQUIRE(observer.waitFor([&] { return opened == 1 && latest.load()->started(); }));
     REQUIRE(observer.waitFor([&] {
         return std::any_of(observer.states.begin(), observer.states.end(),
                            [](auto& s) { return s.first == SourceState::Down; });
@@ -122,7 +122,8 @@ TEST_CASE("when reopening fails it says why and keeps trying, backing off")
     Observer observer;
     supervisor.start(observer.callbacks());
     const auto started = std::chrono::steady_clock::now();
-    REQUIRE(observer.waitFor([&] { return latest.load() != nullptr; }, 10s));
+    REQUIRE(observer.waitFor([&] { return latest.load() != nullptr && latest.load()->started(); },
+                             10s));
     const auto took = std::chrono::steady_clock::now() - started;
     latest.load()->push(frameNumbered(0));
     REQUIRE(observer.waitFor([&] { return observer.sequences.size() == 1; }));
@@ -158,14 +159,16 @@ TEST_CASE("a source that reports itself down is restarted at once, not after the
     latest.load()->push(frameNumbered(0));
     latest.load()->setState(SourceState::Down, "camera 0 imx219: camera disconnected");
 
-    REQUIRE(observer.waitFor([&] { return opened == 1; }));
+    // The new source is pushed to once the supervisor has started it.
+    REQUIRE(observer.waitFor([&] { return opened == 1 && latest.load()->started(); }));
     latest.load()->push(frameNumbered(0));
     REQUIRE(observer.waitFor([&] { return observer.sequences.size() == 2; }));
     supervisor.stop();
 
     std::lock_guard lock(observer.mutex);
     CHECK(std::any_of(observer.states.begin(), observer.states.end(), [](auto& s) {
-        return s.first == SourceState::Down && s.second.find("camera disconnected") != std::string::npos;
+        return s.first == SourceState::Down &&
+               s.second.find("camera disconnected") != std::string::npos;
     }));
     CHECK(observer.states.back().first == SourceState::Live);
     CHECK(observer.sequences == std::vector<std::uint64_t>{0, 1});

@@ -25,6 +25,13 @@ public:
         callbacks_ = {};
     }
 
+    // Whether start() was called (and stop() not since).
+    bool started()
+    {
+        std::lock_guard lock(mutex_);
+        return static_cast<bool>(callbacks_.onFrame);
+    }
+
     void push(FramePtr frame)
     {
         std::lock_guard lock(mutex_);
