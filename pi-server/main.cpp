@@ -125,8 +125,8 @@ int main(int argc, char** argv)
                          where.port());
         if (http) {
             const auto web = http->localEndpoint();
-            spdlog::info("browsers: http://{}:{}/ (stream.mjpg, snapshot.jpg, api/status, health)",
-                         web.address().to_string(), web.port());
+            spdlog::info("browsers: {}://{}:{}/ (stream.mjpg, snapshot.jpg, api/status, health)",
+                         http->https() ? "https" : "http", web.address().to_string(), web.port());
             if (options.insecure && !web.address().is_loopback())
                 spdlog::warn("--insecure: the web page and MJPEG stream have no password; anyone "
                              "who can reach port {} sees the camera",

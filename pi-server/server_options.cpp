@@ -55,6 +55,8 @@ HTTP
   Every page but /health asks for the pairing key: people get a login form
   (/login) and a session cookie; tools send it as an HTTP Basic password
   with any user name: curl -u :KEY http://PI:8080/snapshot.jpg
+  With --https-cert and --https-key the port speaks HTTPS (TLS 1.2+) only, so
+  the key never crosses the network in the clear.
 
 PAIRING KEY
   Made on first start, 32 characters like ABCD-EFGH-..., in --key-file
@@ -181,6 +183,14 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
     app.add_option("--key-file", options.keyFile,
                    "the pairing key (see PAIRING KEY); made on first start")
         ->type_name("PATH");
+    auto* cert = app.add_option("--https-cert", options.http.certificateFile,
+                                "PEM certificate (chain): the HTTP port speaks HTTPS")
+                     ->type_name("PATH");
+    auto* certKey = app.add_option("--https-key", options.http.privateKeyFile,
+                                   "PEM private key of --https-cert")
+                        ->type_name("PATH");
+    cert->needs(certKey);
+    certKey->needs(cert);
     app.add_flag("--insecure", options.insecure,
                  "ask no pairing key: anyone who reaches the ports can watch");
     auto* sizeOption = app.add_option("--size", size, "picture size of the camera or test pattern")

@@ -21,7 +21,7 @@ for arg in "$@"; do
         # Window tests: a virtual X server, screenshots, key presses, ffprobe;
         # HTTP tests: curl and a headless browser.
         --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg systemd lintian dpkg-dev
-                           curl chromium help2man) ;;
+                           curl chromium help2man openssl) ;;
         --cross) cross=yes ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac

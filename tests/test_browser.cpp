@@ -173,3 +173,54 @@ TEST_CASE("a real browser shows the live page, and the picture moves")
                                std::filesystem::temp_directory_path() / "pistream-browser-page.png",
                                std::filesystem::copy_options::overwrite_existing);
 }
+
+TEST_CASE("HTTPS with a configured certificate: TLS 1.2 and later only, a Secure cookie")
+{
+    TempDir dir;
+    const std::string cert = dir.file("cert.pem").string();
+    const std::string key = dir.file("key.pem").string();
+    REQUIRE(
+        runTool({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"},
+                dir.path())
+            .first == 0);
+    const std::string keyFile = dir.file("pairing.key").string();
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                    "--https-cert", cert, "--https-key", key, "--key-file", keyFile, "--size",
+                    "160x120"},
+                   dir.path(), "server");
+    REQUIRE(startServer(server) != 0);
+    const auto port =
+        server.waitForErr(std::regex(R"(browsers: https://127\.0\.0\.1:(\d+)/)"), 10s);
+    REQUIRE(port);
+    const std::string base = "https://127.0.0.1:" + *port;
+    const std::string pairing = readText(keyFile);
+
+    // Verified against the certificate itself, as a browser that trusts it would.
+    const auto [jpeg, code] =
+        curl(dir, base + "/snapshot.jpg", {"--cacert", cert, "-u", ":" + pairing});
+    CHECK(code == 200);
+    CHECK(jpeg.size() > 100);
+    CHECK(curl(dir, base + "/snapshot.jpg", {"--cacert", cert}).second == 401);
+    const auto [page, login] =
+        curl(dir, base + "/login", {"--cacert", cert, "-i", "-d", "key=" + pairing});
+    CHECK(login == 303);
+    CHECK(page.find("; Secure") != std::string::npos);
+    // Old TLS and plain HTTP get nothing.
+    CHECK(
+        runTool({"curl", "-s", "--cacert", cert, "--tlsv1.1", "--tls-max", "1.1", base + "/health"},
+                dir.path())
+            .first != 0);
+    CHECK(runTool({"curl", "-s", "--max-time", "5", "http://127.0.0.1:" + *port + "/health"},
+                  dir.path())
+              .first != 0);
+    CHECK(server.running());
+
+    // A certificate that is not there: one clear line, exit 1.
+    Process broken({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                    "--https-cert", dir.file("missing.pem").string(), "--https-key", key,
+                    "--key-file", keyFile},
+                   dir.path(), "broken");
+    CHECK(broken.wait(20s) == 1);
+    CHECK(broken.err().find("--https-cert") != std::string::npos);
+}

@@ -269,7 +269,7 @@ TEST_CASE("/snapshot.jpg waits for a frame, which makes the pipeline encode one"
     CHECK(bodyOf(get(fixture.port(), "/snapshot.jpg", "HEAD")).empty());
 }
 
-TEST_CASE("/api/status and /health and / answer; the health follows the source")
+TEST_CASE("/api/status and /health and / answer, and the health follows the source")
 {
     Fixture fixture;
     fixture.publish(0);
@@ -397,6 +397,12 @@ TEST_CASE("pairing keys: 160 random bits as dashed base32, typed loosely, compar
           (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
     CHECK(loadOrCreatePairingKey(path, created) == made); // the same key next start
     CHECK_FALSE(created);
+    // A bare file name: in the current directory, which exists already.
+    const auto cwd = std::filesystem::current_path();
+    std::filesystem::current_path(dir.path());
+    CHECK_NOTHROW(loadOrCreatePairingKey("relative.key", created));
+    std::filesystem::current_path(cwd);
+    CHECK(std::filesystem::exists(dir.path() / "relative.key"));
     writeFile(path, std::string("not a key\n"));
     CHECK_THROWS_WITH_AS(loadOrCreatePairingKey(path, created),
                          doctest::Contains("does not hold a pairing key"), std::runtime_error);
@@ -449,7 +455,7 @@ TEST_CASE("session tokens: valid until they expire, only under their key, not fo
         CHECK_FALSE(sessionTokenValid(key, junk, 0));
 }
 
-TEST_CASE("people log in with a form and a cookie; a wrong key gets the form again")
+TEST_CASE("people log in with a form and a cookie, and a wrong key gets the form again")
 {
     HttpServerConfig config;
     config.pairingKey = generatePairingKey();

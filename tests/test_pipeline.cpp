@@ -152,7 +152,7 @@ TEST_CASE("nothing is encoded while nobody watches, and buffers go straight back
     CHECK(published.frames[0]->header.sequence == 5);
 }
 
-TEST_CASE("each frame is encoded once into a shared wire message; the buffer returns at once")
+TEST_CASE("each frame is encoded once into a shared wire message, and the buffer returns at once")
 {
     FakeSource source({96, 64, 30, 1, PixelFormat::Yuv420});
     FramePool pool(96, 64, 2);

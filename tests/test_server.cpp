@@ -212,7 +212,7 @@ TEST_CASE("a viewer that makes no progress is dropped after the stall timeout")
     (void)stalled;
 }
 
-TEST_CASE("a viewer that breaks the protocol gets a bye and is closed; the others carry on")
+TEST_CASE("a viewer that breaks the protocol gets a bye and is closed, and the others carry on")
 {
     ServerFixture fixture;
     auto good = fixture.connect();

@@ -1,6 +1,7 @@
 #include "http/http_server.h"
 
 #include <array>
+#include <optional>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
@@ -81,12 +82,31 @@ public:
     HttpSession(HttpServer& server, asio::ip::tcp::socket socket)
         : server_(server), socket_(std::move(socket)), deadline_(server.io_),
           parser_(server.config_.maxRequestBytes)
-    {}
+    {
+        if (server.tls_)
+            tls_.emplace(socket_, *server.tls_);
+    }
 
     void start()
     {
         armDeadline(server_.config_.requestTimeout, 408, "request not complete in time");
-        read();
+        if (!tls_) {
+            read();
+            return;
+        }
+        // HTTPS: the handshake counts against the request's deadline.
+        tls_->async_handshake(asio::ssl::stream_base::server,
+                              [self = shared_from_this()](const std::error_code& error) {
+                                  if (self->mode_ != Mode::Request)
+                                      return;
+                                  if (error) {
+                                      spdlog::debug("http: TLS handshake with {} failed: {}",
+                                                    self->remote(), error.message());
+                                      self->close();
+                                      return;
+                                  }
+                                  self->read();
+                              });
     }
 
     // /stream.mjpg: the newest frame goes out next; an unsent older one is skipped.
@@ -147,10 +167,26 @@ private:
             });
     }
 
+    // Reads and writes go through TLS when the server has a certificate.
+    template <typename Handler> void asyncReadSome(Handler&& handler)
+    {
+        if (tls_)
+            tls_->async_read_some(asio::buffer(buffer_), std::forward<Handler>(handler));
+        else
+            socket_.async_read_some(asio::buffer(buffer_), std::forward<Handler>(handler));
+    }
+    template <typename Buffers, typename Handler>
+    void asyncWrite(const Buffers& buffers, Handler&& handler)
+    {
+        if (tls_)
+            asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+        else
+            asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+    }
+
     void read()
     {
-        socket_.async_read_some(
-            asio::buffer(buffer_),
+        asyncReadSome(
             [self = shared_from_this()](const std::error_code& error, std::size_t length) {
                 if (self->mode_ != Mode::Request)
                     return;
@@ -248,7 +284,8 @@ private:
             const std::string cookie = std::string("Set-Cookie: ") + kSessionCookie + "=" +
                                        makeSessionToken(key, unixNow() + kSessionSeconds) +
                                        "; Max-Age=" + std::to_string(kSessionSeconds) +
-                                       "; Path=/; HttpOnly; SameSite=Strict\r\nLocation: ./\r\n";
+                                       "; Path=/; HttpOnly; SameSite=Strict" +
+                                       (tls_ ? "; Secure" : "") + "\r\nLocation: ./\r\n";
             answer(303, "text/plain", "logged in\n", cookie);
             return;
         }
@@ -298,11 +335,10 @@ private:
         armDeadline(server_.config_.stallTimeout, 0, "");
         const std::array<asio::const_buffer, 2> buffers{asio::buffer(headText_),
                                                         asio::buffer(body.data(), body.size())};
-        asio::async_write(socket_, buffers,
-                          [self = shared_from_this()](const std::error_code&, std::size_t sent) {
-                              self->server_.totals_.bytesSent += sent;
-                              self->close();
-                          });
+        asyncWrite(buffers, [self = shared_from_this()](const std::error_code&, std::size_t sent) {
+            self->server_.totals_.bytesSent += sent;
+            self->close();
+        });
     }
 
     void startStream()
@@ -327,11 +363,10 @@ private:
         headText_ = head;
         writing_ = true;
         armDeadline(server_.config_.stallTimeout, 0, "");
-        asio::async_write(
-            socket_, asio::buffer(headText_),
-            [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
-                self->onPartWritten(error, sent);
-            });
+        asyncWrite(asio::buffer(headText_),
+                   [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
+                       self->onPartWritten(error, sent);
+                   });
     }
 
     void writePart(const EncodedFramePtr& frame)
@@ -346,12 +381,11 @@ private:
         const std::array<asio::const_buffer, 3> buffers{
             asio::buffer(partHead_), asio::buffer(frame->jpeg.data(), frame->jpeg.size()),
             asio::buffer("\r\n", 2)};
-        asio::async_write(
-            socket_, buffers,
-            [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
-                ++self->server_.totals_.partsSent;
-                self->onPartWritten(error, sent);
-            });
+        asyncWrite(buffers,
+                   [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
+                       ++self->server_.totals_.partsSent;
+                       self->onPartWritten(error, sent);
+                   });
     }
 
     void onPartWritten(const std::error_code& error, std::size_t sent)
@@ -375,6 +409,7 @@ private:
 
     HttpServer& server_;
     asio::ip::tcp::socket socket_;
+    std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
     asio::steady_timer deadline_;
     HttpRequestParser parser_;
     std::array<char, 2048> buffer_{};
@@ -396,6 +431,22 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::start()
 {
+    if (!config_.certificateFile.empty()) {
+        // HTTPS with the configured certificate: TLS 1.2 and later only.
+        tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                          asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+        std::error_code error;
+        tls_->use_certificate_chain_file(config_.certificateFile, error);
+        if (error)
+            throw std::runtime_error("--https-cert " + config_.certificateFile + ": " +
+                                     error.message());
+        tls_->use_private_key_file(config_.privateKeyFile, asio::ssl::context::pem, error);
+        if (error)
+            throw std::runtime_error("--https-key " + config_.privateKeyFile + ": " +
+                                     error.message());
+    }
     localEndpoint_ = listenOn(acceptor_, config_.listen);
     accept();
 }

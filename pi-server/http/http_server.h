@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include "core/encoded_frame.h"
 #include "net/endpoint.h"
@@ -23,6 +24,9 @@ struct HttpServerConfig {
     // Every page but /health asks for it (HTTP Basic: any user name, the key
     // as password); empty: open to anyone.
     std::string pairingKey;
+    // HTTPS when both are set (PEM files): the whole port speaks TLS.
+    std::string certificateFile;
+    std::string privateKeyFile;
     int maxClients = 64;                             // then 503 to the next
     std::size_t maxRequestBytes = 8192;              // request line and headers
     std::chrono::milliseconds requestTimeout{5000};  // to send a whole request
@@ -65,6 +69,7 @@ public:
     // Throws std::system_error naming the address when it cannot listen.
     void start();
     asio::ip::tcp::endpoint localEndpoint() const { return localEndpoint_; }
+    bool https() const { return tls_ != nullptr; }
 
     // Any thread.
     void publish(EncodedFramePtr frame);
@@ -89,6 +94,7 @@ private:
     asio::io_context& io_;
     HttpServerConfig config_;
     Status status_;
+    std::unique_ptr<asio::ssl::context> tls_; // with a certificate
     asio::ip::tcp::acceptor acceptor_;
     asio::ip::tcp::endpoint localEndpoint_;
     std::unordered_map<HttpSession*, std::shared_ptr<HttpSession>> sessions_;

@@ -81,10 +81,13 @@ std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& crea
         if (errno != ENOENT)
             throw fileError(path, std::strerror(errno));
         std::error_code error;
-        std::filesystem::create_directories(path.parent_path(), error);
-        if (error)
-            throw fileError(path, "cannot create its directory: " + error.message());
-        std::filesystem::permissions(path.parent_path(), std::filesystem::perms::owner_all, error);
+        if (!path.parent_path().empty() && !std::filesystem::exists(path.parent_path())) {
+            std::filesystem::create_directories(path.parent_path(), error);
+            if (error)
+                throw fileError(path, "cannot create its directory: " + error.message());
+            std::filesystem::permissions(path.parent_path(), std::filesystem::perms::owner_all,
+                                         error);
+        }
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0)
             throw fileError(path, std::strerror(errno));
