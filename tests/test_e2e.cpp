@@ -18,7 +18,7 @@ namespace {
 
 std::vector<std::string> serverArgs(std::initializer_list<std::string> extra)
 {
-    std::vector<std::string> args = {serverBinary(), "--listen", "127.0.0.1:0", "--http", "off",
+    std::vector<std::string> args = {serverBinary(),     "--listen", "127.0.0.1:0", "--http", "off",
                                      "--stats-interval", "1"};
     args.insert(args.end(), extra);
     return args;
@@ -218,10 +218,9 @@ TEST_CASE("a TOML config file sets the server up, and flags win over it")
                                                    "size = \"96x64\"\n"
                                                    "fps = 50\n"
                                                    "gzip = \"9\"\n"));
-    Process server(
-        {serverBinary(), "--config", dir.file("server.toml").string(), "--size", "128x96", "--http",
-         "off"},
-        dir.path(), "server");
+    Process server({serverBinary(), "--config", dir.file("server.toml").string(), "--size",
+                    "128x96", "--http", "off"},
+                   dir.path(), "server");
     const auto port = startServer(server);
     REQUIRE(port != 0);
     Process viewer(viewerArgs(port, {"--frames", "10", "--duration", "20"}), dir.path(), "viewer");

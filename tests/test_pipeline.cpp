@@ -227,7 +227,8 @@ TEST_CASE("MJPEG frames pass through without re-encoding, and gzip auto backs of
         if (i == 0)
             firstSource = frame;
         source.push(frame);
-        REQUIRE(published.waitFor(static_cast<std::size_t>(i + 1))); // one at a time, so none is replaced in the mailbox
+        REQUIRE(published.waitFor(
+            static_cast<std::size_t>(i + 1))); // one at a time, so none is replaced in the mailbox
     }
     pipeline.stop();
     const auto stats = pipeline.stats();

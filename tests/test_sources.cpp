@@ -94,7 +94,8 @@ TEST_CASE("y4m: frames come out as written, looping, at the file's rate")
     REQUIRE(frames.size() == 5);
     for (std::size_t i = 0; i < frames.size(); ++i) {
         CAPTURE(i);
-        CHECK(frames[i].bytes == packedPlanes(pictures[static_cast<std::size_t>(frames[i].sequence % 3)]));
+        CHECK(frames[i].bytes ==
+              packedPlanes(pictures[static_cast<std::size_t>(frames[i].sequence % 3)]));
     }
 }
 

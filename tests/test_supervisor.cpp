@@ -62,24 +62,37 @@ struct Observer {
     }
 };
 
+// Fake sources for a supervisor: the first, and each one it reopens, with
+// the newest at hand for the test to push frames through.
+struct Sources {
+    std::atomic<FakeSource*> latest{nullptr};
+    std::atomic<int> opened{0};
+
+    std::unique_ptr<FrameSource> first()
+    {
+        auto source = std::make_unique<FakeSource>(kFormat);
+        latest = source.get();
+        return source;
+    }
+    SourceSupervisor::Opener opener()
+    {
+        return [this] {
+            auto source = first();
+            ++opened;
+            return source;
+        };
+    }
+};
+
 } // namespace
 
 TEST_CASE(
     "a stalled source is reported down, reopened, and live again with rising sequence numbers")
 {
-    std::atomic<FakeSource*> latest{nullptr};
-    std::atomic<int> opened{0};
-    auto first = std::make_unique<FakeSource>(kFormat);
-    latest = first.get();
-    SourceSupervisor supervisor(
-        std::move(first),
-        [&] {
-            auto source = std::make_unique<FakeSource>(kFormat);
-            latest = source.get();
-            ++opened;
-            return source;
-        },
-        200ms);
+    Sources sources;
+    SourceSupervisor supervisor(sources.first(), sources.opener(), 200ms);
+    auto& latest = sources.latest;
+    auto& opened = sources.opened;
     Observer observer;
     supervisor.start(observer.callbacks());
 
@@ -141,19 +154,11 @@ TEST_CASE("when reopening fails it says why and keeps trying, backing off")
 
 TEST_CASE("a source that reports itself down is restarted at once, not after the stall timeout")
 {
-    std::atomic<FakeSource*> latest{nullptr};
-    std::atomic<int> opened{0};
-    auto first = std::make_unique<FakeSource>(kFormat);
-    latest = first.get();
-    SourceSupervisor supervisor(
-        std::move(first),
-        [&] {
-            auto source = std::make_unique<FakeSource>(kFormat);
-            latest = source.get();
-            ++opened;
-            return source;
-        },
-        std::chrono::hours(1)); // frames alone would never trigger a restart
+    Sources sources;
+    // A stall timeout so long that frames alone would never trigger a restart.
+    SourceSupervisor supervisor(sources.first(), sources.opener(), std::chrono::hours(1));
+    auto& latest = sources.latest;
+    auto& opened = sources.opened;
     Observer observer;
     supervisor.start(observer.callbacks());
     latest.load()->push(frameNumbered(0));

@@ -104,7 +104,8 @@ TEST_CASE("backoff: 0.5 s doubling to 5 s, with bounded jitter, reset on success
     CHECK(a.next() != b.next());
 }
 
-TEST_CASE("frame slot: the UI gets the newest frame, and the ones it missed are dropped, not queued")
+TEST_CASE(
+    "frame slot: the UI gets the newest frame, and the ones it missed are dropped, not queued")
 {
     FrameSlot slot;
     std::unique_ptr<DecodedFrame> front;

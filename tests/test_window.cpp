@@ -97,8 +97,8 @@ bool isBlack(int r, int g, int b)
 
 std::vector<std::string> serverArgs(std::initializer_list<std::string> extra)
 {
-    std::vector<std::string> args = {serverBinary(), "--stats-interval", "0", "--size", "640x360",
-                                     "--http", "off"};
+    std::vector<std::string> args = {serverBinary(), "--stats-interval", "0",  "--size",
+                                     "640x360",      "--http",           "off"};
     args.insert(args.end(), extra);
     return args;
 }

@@ -12,6 +12,7 @@
 #include "http/http_request.h"
 #include "security/pairing_key.h"
 #include "server/listener.h"
+#include "server/session_map.h"
 
 namespace pistream {
 
@@ -484,11 +485,7 @@ void HttpServer::publish(EncodedFramePtr frame)
         if (stopped_)
             return;
         latest_ = frame;
-        std::vector<std::shared_ptr<HttpSession>> sessions;
-        sessions.reserve(sessions_.size());
-        for (const auto& [key, session] : sessions_)
-            sessions.push_back(session);
-        for (const auto& session : sessions)
+        for (const auto& session : snapshot(sessions_))
             session->offer(frame);
     });
 }
@@ -509,10 +506,7 @@ void HttpServer::stop()
         stopped_ = true;
         std::error_code ignored;
         acceptor_.close(ignored);
-        std::vector<std::shared_ptr<HttpSession>> sessions;
-        for (const auto& [key, session] : sessions_)
-            sessions.push_back(session);
-        for (const auto& session : sessions)
+        for (const auto& session : snapshot(sessions_))
             session->close();
     });
 }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/listener.h"
+#include "server/session_map.h"
 
 namespace pistream {
 
@@ -14,15 +15,6 @@ constexpr auto kHousekeepingPeriod = std::chrono::seconds(1);
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
 constexpr std::size_t kMaxRefusing = 16; // beyond this, over-cap connections are just closed
-
-template <typename Map> std::vector<std::shared_ptr<ViewerSession>> snapshot(const Map& sessions)
-{
-    std::vector<std::shared_ptr<ViewerSession>> copy;
-    copy.reserve(sessions.size());
-    for (const auto& entry : sessions)
-        copy.push_back(entry.second);
-    return copy;
-}
 
 ViewerSession::Message share(std::vector<std::uint8_t> bytes)
 {
