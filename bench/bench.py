@@ -58,7 +58,7 @@ def status_kb(pid, field):
 class Server:
     def __init__(self, build, args, netns=None):
         self.log = tempfile.NamedTemporaryFile(prefix="pistream-bench-server-", delete=False)
-        command = [f"{build}/pi-server/pistream-server", "--stats-interval", "0", "--http", "off"] + args
+        command = [f"{build}/pi-server/pistream-server", "--stats-interval", "0", "--http", "off", "--insecure"] + args
         self.process = subprocess.Popen(command, stderr=self.log, stdout=subprocess.DEVNULL)
         self.port = None
         for _ in range(100):
@@ -90,7 +90,7 @@ class Server:
 
 def viewers(build, host, port, count, seconds, decode=True, prefix=None):
     """Runs `count` headless viewers for `seconds`; returns their JSON summaries."""
-    command = [f"{build}/desktop-client/pistream-viewer", "--headless", "--stats", "json",
+    command = [f"{build}/desktop-client/pistream-viewer", "--headless", "--stats", "json", "--insecure",
                "--duration", str(seconds), "--log-level", "warn"]
     if not decode:
         command.append("--no-decode")

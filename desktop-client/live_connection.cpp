@@ -41,6 +41,8 @@ const char* nameOf(LinkState state)
         return "source down";
     case LinkState::Reconnecting:
         return "reconnecting";
+    case LinkState::WrongKey:
+        return "wrong key";
     }
     return "?";
 }
@@ -125,16 +127,22 @@ void LiveConnection::connect()
         setState(sourceDown_ ? LinkState::SourceDown : LinkState::Live, status.text);
     };
     handlers.onClosed = [this](const std::string& reason, bool) {
-        onClosed(reason);
+        onClosed(reason, client_ && client_->wrongKey());
     };
     client_ = std::make_shared<StreamClient>(io_, config_.client, std::move(handlers));
     client_->start();
 }
 
-void LiveConnection::onClosed(const std::string& reason)
+void LiveConnection::onClosed(const std::string& reason, bool wrongKey)
 {
     if (stopping_)
         return;
+    if (wrongKey) {
+        // Retrying with the same key cannot help (and the server slows us down).
+        spdlog::error("{}", reason);
+        setState(LinkState::WrongKey, "give the right one with pistream-viewer --key KEY");
+        return;
+    }
     const auto delay = backoff_.next();
     spdlog::warn("connection to {}: {}; reconnecting in {:.1f} s", config_.client.server.toString(),
                  reason, static_cast<double>(delay.count()) / 1000);

@@ -20,7 +20,8 @@ namespace pistream {
 // "pistream-20261122-041530-123.jpg": a local-time name for snapshots and recordings.
 std::string timestampedName(const char* prefix, const char* extension);
 
-enum class LinkState { Connecting, Live, Stalled, SourceDown, Reconnecting };
+// WrongKey is final: the server refused our pairing key, so no retries.
+enum class LinkState { Connecting, Live, Stalled, SourceDown, Reconnecting, WrongKey };
 const char* nameOf(LinkState state);
 
 // What the window shows about the connection; a copy taken under a lock.
@@ -64,7 +65,7 @@ public:
 private:
     void connect();
     void onFrame(const ReceivedFrame& frame);
-    void onClosed(const std::string& reason);
+    void onClosed(const std::string& reason, bool wrongKey);
     void tick();
     void startRecording(std::string path);
     void stopRecording();

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "headless_view.h"
+#include "key_store.h"
 #include "live_connection.h"
 #include "viewer_options.h"
 #include "viewer_window.h"
@@ -14,6 +15,21 @@
 using namespace pistream;
 
 namespace {
+
+// Once a server has accepted a key given on the command line, later
+// connections to it need none.
+void rememberKey(const std::string& server, const std::string& key)
+{
+    const KeyStore store;
+    try {
+        if (store.find(server) == key)
+            return;
+        store.remember(server, key);
+        spdlog::info("key for {} remembered in {}", server, store.path().string());
+    } catch (const std::exception& error) {
+        spdlog::warn("could not remember the key: {}", error.what());
+    }
+}
 
 int runWindow(const ViewerOptions& options)
 {
@@ -36,6 +52,11 @@ int main(int argc, char** argv)
         return *exitCode;
     try {
         initLogging(options.logLevel, "viewer");
+        if (options.rememberKey)
+            options.client.onKeyAccepted = [server = options.client.server.toString(),
+                                            key = options.client.pairingKey] {
+                rememberKey(server, key);
+            };
         if (!options.headless) {
             try {
                 return runWindow(options);

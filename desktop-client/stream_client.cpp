@@ -10,10 +10,16 @@ namespace {
 constexpr int kQuickPings = 5; // the first pings come fast, to find the clock offset early
 constexpr auto kQuickPingInterval = std::chrono::milliseconds(200);
 
+std::unique_ptr<PskTls> clientTls(const std::string& pairingKey)
+{
+    return pairingKey.empty() ? nullptr : std::make_unique<PskTls>(TlsRole::Client, pairingKey);
+}
+
 } // namespace
 
 StreamClient::StreamClient(asio::io_context& io, const ClientConfig& config, Handlers handlers)
-    : io_(io), config_(config), handlers_(std::move(handlers)), resolver_(io), socket_(io),
+    : io_(io), config_(config), handlers_(std::move(handlers)), resolver_(io),
+      tls_(clientTls(config.pairingKey)), stream_(io, tls_ ? &tls_->context() : nullptr),
       connectTimer_(io), pingTimer_(io), reader_(config.maxMessage)
 {
     config_.limits.maxJpegLength = std::min(config_.limits.maxJpegLength, config.maxMessage);
@@ -26,7 +32,10 @@ void StreamClient::start()
     connectTimer_.async_wait([self](const std::error_code& error) {
         if (!error && !self->gotHello_)
             self->fail("no hello from " + self->config_.server.toString() + " within " +
-                       std::to_string(self->config_.connectTimeout.count()) + " ms");
+                       std::to_string(self->config_.connectTimeout.count()) + " ms" +
+                       (self->stream_.secure() ? ""
+                                               : " (a server without --insecure waits for the "
+                                                 "pairing key: pistream-viewer --key KEY)"));
     });
     resolver_.async_resolve(
         config_.server.host, std::to_string(config_.server.port),
@@ -49,7 +58,7 @@ void StreamClient::onResolved(const std::error_code& error,
         fail("cannot resolve " + config_.server.host + ": " + error.message());
         return;
     }
-    asio::async_connect(socket_, results,
+    asio::async_connect(stream_.tcp(), results,
                         [self = shared_from_this()](const std::error_code& connectError,
                                                     const asio::ip::tcp::endpoint&) {
                             if (self->closed_)
@@ -59,17 +68,59 @@ void StreamClient::onResolved(const std::error_code& error,
                                            ": " + connectError.message());
                                 return;
                             }
-                            std::error_code ignored;
-                            self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-                            if (self->handlers_.onConnected)
-                                self->handlers_.onConnected();
-                            self->doRead();
+                            self->onConnected();
                         });
+}
+
+void StreamClient::onConnected()
+{
+    std::error_code ignored;
+    stream_.tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (handlers_.onConnected)
+        handlers_.onConnected();
+    if (!stream_.secure()) {
+        doRead();
+        return;
+    }
+    stream_.asyncHandshake(asio::ssl::stream_base::client,
+                           [self = shared_from_this()](const std::error_code& error) {
+                               if (self->closed_)
+                                   return;
+                               if (error)
+                                   self->handshakeFailed(error);
+                               else
+                                   self->doRead();
+                           });
+}
+
+void StreamClient::handshakeFailed(const std::error_code& error)
+{
+    const std::string server = config_.server.toString();
+    switch (classifyHandshakeError(error)) {
+    case HandshakeFailure::WrongKey:
+        wrongKey_ = true;
+        fail("wrong key: " + server + " has a different pairing key than the one from " +
+                 config_.keyOrigin + " (pistream-server --show-key prints it)",
+             true);
+        return;
+    case HandshakeFailure::NotTls:
+        fail(server + " does not speak TLS: it runs with --insecure, so connect with --insecure "
+                      "(or drop --insecure on the server)",
+             true);
+        return;
+    case HandshakeFailure::Closed:
+        fail(server + " closed the connection during the TLS handshake (too many attempts from "
+                      "this address, the server busy, or not a pistream-server)",
+             true);
+        return;
+    default:
+        fail("TLS handshake with " + server + " failed: " + error.message(), true);
+    }
 }
 
 void StreamClient::doRead()
 {
-    socket_.async_read_some(
+    stream_.async_read_some(
         asio::buffer(readBuffer_),
         [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
             self->onRead(error, bytes);
@@ -81,7 +132,13 @@ void StreamClient::onRead(const std::error_code& error, std::size_t bytes)
     if (closed_)
         return;
     if (error) {
-        fail(error == asio::error::eof ? "server closed the connection" : error.message(), true);
+        const bool ended = error == asio::error::eof || error == asio::ssl::error::stream_truncated;
+        if (ended && !gotHello_ && !stream_.secure())
+            fail("server closed the connection before its hello: it may require the pairing key "
+                 "(pistream-viewer --key KEY; pistream-server --show-key prints it)",
+                 true);
+        else
+            fail(ended ? "server closed the connection" : error.message(), true);
         return;
     }
     std::span<const std::uint8_t> data(readBuffer_.data(), bytes);
@@ -117,6 +174,8 @@ std::error_code StreamClient::handleMessage(const MessageView& message)
             return error;
         gotHello_ = true;
         connectTimer_.cancel();
+        if (stream_.secure() && config_.onKeyAccepted)
+            config_.onKeyAccepted();
         if (handlers_.onHello)
             handlers_.onHello(hello_);
         schedulePing(std::chrono::milliseconds(0));
@@ -194,7 +253,7 @@ void StreamClient::sendPing()
     pingMessage_ = encode(Ping{monotonicMicros()});
     pingInFlight_ = true;
     ++pingsSent_;
-    asio::async_write(socket_, asio::buffer(pingMessage_),
+    asio::async_write(stream_, asio::buffer(pingMessage_),
                       [self = shared_from_this()](const std::error_code& error, std::size_t) {
                           self->pingInFlight_ = false;
                           if (error && !self->closed_)
@@ -207,12 +266,10 @@ void StreamClient::fail(const std::string& reason, bool byServer)
     if (closed_)
         return;
     closed_ = true;
-    std::error_code ignored;
     resolver_.cancel();
     connectTimer_.cancel();
     pingTimer_.cancel();
-    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
-    socket_.close(ignored);
+    stream_.close();
     if (handlers_.onClosed)
         handlers_.onClosed(reason, byServer);
 }

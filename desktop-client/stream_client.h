@@ -12,6 +12,8 @@
 #include "clock_sync.h"
 #include "codec/gzip_inflater.h"
 #include "net/endpoint.h"
+#include "net/stream_socket.h"
+#include "net/tls_psk.h"
 #include "protocol/message_reader.h"
 
 namespace pistream {
@@ -22,6 +24,12 @@ struct ClientConfig {
     FrameLimits limits;
     std::chrono::milliseconds connectTimeout{5000};
     std::chrono::milliseconds pingInterval{1000};
+    // TLS 1.3 with this pairing key; empty: plain TCP (--insecure).
+    std::string pairingKey;
+    std::string keyOrigin = "--key"; // where the key came from, for messages
+    // Called on the io thread once the server has proved the same key and
+    // said hello (the viewer remembers the key then).
+    std::function<void()> onKeyAccepted;
 };
 
 // A frame as received, after the gzip member (if any) was inflated. The JPEG
@@ -56,10 +64,14 @@ public:
     void stop(const std::string& reason = "stopped");
 
     const ClockSync& clock() const { return clock_; }
+    // After onClosed: the server refused our key, so trying again is pointless.
+    bool wrongKey() const { return wrongKey_; }
     const Hello& hello() const { return hello_; }
 
 private:
     void onResolved(const std::error_code& error, asio::ip::tcp::resolver::results_type results);
+    void onConnected();
+    void handshakeFailed(const std::error_code& error);
     void doRead();
     void onRead(const std::error_code& error, std::size_t bytes);
     // Returns an error that ends the connection.
@@ -73,7 +85,8 @@ private:
     ClientConfig config_;
     Handlers handlers_;
     asio::ip::tcp::resolver resolver_;
-    asio::ip::tcp::socket socket_;
+    std::unique_ptr<PskTls> tls_;
+    StreamSocket stream_;
     asio::steady_timer connectTimer_;
     asio::steady_timer pingTimer_;
 
@@ -85,6 +98,7 @@ private:
     Hello hello_;
     bool gotHello_ = false;
     bool closed_ = false;
+    bool wrongKey_ = false;
 
     std::vector<std::uint8_t> pingMessage_;
     bool pingInFlight_ = false;

@@ -2,6 +2,8 @@
 
 #include "cli/toml_config.h"
 #include "core/version.h"
+#include "key_store.h"
+#include "security/pairing_key.h"
 
 namespace pistream {
 
@@ -36,6 +38,18 @@ HEADLESS MODE
   end: frames, fps, bytes, sequence_gaps, decode_errors, latency_ms {p50, p95,
   p99, max}, result and reason.
 
+PAIRING KEY
+  A pistream-server asks for its pairing key (TLS 1.3 with the key as a
+  pre-shared key: the stream is encrypted, and only holders of the key see
+  it). On the Pi, `pistream-server --show-key` prints it. Give it once:
+      pistream-viewer --key ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567 raspberrypi.local
+  (dashes, spaces and case do not matter) or --key-file FILE; once the
+  server has accepted it, it is remembered for that HOST:PORT in
+  $XDG_CONFIG_HOME/pistream/keys.toml (~/.config/pistream/keys.toml, mode
+  0600), and later connections need nothing. A wrong key ends with "wrong
+  key" and no retries. --insecure connects in plain TCP, to a server started
+  with --insecure.
+
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
       max-message = 8388608
@@ -44,13 +58,54 @@ CONFIG FILE
 
 EXIT STATUS
   0  got what was asked (--frames N, or frames until --duration or Ctrl-C)
-  1  could not connect, protocol error, connection lost, or too few frames
-  2  bad command line or config file
+  1  could not connect, wrong key, protocol error, connection lost, or too
+     few frames
+  2  bad command line or config file, or no key for HOST
 
 EXAMPLES
-  pistream-viewer raspberrypi.local
+  pistream-viewer --key ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567 raspberrypi.local
+  pistream-viewer raspberrypi.local                 (the key remembered from before)
+  pistream-viewer --insecure 127.0.0.1
   pistream-viewer --headless --frames 300 --stats json 192.168.1.20:8485
 )";
+
+// The key to connect with: --key, --key-file, or the one remembered for the
+// server. Throws std::invalid_argument (a usage error) when there is none.
+void chooseKey(const std::string& key, const std::string& keyFile, ViewerOptions& options)
+{
+    const std::string server = options.client.server.toString();
+    if (!key.empty()) {
+        if (normalizePairingKey(key).empty())
+            throw std::invalid_argument(
+                "--key: not a pairing key (32 letters and digits like ABCD-EFGH-...)");
+        options.client.pairingKey = normalizePairingKey(key);
+        options.client.keyOrigin = "--key";
+        options.rememberKey = true;
+    } else if (!keyFile.empty()) {
+        try {
+            options.client.pairingKey = normalizePairingKey(readPairingKey(keyFile));
+        } catch (const std::runtime_error& error) {
+            throw std::invalid_argument(std::string("--key-file: ") + error.what());
+        }
+        options.client.keyOrigin = "--key-file " + keyFile;
+        options.rememberKey = true;
+    } else {
+        const KeyStore store;
+        std::optional<std::string> remembered;
+        try {
+            remembered = store.find(server);
+        } catch (const std::runtime_error& error) {
+            throw std::invalid_argument(error.what());
+        }
+        if (!remembered)
+            throw std::invalid_argument(
+                "no pairing key for " + server +
+                ": give it once with --key KEY (on the Pi, pistream-server --show-key prints "
+                "it; the viewer remembers it), or --insecure for a server run with --insecure");
+        options.client.pairingKey = normalizePairingKey(*remembered);
+        options.client.keyOrigin = store.path().string();
+    }
+}
 
 } // namespace
 
@@ -109,6 +164,19 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->type_name("S")
         ->check(CLI::Range(0.1, 600.0).description(""))
         ->capture_default_str();
+    std::string key;
+    std::string keyFile;
+    bool insecure = false;
+    auto* keyOption =
+        app.add_option("--key", key, "the server's pairing key (see PAIRING KEY); remembered")
+            ->type_name("KEY");
+    auto* keyFileOption =
+        app.add_option("--key-file", keyFile, "read the pairing key from FILE; remembered")
+            ->type_name("FILE")
+            ->excludes(keyOption);
+    app.add_flag("--insecure", insecure, "plain TCP, no key: for a server run with --insecure")
+        ->excludes(keyOption)
+        ->excludes(keyFileOption);
     addLogLevel(app, options.logLevel);
 
     return parseCommandLine(app, argc, argv, [&] {
@@ -124,6 +192,8 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         options.window.title = options.client.server.toString();
         if (!windowSize.empty())
             parseSize(windowSize, options.window.width, options.window.height);
+        if (!insecure)
+            chooseKey(key, keyFile, options);
     });
 }
 

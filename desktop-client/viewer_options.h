@@ -17,6 +17,7 @@ struct ViewerOptions {
     WindowConfig window;
     std::string recordPath;
     std::string logLevel = "info";
+    bool rememberKey = false; // the key came from the command line: remember it once it works
 };
 
 // Parses the command line and the --config file. On --help, --version or a

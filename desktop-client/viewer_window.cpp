@@ -212,7 +212,7 @@ void ViewerWindow::render(const LinkStatus& status)
 
     // The connection's state over the last picture, whatever the overlay says.
     std::string banner;
-    if (!front_ && status.state != LinkState::Reconnecting)
+    if (!front_ && status.state != LinkState::Reconnecting && status.state != LinkState::WrongKey)
         banner = "connecting to " + config_.title;
     else if (status.state != LinkState::Live)
         banner =

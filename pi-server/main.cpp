@@ -28,12 +28,28 @@ int printCameras()
     return cameras.empty() ? 1 : 0;
 }
 
+std::filesystem::path keyPath(const std::string& keyFile)
+{
+    return keyFile.empty() ? defaultPairingKeyPath() : std::filesystem::path(keyFile);
+}
+
+// --show-key: the key alone on stdout (easy to copy or pipe), where it lives on stderr.
+int showKey(const std::string& keyFile)
+{
+    const auto path = keyPath(keyFile);
+    bool created = false;
+    const std::string key = loadOrCreatePairingKey(path, created);
+    std::printf("%s\n", key.c_str());
+    std::fprintf(stderr, "pistream-server: pairing key %s %s\n", created ? "made in" : "from",
+                 path.c_str());
+    return 0;
+}
+
 // The pairing key, made on first start. Shown in full only on a terminal; a
 // log (the journal) gets where it is.
 std::string pairingKey(const std::string& keyFile)
 {
-    const std::filesystem::path path =
-        keyFile.empty() ? defaultPairingKeyPath() : std::filesystem::path(keyFile);
+    const auto path = keyPath(keyFile);
     bool created = false;
     std::string key = loadOrCreatePairingKey(path, created);
     if (isatty(STDERR_FILENO))
@@ -55,6 +71,13 @@ int main(int argc, char** argv)
         initLogging(options.logLevel, "server");
         if (options.listCameras)
             return printCameras();
+        if (options.showKey)
+            return showKey(options.keyFile);
+        // One key for the stream and the browser side.
+        if (!options.insecure) {
+            options.server.pairingKey = pairingKey(options.keyFile);
+            options.http.pairingKey = options.server.pairingKey;
+        }
         // Decided once: a camera that vanishes later is waited for, not
         // swapped for the test pattern.
         options.source.spec = resolveSourceSpec(options.source.spec);
@@ -76,8 +99,6 @@ int main(int argc, char** argv)
         std::unique_ptr<HttpServer> http;
         std::unique_ptr<StatusReport> status;
         if (options.httpEnabled) {
-            if (!options.insecure)
-                options.http.pairingKey = pairingKey(options.keyFile);
             http = std::make_unique<HttpServer>(io, options.http,
                                                 [&status] { return status->build(); });
             http->start();
@@ -119,10 +140,14 @@ int main(int argc, char** argv)
                      where.port());
         spdlog::info("source: {}; JPEG quality {}; gzip {}", source->describe(),
                      options.pipeline.quality, options.pipeline.gzip.toString());
-        if (!where.address().is_loopback())
-            spdlog::warn("the stream is unencrypted and open to anyone who can reach this "
-                         "address; use --listen 127.0.0.1:{} to keep it local",
-                         where.port());
+        if (options.insecure && !where.address().is_loopback())
+            spdlog::warn("--insecure: the stream on port {} is UNENCRYPTED and open to ANYONE who "
+                         "can reach this address; drop --insecure to require the pairing key, or "
+                         "use --listen 127.0.0.1:{} to keep it local",
+                         where.port(), where.port());
+        else if (!options.insecure)
+            spdlog::info("stream: TLS 1.3 with the pairing key ({})",
+                         PskTls::preferredCipherSuites());
         if (http) {
             const auto web = http->localEndpoint();
             spdlog::info("browsers: {}://{}:{}/ (stream.mjpg, snapshot.jpg, api/status, health)",

@@ -59,12 +59,23 @@ HTTP
   the key never crosses the network in the clear.
 
 PAIRING KEY
-  Made on first start, 32 characters like ABCD-EFGH-..., in --key-file
-  (default: $STATE_DIRECTORY/pairing.key under systemd, which is
-  /var/lib/pistream/pairing.key, else ~/.local/state/pistream/pairing.key),
-  readable by the server's user only; shown when started from a terminal.
-  Delete the file and restart for a new key. It protects the HTTP side; the
-  TCP stream (port 8485) is not protected yet. --insecure turns it off.
+  Made on first start, 160 random bits written as 32 characters like
+  ABCD-EFGH-..., in --key-file (default: $STATE_DIRECTORY/pairing.key under
+  systemd, which is /var/lib/pistream/pairing.key, else
+  ~/.local/state/pistream/pairing.key), readable by the server's user only.
+  --show-key prints it (making it if needed); on the Pi:
+      sudo pistream-server --show-key --key-file /var/lib/pistream/pairing.key
+  Viewers give it once (pistream-viewer --key KEY HOST; it is remembered),
+  browsers type it into the login form.
+  The stream port speaks TLS 1.3 authenticated by the key (a pre-shared key
+  with ECDHE: no certificates, forward secrecy). A peer without the key gets
+  nothing but the handshake, which it cannot finish. Handshakes must finish
+  within 5 s; at most 16 run at once, 4 from one address; after 3 failures
+  in a row an address waits 1 s, then 2, 4 ... up to 60 s between attempts.
+  Failed attempts are logged with the address. Delete the file and restart
+  for a new key: every viewer and browser must then be given the new one.
+  --insecure: plain TCP and no key for browsers, for loopback, trusted
+  networks and old viewers; on any other address the server warns loudly.
 
 GZIP
   off           send JPEGs as they are
@@ -103,6 +114,7 @@ EXAMPLES
   pistream-server                                   camera (else test pattern) on
                                                     port 8485, browsers on 8080
   pistream-server --list-cameras
+  pistream-server --show-key
   pistream-server --source camera --size 1920x1080 --fps 30 --rotation 180
   pistream-server --source camera:1 --shutter 10000 --gain 2 --awb daylight
   pistream-server --source y4m:clip.y4m --quality 85
@@ -191,8 +203,10 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
                         ->type_name("PATH");
     cert->needs(certKey);
     certKey->needs(cert);
+    app.add_flag("--show-key", options.showKey,
+                 "print the pairing key (made if missing) and exit; see PAIRING KEY");
     app.add_flag("--insecure", options.insecure,
-                 "ask no pairing key: anyone who reaches the ports can watch");
+                 "plain TCP and no pairing key: anyone who reaches the ports can watch");
     auto* sizeOption = app.add_option("--size", size, "picture size of the camera or test pattern")
                            ->type_name("WxH")
                            ->check(sizeValidator().description(""))

@@ -22,6 +22,7 @@ struct ServerOptions {
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit
+    bool showKey = false;     // print the pairing key and exit
 };
 
 // Parses the command line and the --config file. On --help, --version or a

@@ -6,6 +6,9 @@
 #
 #   scripts/run.sh [server flags...]      e.g. scripts/run.sh --size 640x480 --fps 60
 #
+# The stream is TLS with the pairing key from ~/.local/state/pistream/pairing.key
+# (made on the first run); browsers log in with the same key (printed at start).
+#
 # Environment: PISTREAM_LISTEN (default 127.0.0.1:8485),
 #              PISTREAM_HTTP (the browser page, default 127.0.0.1:8080; "off" for none),
 #              PISTREAM_RUN_SECONDS (stop after N seconds; default: run until Ctrl-C).
@@ -19,8 +22,10 @@ listen="${PISTREAM_LISTEN:-127.0.0.1:8485}"
 http="${PISTREAM_HTTP:-127.0.0.1:8080}"
 seconds="${PISTREAM_RUN_SECONDS:-0}"
 
+# The pairing key (made on the first run): the server requires it, the viewer proves it.
+key="${XDG_STATE_HOME:-$HOME/.local/state}/pistream/pairing.key"
 log=$(mktemp -t pistream-server.XXXXXX.log)
-build/pi-server/pistream-server --listen "$listen" --http "$http" "$@" 2> >(tee "$log" >&2) &
+build/pi-server/pistream-server --listen "$listen" --http "$http" --key-file "$key" "$@" 2> >(tee "$log" >&2) &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 50); do
@@ -35,7 +40,7 @@ host="${bound%:*}"
 [[ "$host" == "0.0.0.0" || "$host" == "::" ]] && host=127.0.0.1
 
 [[ "$host" == *:* ]] && host="[$host]"
-viewer=(build/desktop-client/pistream-viewer)
+viewer=(build/desktop-client/pistream-viewer --key-file "$key")
 if [[ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
     echo "run: no display: headless viewer, live statistics every second" >&2
     viewer+=(--headless)

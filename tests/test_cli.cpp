@@ -1,6 +1,9 @@
+#include <cstdlib>
+
 #include <doctest/doctest.h>
 
 #include "cli/toml_config.h"
+#include "key_store.h"
 #include "net/endpoint.h"
 #include "server_options.h"
 #include "support/printers.h"
@@ -107,7 +110,9 @@ TEST_CASE("viewer options")
     };
     ViewerOptions options;
     REQUIRE_FALSE(parse(
-        {"--headless", "--no-decode", "--frames", "7", "--stats", "json", "pi:9000"}, options));
+        {"--headless", "--no-decode", "--frames", "7", "--stats", "json", "--insecure", "pi:9000"},
+        options));
+    CHECK(options.client.pairingKey.empty());
     CHECK(options.headless);
     CHECK_FALSE(options.headlessConfig.decode);
     CHECK(options.headlessConfig.frames == 7);
@@ -115,7 +120,68 @@ TEST_CASE("viewer options")
     CHECK(options.client.server.toString() == "pi:9000");
     ViewerOptions other;
     CHECK(parse({":9000"}, other).value_or(-1) == 2);
-    CHECK(parse({"--max-message", "10", "pi"}, other).value_or(-1) == 2);
+    CHECK(parse({"--max-message", "10", "--insecure", "pi"}, other).value_or(-1) == 2);
+}
+
+TEST_CASE("the viewer's key comes from --key, --key-file or the store, else it is a usage error")
+{
+    const auto parse = [](std::vector<std::string> args, ViewerOptions& options) {
+        args.insert(args.begin(), "pistream-viewer");
+        std::vector<const char*> argv;
+        for (const auto& arg : args)
+            argv.push_back(arg.c_str());
+        return parseViewerOptions(static_cast<int>(argv.size()), argv.data(), options);
+    };
+    TempDir dir;
+    ::setenv("XDG_CONFIG_HOME", dir.path().c_str(), 1);
+    const std::string key = "abcd-efgh-ijkl-mnop-qrst-uvwx-yz23-4567";
+    const std::string canonical = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+    ViewerOptions none;
+    CHECK(parse({"pi"}, none).value_or(-1) == 2); // nothing known about pi yet
+    ViewerOptions bad;
+    CHECK(parse({"--key", "ABCD-1234", "pi"}, bad).value_or(-1) == 2);
+    ViewerOptions both;
+    CHECK(parse({"--key", key, "--insecure", "pi"}, both).value_or(-1) == 2);
+
+    ViewerOptions given;
+    REQUIRE_FALSE(parse({"--key", key, "pi"}, given));
+    CHECK(given.client.pairingKey == canonical);
+    CHECK(given.rememberKey);
+
+    writeFile(dir.file("key.txt"), canonical + "\n");
+    ViewerOptions fromFile;
+    REQUIRE_FALSE(parse({"--key-file", dir.file("key.txt").string(), "pi"}, fromFile));
+    CHECK(fromFile.client.pairingKey == canonical);
+    writeFile(dir.file("junk.txt"), std::string(100000, 'x'));
+    ViewerOptions junk;
+    CHECK(parse({"--key-file", dir.file("junk.txt").string(), "pi"}, junk).value_or(-1) == 2);
+
+    // Remembered for pi:8485 only: the next start needs no flag.
+    const KeyStore store;
+    CHECK(store.path() == dir.path() / "pistream" / "keys.toml");
+    store.remember("pi:8485", canonical);
+    const auto mode = std::filesystem::status(store.path()).permissions();
+    CHECK((mode & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    ViewerOptions remembered;
+    REQUIRE_FALSE(parse({"pi"}, remembered));
+    CHECK(remembered.client.pairingKey == canonical);
+    CHECK_FALSE(remembered.rememberKey);
+    CHECK(remembered.client.keyOrigin == store.path().string());
+    ViewerOptions otherPort;
+    CHECK(parse({"pi:9000"}, otherPort).value_or(-1) == 2);
+
+    // A second server is added beside the first; a changed key replaces the old one.
+    store.remember("cam2:8485", "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ");
+    store.remember("pi:8485", "BBBB-BBBB-BBBB-BBBB-BBBB-BBBB-BBBB-BBBB");
+    CHECK(store.find("pi:8485") == "BBBB-BBBB-BBBB-BBBB-BBBB-BBBB-BBBB-BBBB");
+    CHECK(store.find("cam2:8485") == "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ");
+
+    writeFile(store.path(), std::string("[keys\n"));
+    ViewerOptions broken;
+    CHECK(parse({"pi"}, broken).value_or(-1) == 2); // a clear error, not a crash
+    ::unsetenv("XDG_CONFIG_HOME");
 }
 
 TEST_CASE("the shipped systemd/server.toml is a valid config and matches the defaults it documents")

@@ -18,15 +18,16 @@ namespace {
 
 std::vector<std::string> serverArgs(std::initializer_list<std::string> extra)
 {
+    // Plain TCP here: the protocol itself; test_security covers the key.
     std::vector<std::string> args = {serverBinary(),     "--listen", "127.0.0.1:0", "--http", "off",
-                                     "--stats-interval", "1"};
+                                     "--stats-interval", "1",        "--insecure"};
     args.insert(args.end(), extra);
     return args;
 }
 
 std::vector<std::string> viewerArgs(std::uint16_t port, std::initializer_list<std::string> extra)
 {
-    std::vector<std::string> args = {viewerBinary(), "--headless", "--stats", "json"};
+    std::vector<std::string> args = {viewerBinary(), "--headless", "--stats", "json", "--insecure"};
     args.insert(args.end(), extra);
     args.push_back("127.0.0.1:" + std::to_string(port));
     return args;
@@ -55,7 +56,7 @@ struct StalledViewer {
 } // namespace
 
 TEST_CASE(
-    "three viewers at once each get 100 in-order, decodable frames; a stalled one slows nobody")
+    "three viewers at once each get 100 in-order, decodable frames, and a stalled one slows nobody")
 {
     TempDir dir;
     // Large frames (q95, no gzip) so a viewer that queued them would show in memory.
@@ -172,7 +173,7 @@ TEST_CASE("start-up errors are one clear line and a non-zero exit")
         {{serverBinary(), "--bogus"}, 2, "--bogus"},
         {{viewerBinary()}, 2, "server is required"},
         {{viewerBinary(), "--frames", "x", "localhost"}, 2, "--frames"},
-        {{viewerBinary(), "--headless", "127.0.0.1:1"}, 1, "cannot connect"},
+        {{viewerBinary(), "--headless", "--insecure", "127.0.0.1:1"}, 1, "cannot connect"},
     };
     int index = 0;
     for (const auto& c : cases) {
@@ -219,7 +220,7 @@ TEST_CASE("a TOML config file sets the server up, and flags win over it")
                                                    "fps = 50\n"
                                                    "gzip = \"9\"\n"));
     Process server({serverBinary(), "--config", dir.file("server.toml").string(), "--size",
-                    "128x96", "--http", "off"},
+                    "128x96", "--http", "off", "--insecure"},
                    dir.path(), "server");
     const auto port = startServer(server);
     REQUIRE(port != 0);

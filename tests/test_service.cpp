@@ -71,8 +71,8 @@ TEST_CASE("READY once frames flow, WATCHDOG only while they do, STOPPING on SIGT
     TempDir dir;
     NotifySocket socket(dir.file("notify"));
     // 45 frames at 30 fps: 1.5 s of frames, then a hung source.
-    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "off", "--size", "64x48",
-                    "--fps", "30", "--source", "test:stall-after=45"},
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "off", "--insecure",
+                    "--size", "64x48", "--fps", "30", "--source", "test:stall-after=45"},
                    dir.path(), "server",
                    {"NOTIFY_SOCKET=" + dir.file("notify").string(), "WATCHDOG_USEC=400000"});
     const auto started = std::chrono::steady_clock::now();
@@ -123,7 +123,8 @@ TEST_CASE("READY once frames flow, WATCHDOG only while they do, STOPPING on SIGT
 TEST_CASE("without NOTIFY_SOCKET nothing is sent and the server runs as usual")
 {
     TempDir dir;
-    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "off", "--size", "64x48"},
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "off", "--insecure",
+                    "--size", "64x48"},
                    dir.path(), "server");
     REQUIRE(startServer(server) != 0);
     server.signal(SIGTERM);

@@ -97,8 +97,8 @@ bool isBlack(int r, int g, int b)
 
 std::vector<std::string> serverArgs(std::initializer_list<std::string> extra)
 {
-    std::vector<std::string> args = {serverBinary(), "--stats-interval", "0",  "--size",
-                                     "640x360",      "--http",           "off"};
+    std::vector<std::string> args = {serverBinary(), "--stats-interval", "0",   "--size",
+                                     "640x360",      "--http",           "off", "--insecure"};
     args.insert(args.end(), extra);
     return args;
 }
@@ -128,8 +128,8 @@ TEST_CASE("the window shows the live stream, and it moves")
     VirtualDisplay display(dir);
     Process server(serverArgs({"--listen", "127.0.0.1:0"}), dir.path(), "server");
     const auto port = portOf(server);
-    Process viewer({viewerBinary(), "--size", "640x360", "--snapshot-dir", dir.path().string(),
-                    "127.0.0.1:" + std::to_string(port)},
+    Process viewer({viewerBinary(), "--insecure", "--size", "640x360", "--snapshot-dir",
+                    dir.path().string(), "127.0.0.1:" + std::to_string(port)},
                    dir.path(), "viewer", display.env());
     REQUIRE(viewer.waitForErr(std::regex("connected to"), 10s));
     std::this_thread::sleep_for(1500ms);
@@ -176,10 +176,10 @@ TEST_CASE("--record writes a Matroska MJPEG file players open, even when the vie
     Process server(serverArgs({"--listen", "127.0.0.1:0", "--fps", "30"}), dir.path(), "server");
     const auto port = portOf(server);
     const auto clean = dir.file("clean.mkv"), killed = dir.file("killed.mkv");
-    Process a({viewerBinary(), "--size", "320x180", "--record", clean.string(),
+    Process a({viewerBinary(), "--insecure", "--size", "320x180", "--record", clean.string(),
                "127.0.0.1:" + std::to_string(port)},
               dir.path(), "a", display.env());
-    Process b({viewerBinary(), "--size", "320x180", "--record", killed.string(),
+    Process b({viewerBinary(), "--insecure", "--size", "320x180", "--record", killed.string(),
                "127.0.0.1:" + std::to_string(port)},
               dir.path(), "b", display.env());
     REQUIRE(a.waitForErr(std::regex("recording to"), 10s));
@@ -214,8 +214,9 @@ TEST_CASE("the viewer keeps its window through a server restart and shows frames
     auto server =
         std::make_unique<Process>(serverArgs({"--listen", "127.0.0.1:0"}), dir.path(), "server1");
     const auto port = portOf(*server);
-    Process viewer({viewerBinary(), "--size", "640x360", "127.0.0.1:" + std::to_string(port)},
-                   dir.path(), "viewer", display.env());
+    Process viewer(
+        {viewerBinary(), "--insecure", "--size", "640x360", "127.0.0.1:" + std::to_string(port)},
+        dir.path(), "viewer", display.env());
     REQUIRE(viewer.waitForErr(std::regex("connected to"), 10s));
     std::this_thread::sleep_for(1500ms); // frames on screen before the server goes
     server->signal(SIGTERM);
@@ -308,9 +309,9 @@ TEST_CASE(
     ScriptedServer server(scripts, 8000ms);
     TempDir dir;
     VirtualDisplay display(dir);
-    Process viewer(
-        {viewerBinary(), "--size", "320x240", "127.0.0.1:" + std::to_string(server.port())},
-        dir.path(), "viewer", display.env());
+    Process viewer({viewerBinary(), "--insecure", "--size", "320x240",
+                    "127.0.0.1:" + std::to_string(server.port())},
+                   dir.path(), "viewer", display.env());
     const auto deadline = std::chrono::steady_clock::now() + 40s;
     while (std::chrono::steady_clock::now() < deadline && server.connections() < 6)
         std::this_thread::sleep_for(100ms);

@@ -26,8 +26,11 @@ ViewerSession::Message share(std::vector<std::uint8_t> bytes)
 StreamServer::StreamServer(asio::io_context& io, const StreamServerConfig& config,
                            const Hello& hello)
     : io_(io), config_(config), acceptor_(io), housekeeping_(io), acceptRetry_(io), forceClose_(io),
-      hello_(share(encode(hello)))
-{}
+      guard_(config.guard), hello_(share(encode(hello)))
+{
+    if (!config_.pairingKey.empty())
+        tls_ = std::make_unique<PskTls>(TlsRole::Server, config_.pairingKey);
+}
 
 void StreamServer::start()
 {
@@ -71,6 +74,8 @@ void StreamServer::stop()
         const auto goodbye = bye(ByeReason::ShuttingDown, "server shutting down");
         for (auto& session : snapshot(sessions_))
             session->finish(goodbye, "server shutting down");
+        for (auto& session : snapshot(handshaking_))
+            session->close("server shutting down");
         if (sessions_.empty() && refusing_.empty())
             return;
         // Viewers that do not take the bye in time are closed anyway.
@@ -86,7 +91,13 @@ void StreamServer::stop()
 
 StreamServerStats StreamServer::stats() const
 {
-    return {static_cast<int>(sessions_.size()), viewersServed_, viewersRefused_, totals_};
+    return {static_cast<int>(sessions_.size()),
+            viewersServed_,
+            viewersRefused_,
+            handshakeFailures_,
+            turnedAway_,
+            static_cast<int>(handshaking_.size()),
+            totals_};
 }
 
 void StreamServer::accept()
@@ -114,8 +125,60 @@ void StreamServer::onAccept(const std::error_code& error, asio::ip::tcp::socket 
     auto closed = [this](ViewerSession* session) {
         removeSession(session);
     };
-    auto session = std::make_shared<ViewerSession>(std::move(socket), config_.session, totals_,
-                                                   std::move(closed));
+    if (!tls_) {
+        admit(std::make_shared<ViewerSession>(std::move(socket), nullptr, config_.session, totals_,
+                                              std::move(closed)));
+        accept();
+        return;
+    }
+    // Nobody gets a byte of the stream, nor a viewer slot, before the key.
+    std::error_code ignored;
+    const auto address = socket.remote_endpoint(ignored).address();
+    const auto admission = guard_.admit(address, std::chrono::steady_clock::now());
+    if (!admission.allowed) {
+        ++turnedAway_;
+        if (admission.log)
+            spdlog::warn("connection from {} turned away: {}", address.to_string(),
+                         admission.reason);
+        socket.close(ignored);
+        accept();
+        return;
+    }
+    auto session = std::make_shared<ViewerSession>(std::move(socket), &tls_->context(),
+                                                   config_.session, totals_, std::move(closed));
+    handshaking_.emplace(session.get(), session);
+    session->authenticate(config_.handshakeTimeout,
+                          [this, raw = session.get()](const std::error_code& handshakeError) {
+                              onAuthenticated(raw, handshakeError);
+                          });
+    accept();
+}
+
+void StreamServer::onAuthenticated(ViewerSession* raw, const std::error_code& error)
+{
+    const auto found = handshaking_.find(raw);
+    if (found == handshaking_.end())
+        return;
+    const std::shared_ptr<ViewerSession> session = found->second;
+    handshaking_.erase(found);
+    if (stopped_) {
+        session->close("server shutting down");
+        return;
+    }
+    guard_.finished(session->address(), !error, std::chrono::steady_clock::now());
+    if (error) {
+        ++handshakeFailures_;
+        const HandshakeFailure failure = classifyHandshakeError(error);
+        spdlog::warn("connection from {} refused: {}{}", session->peer(), describe(failure),
+                     failure == HandshakeFailure::Other ? " (" + error.message() + ")" : "");
+        session->close(describe(failure));
+        return;
+    }
+    admit(session);
+}
+
+void StreamServer::admit(std::shared_ptr<ViewerSession> session)
+{
     if (static_cast<int>(sessions_.size()) >= config_.maxViewers) {
         ++viewersRefused_;
         const std::string reason =
@@ -124,17 +187,17 @@ void StreamServer::onAccept(const std::error_code& error, asio::ip::tcp::socket 
         if (refusing_.size() < kMaxRefusing) {
             refusing_.emplace(session.get(), session);
             session->refuse(hello_, bye(ByeReason::ServerFull, reason), "refused: " + reason);
+        } else {
+            session->close("refused: " + reason);
         }
-        accept();
         return;
     }
     ++viewersServed_;
     sessions_.emplace(session.get(), session);
     viewerCount_ = static_cast<int>(sessions_.size());
-    spdlog::info("viewer {} connected ({} of at most {})", session->peer(), sessions_.size(),
-                 config_.maxViewers);
+    spdlog::info("viewer {} connected{} ({} of at most {})", session->peer(),
+                 session->secure() ? " with the key" : "", sessions_.size(), config_.maxViewers);
     session->start(hello_, sourceState_ == SourceState::Live ? nullptr : status_);
-    accept();
 }
 
 void StreamServer::housekeeping()
@@ -156,6 +219,7 @@ void StreamServer::removeSession(ViewerSession* session)
 {
     sessions_.erase(session);
     refusing_.erase(session);
+    handshaking_.erase(session);
     viewerCount_ = static_cast<int>(sessions_.size());
 }
 

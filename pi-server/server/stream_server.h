@@ -9,6 +9,8 @@
 
 #include "core/encoded_frame.h"
 #include "net/endpoint.h"
+#include "net/tls_psk.h"
+#include "server/peer_guard.h"
 #include "server/viewer_session.h"
 
 namespace pistream {
@@ -17,18 +19,27 @@ struct StreamServerConfig {
     Endpoint listen{"0.0.0.0", kDefaultPort};
     int maxViewers = 16;
     SessionLimits session;
+    // TLS 1.3 with this pairing key as PSK; empty: plain TCP (--insecure).
+    std::string pairingKey;
+    std::chrono::milliseconds handshakeTimeout{5000};
+    PeerGuardLimits guard;
 };
 
 struct StreamServerStats {
     int viewers = 0;
     std::uint64_t viewersServed = 0; // accepted since start
     std::uint64_t viewersRefused = 0;
+    std::uint64_t handshakeFailures = 0; // wrong or no key, not TLS, too slow
+    std::uint64_t turnedAway = 0;        // closed before a handshake (caps, slowed down)
+    int handshaking = 0;
     SessionTotals totals;
 };
 
-// The TCP side of pistream-server. Every socket belongs to the one thread that
-// runs the io_context; other threads hand frames and state changes over with
-// publish() and setSourceState(), which post into it.
+// The TCP side of pistream-server. With a pairing key every connection first
+// passes the PeerGuard and a TLS-PSK handshake within the deadline, and only
+// then becomes a viewer (and counts against maxViewers). Every socket belongs to the one thread
+// that runs the io_context; other threads hand frames and state changes over with publish() and
+// setSourceState(), which post into it.
 class StreamServer {
 public:
     StreamServer(asio::io_context& io, const StreamServerConfig& config, const Hello& hello);
@@ -52,6 +63,8 @@ public:
 private:
     void accept();
     void onAccept(const std::error_code& error, asio::ip::tcp::socket socket);
+    void onAuthenticated(ViewerSession* session, const std::error_code& error);
+    void admit(std::shared_ptr<ViewerSession> session);
     void housekeeping();
     void removeSession(ViewerSession* session);
     ViewerSession::Message bye(ByeReason reason, const std::string& text) const;
@@ -63,6 +76,8 @@ private:
     asio::steady_timer acceptRetry_;
     asio::steady_timer forceClose_;
     asio::ip::tcp::endpoint localEndpoint_;
+    std::unique_ptr<PskTls> tls_;
+    PeerGuard guard_;
 
     ViewerSession::Message hello_;
     ViewerSession::Message status_; // last state change, sent to new viewers while down
@@ -70,10 +85,13 @@ private:
 
     std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> sessions_;
     std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> refusing_;
+    std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> handshaking_;
     std::atomic<int> viewerCount_{0};
     SessionTotals totals_;
     std::uint64_t viewersServed_ = 0;
     std::uint64_t viewersRefused_ = 0;
+    std::uint64_t handshakeFailures_ = 0;
+    std::uint64_t turnedAway_ = 0;
     bool stopped_ = false;
 };
 

@@ -16,32 +16,45 @@ constexpr std::size_t kMaxQueuedControl = 16; // more pings than this in flight 
 constexpr auto kFirstDrainPoll = std::chrono::milliseconds(2);
 constexpr auto kMaxDrainPoll = std::chrono::milliseconds(64); // a dead peer costs ~16 wakeups/s
 
-std::string describePeer(const asio::ip::tcp::socket& socket)
-{
-    std::error_code error;
-    const auto remote = socket.remote_endpoint(error);
-    if (error)
-        return "?";
-    const auto address = remote.address();
-    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-           std::to_string(remote.port());
-}
-
 } // namespace
 
-ViewerSession::ViewerSession(asio::ip::tcp::socket socket, const SessionLimits& limits,
-                             SessionTotals& totals, ClosedHandler onClosed)
-    : socket_(std::move(socket)), drainTimer_(socket_.get_executor()), limits_(limits),
-      totals_(totals), onClosed_(std::move(onClosed)), peer_(describePeer(socket_)),
+ViewerSession::ViewerSession(asio::ip::tcp::socket socket, asio::ssl::context* tls,
+                             const SessionLimits& limits, SessionTotals& totals,
+                             ClosedHandler onClosed)
+    : stream_(std::move(socket), tls), drainTimer_(stream_.get_executor()), limits_(limits),
+      totals_(totals), onClosed_(std::move(onClosed)), peer_(stream_.peer()),
       reader_(kMaxViewerMessage)
 {
     std::error_code ignored;
-    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+    address_ = stream_.tcp().remote_endpoint(ignored).address();
+    stream_.tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
+    stream_.tcp().set_option(asio::socket_base::keep_alive(true), ignored);
+}
+
+void ViewerSession::authenticate(std::chrono::milliseconds timeout, AuthenticatedHandler done)
+{
+    auto timedOut = std::make_shared<bool>(false);
+    drainTimer_.expires_after(timeout);
+    drainTimer_.async_wait([self = shared_from_this(), timedOut](const std::error_code& error) {
+        if (error || self->closed_)
+            return;
+        *timedOut = true;
+        self->stream_.close(); // ends the handshake with an error
+    });
+    stream_.asyncHandshake(asio::ssl::stream_base::server,
+                           [self = shared_from_this(), timedOut,
+                            done = std::move(done)](const std::error_code& error) {
+                               self->drainTimer_.cancel();
+                               if (*timedOut)
+                                   done(asio::error::timed_out);
+                               else
+                                   done(error);
+                           });
 }
 
 void ViewerSession::start(Message hello, Message status)
 {
+    started_ = true;
     send(std::move(hello));
     if (status)
         send(std::move(status));
@@ -50,6 +63,7 @@ void ViewerSession::start(Message hello, Message status)
 
 void ViewerSession::refuse(Message hello, Message bye, const std::string& reason)
 {
+    started_ = true;
     send(std::move(hello));
     finish(std::move(bye), reason);
 }
@@ -91,11 +105,10 @@ void ViewerSession::close(const std::string& reason)
     if (closed_)
         return;
     closed_ = true;
-    spdlog::info("viewer {} disconnected: {} (sent {} frames, skipped {}, {:.1f} MB)", peer_,
-                 reason, framesSent_, framesSkipped_, static_cast<double>(bytesSent_) / 1e6);
-    std::error_code ignored;
-    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
-    socket_.close(ignored);
+    if (started_)
+        spdlog::info("viewer {} disconnected: {} (sent {} frames, skipped {}, {:.1f} MB)", peer_,
+                     reason, framesSent_, framesSkipped_, static_cast<double>(bytesSent_) / 1e6);
+    stream_.close();
     frames_.clear();
     control_.clear();
     drainTimer_.cancel();
@@ -114,7 +127,7 @@ void ViewerSession::checkStall(std::chrono::steady_clock::time_point now)
 
 void ViewerSession::doRead()
 {
-    socket_.async_read_some(
+    stream_.async_read_some(
         asio::buffer(readBuffer_),
         [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
             self->onRead(error, bytes);
@@ -126,7 +139,9 @@ void ViewerSession::onRead(const std::error_code& error, std::size_t bytes)
     if (closed_)
         return;
     if (error) {
-        close(error == asio::error::eof ? "viewer closed the connection" : error.message());
+        close(error == asio::error::eof || error == asio::ssl::error::stream_truncated
+                  ? "viewer closed the connection"
+                  : error.message());
         return;
     }
     std::span<const std::uint8_t> data(readBuffer_.data(), bytes);
@@ -204,7 +219,7 @@ void ViewerSession::takeFrame(EncodedFramePtr frame)
 std::size_t ViewerSession::outstandingBytes() const
 {
     int bytes = 0;
-    if (::ioctl(const_cast<asio::ip::tcp::socket&>(socket_).native_handle(), SIOCOUTQ, &bytes) != 0)
+    if (::ioctl(const_cast<StreamSocket&>(stream_).tcp().native_handle(), SIOCOUTQ, &bytes) != 0)
         return 0;
     return static_cast<std::size_t>(bytes);
 }
@@ -237,7 +252,7 @@ void ViewerSession::waitForRoom()
 
 void ViewerSession::writeSome()
 {
-    socket_.async_write_some(writeBuffers_, [self = shared_from_this()](
+    stream_.async_write_some(writeBuffers_, [self = shared_from_this()](
                                                 const std::error_code& error, std::size_t bytes) {
         self->onWrite(error, bytes);
     });

@@ -11,6 +11,7 @@
 #include <asio.hpp>
 
 #include "core/encoded_frame.h"
+#include "net/stream_socket.h"
 #include "protocol/message_reader.h"
 
 namespace pistream {
@@ -33,17 +34,26 @@ struct SessionLimits {
 };
 
 // One connected viewer. Lives on the io_context thread only, so it needs no
-// locks. Frames are shared, never copied: a frame message is its shared
-// header bytes and payload in one gather write. A viewer that cannot keep up
-// has at most maxQueuedFrames waiting; a newer frame replaces the oldest, so
-// it always gets the newest pictures and never holds back anyone else.
+// locks. Over TLS it first proves the pairing key (authenticate()); nothing
+// but the handshake is sent before that succeeds. Frames are shared, never copied: a frame message
+// is its shared header bytes and payload in one gather write. A viewer that cannot keep up has at
+// most maxQueuedFrames waiting; a newer frame replaces the oldest, so it always gets the newest
+// pictures and never holds back anyone else.
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
 public:
     using Message = std::shared_ptr<const std::vector<std::uint8_t>>;
     using ClosedHandler = std::function<void(ViewerSession*)>;
 
-    ViewerSession(asio::ip::tcp::socket socket, const SessionLimits& limits, SessionTotals& totals,
-                  ClosedHandler onClosed);
+    using AuthenticatedHandler = std::function<void(const std::error_code&)>;
+
+    // `tls`: the server's PSK context, or nullptr for plain TCP (--insecure).
+    ViewerSession(asio::ip::tcp::socket socket, asio::ssl::context* tls,
+                  const SessionLimits& limits, SessionTotals& totals, ClosedHandler onClosed);
+
+    // TLS: runs the handshake within `timeout`; `done` gets no error once the
+    // peer has proved the key, else the handshake's error (timed_out when the
+    // deadline passed). The session is not closed here: the caller decides.
+    void authenticate(std::chrono::milliseconds timeout, AuthenticatedHandler done);
 
     // Sends the hello (and the source status, if any) and starts streaming.
     void start(Message hello, Message status);
@@ -59,6 +69,8 @@ public:
     void checkStall(std::chrono::steady_clock::time_point now);
 
     const std::string& peer() const { return peer_; }
+    asio::ip::address address() const { return address_; }
+    bool secure() const { return stream_.secure(); }
     bool closed() const { return closed_; }
 
 private:
@@ -72,13 +84,15 @@ private:
     void writeSome();
     void onWrite(const std::error_code& error, std::size_t bytes);
 
-    asio::ip::tcp::socket socket_;
-    asio::steady_timer drainTimer_;
+    StreamSocket stream_;
+    asio::steady_timer drainTimer_; // also the handshake deadline, before streaming
     std::chrono::milliseconds drainPoll_{2};
     SessionLimits limits_;
     SessionTotals& totals_;
     ClosedHandler onClosed_;
     std::string peer_;
+    asio::ip::address address_;
+    bool started_ = false; // past the handshake: a viewer, logged as one
 
     MessageReader reader_;
     std::array<std::uint8_t, 512> readBuffer_{};

@@ -26,6 +26,18 @@ std::runtime_error fileError(const std::filesystem::path& path, const std::strin
     return std::runtime_error("pairing key file " + path.string() + ": " + what);
 }
 
+// The first line, at most a few hundred bytes of it, must be a key.
+std::string readKeyLine(std::istream& in, const std::filesystem::path& path, const char* hint)
+{
+    std::array<char, 256> line{};
+    in.getline(line.data(), line.size());
+    const std::string text(line.data());
+    if (normalizePairingKey(text).empty())
+        throw fileError(path,
+                        std::string("does not hold a pairing key (32 base32 characters)") + hint);
+    return text;
+}
+
 } // namespace
 
 std::string generatePairingKey()
@@ -101,12 +113,15 @@ std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& crea
         created = true;
         return key;
     }
-    std::string text;
-    std::getline(in, text);
-    if (normalizePairingKey(text).empty())
-        throw fileError(path, "does not hold a pairing key (32 base32 characters); delete it "
-                              "to have a new one made");
-    return text;
+    return readKeyLine(in, path, "; delete it to have a new one made");
+}
+
+std::string readPairingKey(const std::filesystem::path& path)
+{
+    std::ifstream in(path);
+    if (!in)
+        throw fileError(path, std::strerror(errno));
+    return readKeyLine(in, path, "");
 }
 
 namespace {

@@ -27,6 +27,9 @@ bool pairingKeyMatches(std::string_view key, std::string_view typed);
 // holds something that is not a key.
 std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& created);
 
+// Reads a key someone was given (pistream-viewer --key-file); never creates.
+std::string readPairingKey(const std::filesystem::path& path);
+
 // A browser's login session, kept in a cookie: "EXPIRY.MAC", the MAC being
 // HMAC-SHA256 under the key of the expiry (Unix seconds). The server keeps no
 // session state: a restart keeps people logged in, a new key logs them out.

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include <asio/ip/address.hpp>
+
+namespace pistream {
+
+struct PeerGuardLimits {
+    int maxPending = 16;          // connections still in the handshake, from everyone
+    int maxPendingPerAddress = 4; // ... from one address: one peer cannot take every slot
+    int freeFailures = 3;         // wrong keys in a row before an address is slowed down
+    std::chrono::milliseconds firstPenalty{1000}; // then it waits 1 s, 2 s, 4 s ...
+    std::chrono::milliseconds maxPenalty{60000};  // ... at most a minute between attempts
+    std::size_t maxTracked = 1024;                // addresses remembered; the memory stays bounded
+};
+
+// Decides whether a connection may start its handshake, so that nobody
+// without the key can crowd out the owner: a cap on handshakes in progress,
+// a smaller one per address, and per address an exponentially growing wait
+// after repeated failures (brute force is hopeless against 160 bits anyway;
+// this keeps the log and the CPU quiet). IPv6 peers count per /64, which is
+// what one host usually gets. Time is passed in, so it is testable.
+class PeerGuard {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    struct Admission {
+        bool allowed = true;
+        std::string reason; // why not
+        bool log = false;   // the first refusal of its kind: worth a log line
+    };
+
+    explicit PeerGuard(const PeerGuardLimits& limits = {}) : limits_(limits) {}
+
+    Admission admit(const asio::ip::address& address, Clock::time_point now);
+    // The handshake of a connection admit() allowed has ended.
+    void finished(const asio::ip::address& address, bool authenticated, Clock::time_point now);
+
+    int pending() const { return pending_; }
+    std::size_t tracked() const { return peers_.size(); }
+
+private:
+    struct Peer {
+        int pending = 0;
+        int failures = 0; // in a row
+        Clock::time_point blockedUntil{};
+        bool refusalLogged = false;
+    };
+    static std::string keyOf(const asio::ip::address& address);
+    void makeRoom(Clock::time_point now);
+
+    PeerGuardLimits limits_;
+    std::unordered_map<std::string, Peer> peers_;
+    int pending_ = 0;
+    Clock::time_point lastBusyLog_{};
+};
+
+} // namespace pistream
