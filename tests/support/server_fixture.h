@@ -1,0 +1,91 @@
+#pragma once
+
+// A StreamServer on loopback for tests, and frames to publish through it.
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include <asio.hpp>
+
+#include "core/encoded_frame.h"
+#include "server/stream_server.h"
+#include "support/wire_peer.h"
+
+namespace pistream::test {
+
+inline std::atomic<int> liveFrames{0};
+
+// A frame whose payload is `size` bytes; liveFrames counts those not yet freed.
+inline EncodedFramePtr makeFrame(std::uint64_t sequence, std::size_t size)
+{
+    auto frame = std::shared_ptr<EncodedFrame>(new EncodedFrame, [](EncodedFrame* f) {
+        --liveFrames;
+        delete f;
+    });
+    ++liveFrames;
+    frame->jpegStorage.resize(size);
+    std::fill(frame->jpegStorage.data(), frame->jpegStorage.data() + size,
+              static_cast<std::uint8_t>(sequence));
+    frame->jpegStorage.data()[0] = 0xFF;
+    frame->jpegStorage.data()[1] = 0xD8;
+    frame->jpeg = frame->jpegStorage.span();
+    frame->header.sequence = sequence;
+    frame->header.captureMicros = 100 + static_cast<std::int64_t>(sequence);
+    frame->header.width = 640;
+    frame->header.height = 480;
+    frame->seal(false);
+    return frame;
+}
+
+// A StreamServer on loopback with its io_context on its own thread.
+class ServerFixture {
+public:
+    explicit ServerFixture(StreamServerConfig config = {})
+    {
+        config.listen = {"127.0.0.1", 0};
+        Hello hello;
+        hello.width = 640;
+        hello.height = 480;
+        hello.fpsNumerator = 30;
+        server_ = std::make_unique<StreamServer>(io_, config, hello);
+        server_->start();
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~ServerFixture() { stop(); }
+    void stop()
+    {
+        if (!thread_.joinable())
+            return;
+        server_->stop();
+        thread_.join();
+    }
+    StreamServer& server() { return *server_; }
+    asio::ip::tcp::endpoint endpoint() const { return server_->localEndpoint(); }
+    WirePeer connect() { return WirePeer::connect(clientIo_, endpoint()); }
+    StreamServerStats stats()
+    {
+        std::promise<StreamServerStats> result;
+        asio::post(io_, [&] { result.set_value(server_->stats()); });
+        return result.get_future().get();
+    }
+    // Waits until the server sees `count` viewers (the accept is asynchronous).
+    bool waitViewers(int count)
+    {
+        for (int i = 0; i < 500; ++i) {
+            if (stats().viewers == count)
+                return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    }
+
+private:
+    asio::io_context io_;
+    asio::io_context clientIo_;
+    std::unique_ptr<StreamServer> server_;
+    std::thread thread_;
+};
+
+} // namespace pistream::test

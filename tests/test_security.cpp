@@ -1,0 +1,340 @@
+// The stream port's TLS-PSK and the PeerGuard: the real StreamServer and
+// StreamClient over loopback sockets.
+
+#include <poll.h>
+
+#include <doctest/doctest.h>
+
+#include "net/tls_psk.h"
+#include "security/pairing_key.h"
+#include "server/peer_guard.h"
+#include "stream_client.h"
+#include "support/printers.h"
+#include "support/server_fixture.h"
+
+using namespace pistream;
+using namespace pistream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kKey = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567";
+const std::string kOtherKey = "ZZZZ-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567";
+
+// Publishes a frame every 10 ms while it lives.
+class Publisher {
+public:
+    explicit Publisher(StreamServer& server)
+        : thread_([this, &server] {
+              for (std::uint64_t sequence = 1; !stop_; ++sequence) {
+                  server.publish(makeFrame(sequence, 3000));
+                  std::this_thread::sleep_for(10ms);
+              }
+          })
+    {}
+    ~Publisher()
+    {
+        stop_ = true;
+        thread_.join();
+    }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+struct ClientOutcome {
+    bool hello = false;
+    int frames = 0;
+    bool wrongKey = false;
+    bool keyAccepted = false;
+    std::string reason;
+};
+
+// A StreamClient with `key` ("" for plain TCP) until it has `frames` frames or `timeout`.
+ClientOutcome runClient(std::uint16_t port, const std::string& key, int frames,
+                        std::chrono::milliseconds timeout = 5s)
+{
+    asio::io_context io;
+    ClientOutcome outcome;
+    ClientConfig config;
+    config.server = {"127.0.0.1", port};
+    config.connectTimeout = timeout;
+    config.pairingKey = key;
+    config.onKeyAccepted = [&] {
+        outcome.keyAccepted = true;
+    };
+    std::shared_ptr<StreamClient> client;
+    StreamClient::Handlers handlers;
+    handlers.onHello = [&](const Hello&) {
+        outcome.hello = true;
+    };
+    handlers.onFrame = [&](const ReceivedFrame& frame) {
+        CHECK(frame.jpeg.size() == 3000);
+        if (++outcome.frames == frames)
+            client->stop("enough");
+    };
+    handlers.onClosed = [&](const std::string& reason, bool) {
+        outcome.reason = reason;
+        outcome.wrongKey = client->wrongKey();
+    };
+    client = std::make_shared<StreamClient>(io, config, handlers);
+    client->start();
+    io.run_for(timeout + 1s);
+    return outcome;
+}
+
+// A raw TCP connection from `source` (any 127.x.y.z is loopback on Linux).
+asio::ip::tcp::socket rawConnect(asio::io_context& io, const asio::ip::tcp::endpoint& server,
+                                 const char* source = "127.0.0.1")
+{
+    asio::ip::tcp::socket socket(io);
+    socket.open(asio::ip::tcp::v4());
+    socket.bind({asio::ip::make_address(source), 0});
+    socket.connect(server);
+    return socket;
+}
+
+// Bytes the peer sends until it closes the connection (or the timeout: -1).
+long bytesUntilClosed(asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    long total = 0;
+    std::array<char, 4096> buffer{};
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd fd{socket.native_handle(), POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) <= 0)
+            return -1;
+        std::error_code error;
+        const std::size_t got = socket.read_some(asio::buffer(buffer), error);
+        if (error)
+            return total;
+        total += static_cast<long>(got);
+    }
+}
+
+StreamServerConfig secureConfig()
+{
+    StreamServerConfig config;
+    config.pairingKey = kKey;
+    config.handshakeTimeout = 400ms;
+    return config;
+}
+
+template <typename Predicate> bool eventually(Predicate predicate)
+{
+    for (int i = 0; i < 300; ++i) {
+        if (predicate())
+            return true;
+        std::this_thread::sleep_for(10ms);
+    }
+    return false;
+}
+
+asio::ip::address kAddress(const char* text)
+{
+    return asio::ip::make_address(text);
+}
+
+} // namespace
+
+TEST_CASE("the PSK comes from the key however it is typed, and differs between keys")
+{
+    const auto psk = derivePsk(kKey);
+    CHECK(derivePsk("abcdefghijklmnopqrstuvwxyz234567") == psk);
+    CHECK(derivePsk("abcd efgh ijkl mnop qrst uvwx yz23 4567") == psk);
+    CHECK(derivePsk(kOtherKey) != psk);
+    CHECK_THROWS_AS(derivePsk("ABCD-EFGH"), std::invalid_argument);
+    CHECK_THROWS_AS(PskTls(TlsRole::Server, ""), std::invalid_argument);
+}
+
+TEST_CASE("peer guard: handshakes are capped per address and in all")
+{
+    PeerGuardLimits limits;
+    limits.maxPending = 6;
+    limits.maxPendingPerAddress = 2;
+    PeerGuard guard(limits);
+    const auto now = PeerGuard::Clock::now();
+    const auto bad = kAddress("10.0.0.66");
+    CHECK(guard.admit(bad, now).allowed);
+    CHECK(guard.admit(bad, now).allowed);
+    const auto third = guard.admit(bad, now);
+    CHECK_FALSE(third.allowed);
+    CHECK(third.reason.find("from this address") != std::string::npos);
+    CHECK(third.log);                                      // the first refusal is logged...
+    CHECK_FALSE(guard.admit(bad, now).log);                // ...not every one
+    CHECK(guard.admit(kAddress("10.0.0.1"), now).allowed); // the owner still gets in
+    for (const char* other : {"10.0.0.2", "10.0.0.3", "10.0.0.4"})
+        CHECK(guard.admit(kAddress(other), now).allowed);
+    CHECK(guard.pending() == 6);
+    CHECK_FALSE(guard.admit(kAddress("10.0.0.5"), now).allowed); // all slots busy
+    guard.finished(bad, false, now);
+    CHECK(guard.pending() == 5);
+    CHECK(guard.admit(kAddress("10.0.0.5"), now).allowed);
+}
+
+TEST_CASE("peer guard: an address that keeps failing waits longer each time, success forgives")
+{
+    PeerGuard guard; // 3 free failures, then 1 s, 2 s, 4 s ... up to 60 s
+    auto now = PeerGuard::Clock::now();
+    const auto bad = kAddress("192.0.2.7");
+    const auto fail = [&] {
+        REQUIRE(guard.admit(bad, now).allowed);
+        guard.finished(bad, false, now);
+    };
+    for (int i = 0; i < 3; ++i)
+        fail(); // typos are free
+    CHECK(guard.admit(bad, now).allowed);
+    guard.finished(bad, false, now); // the 4th: 1 s
+    CHECK_FALSE(guard.admit(bad, now + 900ms).allowed);
+    CHECK(guard.admit(kAddress("192.0.2.8"), now).allowed); // another address is not affected
+    now += 1s;
+    fail(); // the 5th: 2 s
+    const auto refused = guard.admit(bad, now + 1500ms);
+    CHECK_FALSE(refused.allowed);
+    CHECK(refused.reason.find("5 failed attempts") != std::string::npos);
+    now += 2s;
+    for (int i = 0; i < 20; ++i) {
+        fail();
+        now += 60s; // never more than a minute
+    }
+    fail();
+    CHECK_FALSE(guard.admit(bad, now + 59s).allowed);
+    now += 60s;
+    REQUIRE(guard.admit(bad, now).allowed);
+    guard.finished(bad, true, now); // the right key: forgiven at once
+    fail();
+    CHECK(guard.admit(bad, now).allowed);
+}
+
+TEST_CASE("peer guard: IPv6 peers count per /64, and the memory stays bounded")
+{
+    PeerGuardLimits limits;
+    limits.maxPendingPerAddress = 1;
+    limits.maxTracked = 64;
+    limits.freeFailures = 0;
+    PeerGuard guard(limits);
+    const auto now = PeerGuard::Clock::now();
+    CHECK(guard.admit(kAddress("2001:db8:1:2::1"), now).allowed);
+    CHECK_FALSE(guard.admit(kAddress("2001:db8:1:2::ffff"), now).allowed); // the same /64
+    CHECK(guard.admit(kAddress("2001:db8:1:3::1"), now).allowed);
+    // A v4-mapped address is the IPv4 address.
+    CHECK(guard.admit(kAddress("198.51.100.1"), now).allowed);
+    CHECK_FALSE(guard.admit(kAddress("::ffff:198.51.100.1"), now).allowed);
+    // Thousands of failing addresses: the table stays at its cap.
+    for (unsigned i = 0; i < 5000; ++i) {
+        const auto address = asio::ip::make_address_v4(0x0A000000U + i);
+        if (guard.admit(address, now).allowed)
+            guard.finished(address, false, now);
+    }
+    CHECK(guard.tracked() <= 64);
+}
+
+TEST_CASE("a viewer with the key streams over TLS, and the server counts it as a viewer")
+{
+    ServerFixture fixture(secureConfig());
+    Publisher publisher(fixture.server());
+    const auto outcome = runClient(fixture.endpoint().port(), kKey, 20);
+    CHECK(outcome.hello);
+    CHECK(outcome.keyAccepted);
+    CHECK(outcome.frames == 20);
+    CHECK(outcome.reason == "enough");
+    // The key as someone types it works the same.
+    CHECK(runClient(fixture.endpoint().port(), "abcdefghijklmnopqrstuvwxyz234567", 5).frames == 5);
+    const auto stats = fixture.stats();
+    CHECK(stats.viewersServed == 2);
+    CHECK(stats.handshakeFailures == 0);
+}
+
+TEST_CASE("a wrong key: the handshake fails, no frame byte leaves, the viewer says wrong key")
+{
+    ServerFixture fixture(secureConfig());
+    Publisher publisher(fixture.server());
+    const auto outcome = runClient(fixture.endpoint().port(), kOtherKey, 5);
+    CHECK_FALSE(outcome.hello);
+    CHECK_FALSE(outcome.keyAccepted);
+    CHECK(outcome.frames == 0);
+    CHECK(outcome.wrongKey);
+    CHECK(outcome.reason.rfind("wrong key", 0) == 0);
+    REQUIRE(eventually([&] { return fixture.stats().handshakeFailures == 1; }));
+    const auto stats = fixture.stats();
+    CHECK(stats.viewersServed == 0);
+    CHECK(stats.totals.framesSent == 0);
+    CHECK(stats.totals.bytesSent == 0);
+    CHECK(stats.handshaking == 0);
+}
+
+TEST_CASE("a plain client gets not one byte from a TLS server and is closed at the deadline")
+{
+    ServerFixture fixture(secureConfig());
+    Publisher publisher(fixture.server());
+    asio::io_context io;
+    auto socket = rawConnect(io, fixture.endpoint());
+    const auto started = std::chrono::steady_clock::now();
+    CHECK(bytesUntilClosed(socket, 3s) == 0); // closed, having sent nothing
+    CHECK(std::chrono::steady_clock::now() - started >= 350ms);
+    // A plain pistream client (it waits for the hello) is told why.
+    const auto plain = runClient(fixture.endpoint().port(), "", 1, 2s);
+    CHECK_FALSE(plain.hello);
+    CHECK(plain.reason.find("pairing key") != std::string::npos);
+    REQUIRE(eventually([&] { return fixture.stats().handshakeFailures == 2; }));
+    CHECK(fixture.stats().totals.bytesSent == 0);
+}
+
+TEST_CASE("a TLS viewer against a plain server is told the server does not speak TLS")
+{
+    ServerFixture fixture; // --insecure
+    Publisher publisher(fixture.server());
+    const auto outcome = runClient(fixture.endpoint().port(), kKey, 1, 2s);
+    CHECK_FALSE(outcome.hello);
+    CHECK_FALSE(outcome.wrongKey);
+    CHECK(outcome.reason.find("does not speak TLS") != std::string::npos);
+}
+
+TEST_CASE("connections that never finish a handshake cannot keep the owner out")
+{
+    ServerFixture fixture(secureConfig());
+    Publisher publisher(fixture.server());
+    asio::io_context io;
+    // The owner is watching; one bad address opens 40 silent connections.
+    ClientOutcome during;
+    std::thread owner([&] { during = runClient(fixture.endpoint().port(), kKey, 60, 10s); });
+    REQUIRE(eventually([&] { return fixture.stats().viewers == 1; }));
+    std::vector<asio::ip::tcp::socket> silent;
+    for (int i = 0; i < 40; ++i)
+        silent.push_back(rawConnect(io, fixture.endpoint(), "127.0.0.66"));
+    REQUIRE(eventually([&] { return fixture.stats().turnedAway >= 36; }));
+    CHECK(fixture.stats().handshaking <= 4); // 4 per address
+    // A second viewer of the owner's still gets in meanwhile.
+    CHECK(runClient(fixture.endpoint().port(), kKey, 5).frames == 5);
+    owner.join();
+    CHECK(during.frames == 60); // the stream went on throughout
+    // The silent ones are closed at the deadline; nothing is left pending.
+    REQUIRE(eventually([&] { return fixture.stats().handshaking == 0; }));
+    for (auto& socket : silent)
+        CHECK(bytesUntilClosed(socket, 2s) == 0);
+}
+
+TEST_CASE("repeated wrong keys slow that address down without touching others")
+{
+    ServerFixture fixture(secureConfig());
+    Publisher publisher(fixture.server());
+    for (int i = 0; i < 4; ++i)
+        CHECK(runClient(fixture.endpoint().port(), kOtherKey, 1).wrongKey);
+    // The 5th attempt within the second is closed before any handshake.
+    const auto slowed = runClient(fixture.endpoint().port(), kOtherKey, 1);
+    CHECK_FALSE(slowed.wrongKey);
+    CHECK(slowed.reason.find("closed the connection during the TLS handshake") !=
+          std::string::npos);
+    CHECK(fixture.stats().turnedAway == 1);
+    // Another address is not slowed: it is admitted to a handshake (this one
+    // says nothing, so it is closed at the deadline, not at once).
+    asio::io_context io;
+    auto other = rawConnect(io, fixture.endpoint(), "127.0.0.9");
+    const auto started = std::chrono::steady_clock::now();
+    CHECK(bytesUntilClosed(other, 2s) == 0);
+    CHECK(std::chrono::steady_clock::now() - started >= 350ms);
+    CHECK(fixture.stats().turnedAway == 1);
+}
