@@ -144,17 +144,19 @@ int main(int argc, char** argv)
     nlohmann::json gzip = nlohmann::json::array();
     ByteBuffer packed, inflated;
     std::vector<ByteBuffer> level1(count);
-    for (const auto& [level, strategy] :
+    for (const auto& setting :
          std::vector<std::pair<int, GzipStrategy>>{{1, GzipStrategy::Default},
                                                    {6, GzipStrategy::Default},
                                                    {9, GzipStrategy::Default},
                                                    {1, GzipStrategy::HuffmanOnly},
                                                    {1, GzipStrategy::Rle}}) {
+        const auto [level, strategy] = setting;
+        const bool isLevel1 = level == 1 && strategy == GzipStrategy::Default;
         GzipCompressor compressor(level, strategy);
         double packedBytes = 0;
         const double ms = medianMillis(count, [&](std::size_t i) {
             compressor.compress(jpegs[i].span(), packed);
-            if (level == 1 && strategy == GzipStrategy::Default)
+            if (isLevel1)
                 level1[i].assign(packed.span());
         });
         for (std::size_t i = 0; i < count; ++i) {

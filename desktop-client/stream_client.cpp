@@ -227,6 +227,11 @@ std::error_code StreamClient::handleFrame(std::span<const std::uint8_t> body)
     } else {
         frame.jpeg = payload;
     }
+    JpegInfo info;
+    if (auto error = headerReader_.readHeader(frame.jpeg, info))
+        return error;
+    if (info.width != frame.header.width || info.height != frame.header.height)
+        return Errc::JpegMismatch;
     if (handlers_.onFrame)
         handlers_.onFrame(frame);
     return {};

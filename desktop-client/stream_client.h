@@ -11,6 +11,7 @@
 
 #include "clock_sync.h"
 #include "codec/gzip_inflater.h"
+#include "codec/jpeg_decoder.h"
 #include "net/endpoint.h"
 #include "net/stream_socket.h"
 #include "net/tls_psk.h"
@@ -43,7 +44,9 @@ struct ReceivedFrame {
 
 // The network half of the viewer: connects, checks the hello, reads messages
 // through the capped incremental reader, inflates gzip payloads into at most
-// their declared size, and pings once a second to track the server's clock.
+// their declared size, checks that each JPEG's own header matches the frame's
+// size (a server never lies about it, so one that does is cut off before a
+// decoder sees it), and pings once a second to track the server's clock.
 // Runs on one io_context thread. Anything malformed closes the connection with
 // a reason; nothing from the network can make it allocate past its caps.
 class StreamClient : public std::enable_shared_from_this<StreamClient> {
@@ -94,6 +97,7 @@ private:
     std::array<std::uint8_t, 64 * 1024> readBuffer_{};
     GzipInflater inflater_;
     ByteBuffer jpeg_;
+    JpegDecoder headerReader_; // the JPEG's own header must match the frame's
     ClockSync clock_;
     Hello hello_;
     bool gotHello_ = false;

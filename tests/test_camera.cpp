@@ -211,10 +211,13 @@ TEST_CASE("a camera buffer with padded rows encodes to the same JPEG as packed p
 {
     // The layout libcamera gives a 4:2:0 stream: one buffer, luma rows padded
     // to the ISP's alignment, then the two chroma planes at half the stride.
-    for (const auto& [width, height, stride] :
+    for (const auto& layout :
          {std::tuple{64, 48, 64}, {100, 60, 128}, {1280, 720, 1344}, {33, 17, 64}}) {
-        CAPTURE(width);
-        CAPTURE(stride);
+        const auto [width, height, stride] = std::tuple<int, int, int>(layout);
+        const int capturedWidth = width; // (clang 14 cannot capture structured bindings)
+        const int capturedStride = stride;
+        CAPTURE(capturedWidth);
+        CAPTURE(capturedStride);
         const YuvPicture picture = makePicture(width, height, 0, 7);
         const StreamGeometry geometry{width, height, stride};
         const auto lumaBytes = static_cast<std::size_t>(stride * height);

@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include "codec/gzip_compressor.h"
+#include "codec/jpeg_encoder.h"
 #include "core/error.h"
 #include "stream_client.h"
 #include "support/printers.h"
 #include "support/scripted_server.h"
+#include "support/test_images.h"
 
 using namespace pistream;
 using namespace pistream::test;
@@ -82,7 +84,30 @@ Outcome runClient(std::uint16_t port,
     return outcome;
 }
 
-const Bytes kJpeg = {0xFF, 0xD8, 1, 2, 3, 4, 5, 6, 7, 8, 0xFF, 0xD9};
+Bytes makeJpeg(int width, int height)
+{
+    JpegEncoder encoder(80);
+    ByteBuffer out;
+    encoder.encode(makePicture(width, height, 0).frame(), out);
+    return Bytes(out.data(), out.data() + out.size());
+}
+
+// The same JPEG with another size written into its SOF0 marker.
+Bytes claimingSize(Bytes jpeg, std::uint16_t width, std::uint16_t height)
+{
+    for (std::size_t i = 0; i + 8 < jpeg.size(); ++i)
+        if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) {
+            jpeg[i + 5] = static_cast<std::uint8_t>(height >> 8);
+            jpeg[i + 6] = static_cast<std::uint8_t>(height);
+            jpeg[i + 7] = static_cast<std::uint8_t>(width >> 8);
+            jpeg[i + 8] = static_cast<std::uint8_t>(width);
+            return jpeg;
+        }
+    FAIL("no SOF0 marker");
+    return jpeg;
+}
+
+const Bytes kJpeg = makeJpeg(64, 48); // what helloMessage() and frameMessage() declare
 
 } // namespace
 
@@ -138,6 +163,14 @@ TEST_CASE("hostile servers: the connection is closed with the reason, nothing cr
         {"JPEG longer than the frame can be",
          cat({helloMessage(), frameMessage(1, kJpeg, true, 64 * 48 * 3 + 65537)}),
          "over the limit"},
+        {"a JPEG claiming 60000x60000 in a 64x48 frame",
+         cat({helloMessage(), frameMessage(1, claimingSize(kJpeg, 60000, 60000), false)}),
+         "JPEG size differs"},
+        {"a JPEG claiming 65535x65535 (over libjpeg's limit)",
+         cat({helloMessage(), frameMessage(1, claimingSize(kJpeg, 65535, 65535), false)}),
+         "not a readable JPEG"},
+        {"a payload that is no JPEG",
+         cat({helloMessage(), frameMessage(1, Bytes(500, 0x42), false)}), "not a readable JPEG"},
         {"plain payload shorter than declared",
          cat({helloMessage(), frameMessage(1, kJpeg, false, 100)}), "differs from the declared"},
         {"corrupt gzip",

@@ -28,7 +28,9 @@ std::vector<std::uint8_t> encodeJpeg(const YuvPicture& picture, int quality)
 
 TEST_CASE("JPEG from padded strides is the same picture as from packed planes")
 {
-    for (const auto& [width, height] : {std::pair{64, 48}, {33, 17}, {1, 1}, {641, 479}}) {
+    for (const auto& size : {std::pair{64, 48}, {33, 17}, {1, 1}, {641, 479}}) {
+        const int width = size.first; // (clang 14 cannot capture structured bindings)
+        const int height = size.second;
         CAPTURE(width);
         CAPTURE(height);
         const auto packed = makePicture(width, height, 0, 3);

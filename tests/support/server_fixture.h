@@ -9,8 +9,10 @@
 
 #include <asio.hpp>
 
+#include "codec/jpeg_encoder.h"
 #include "core/encoded_frame.h"
 #include "server/stream_server.h"
+#include "support/test_images.h"
 #include "support/wire_peer.h"
 
 namespace pistream::test {
@@ -35,6 +37,25 @@ inline EncodedFramePtr makeFrame(std::uint64_t sequence, std::size_t size)
     frame->header.captureMicros = 100 + static_cast<std::int64_t>(sequence);
     frame->header.width = 640;
     frame->header.height = 480;
+    frame->seal(false);
+    return frame;
+}
+
+// A frame holding a real 64x48 JPEG (what a viewer checks before decoding).
+inline EncodedFramePtr makeJpegFrame(std::uint64_t sequence)
+{
+    static const ByteBuffer jpeg = [] {
+        JpegEncoder encoder(80);
+        ByteBuffer out;
+        encoder.encode(makePicture(64, 48, 0).frame(), out);
+        return out;
+    }();
+    auto frame = std::make_shared<EncodedFrame>();
+    frame->jpeg = jpeg.span();
+    frame->header.sequence = sequence;
+    frame->header.captureMicros = 100 + static_cast<std::int64_t>(sequence);
+    frame->header.width = 64;
+    frame->header.height = 48;
     frame->seal(false);
     return frame;
 }

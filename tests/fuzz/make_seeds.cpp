@@ -1,0 +1,153 @@
+// Writes the seed corpus in tests/fuzz/corpus from the real encoders, so the
+// fuzzers start from valid messages and mutate them:
+//     build-sanitize/tests/fuzz/pistream-fuzz-seeds tests/fuzz/corpus
+// Run again after a protocol change, and commit the result.
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <zlib.h>
+
+#include "codec/jpeg_encoder.h"
+#include "core/raw_frame.h"
+#include "protocol/messages.h"
+
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+void write(const fs::path& directory, const std::string& name, const Bytes& bytes)
+{
+    fs::create_directories(directory);
+    std::ofstream(directory / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+}
+
+Bytes gzip(const Bytes& input, int level)
+{
+    z_stream stream{};
+    deflateInit2(&stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    Bytes out(deflateBound(&stream, static_cast<uLong>(input.size())));
+    stream.next_in = const_cast<Bytef*>(input.data());
+    stream.avail_in = static_cast<uInt>(input.size());
+    stream.next_out = out.data();
+    stream.avail_out = static_cast<uInt>(out.size());
+    deflate(&stream, Z_FINISH);
+    out.resize(stream.total_out);
+    deflateEnd(&stream);
+    return out;
+}
+
+Bytes body(const Bytes& message)
+{
+    return {message.begin() + pistream::kLengthPrefixSize + 1, message.end()};
+}
+
+Bytes prefixed(std::uint8_t first, const Bytes& rest)
+{
+    Bytes bytes{first};
+    bytes.insert(bytes.end(), rest.begin(), rest.end());
+    return bytes;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc != 2) {
+        std::cerr << "usage: pistream-fuzz-seeds CORPUS_DIR\n";
+        return 2;
+    }
+    const fs::path root = argv[1];
+    using namespace pistream;
+
+    // A small JPEG (a gradient, 4:2:0, 32x16) from the real encoder.
+    const int width = 32, height = 16;
+    Bytes y(width * height), u(width * height / 4), v(width * height / 4, 128);
+    for (std::size_t i = 0; i < y.size(); ++i)
+        y[i] = static_cast<std::uint8_t>(i * 7);
+    for (std::size_t i = 0; i < u.size(); ++i)
+        u[i] = static_cast<std::uint8_t>(64 + i);
+    JpegEncoder encoder(80);
+    ByteBuffer jpegBuffer;
+    RawFrame raw;
+    raw.width = width;
+    raw.height = height;
+    raw.planes = {Plane{y.data(), width}, Plane{u.data(), width / 2}, Plane{v.data(), width / 2}};
+    encoder.encode(raw, jpegBuffer);
+    const Bytes jpeg(jpegBuffer.data(), jpegBuffer.data() + jpegBuffer.size());
+
+    Hello hello;
+    hello.width = 640;
+    hello.height = 480;
+    hello.fpsNumerator = 30;
+    FrameHeader header;
+    header.sequence = 7;
+    header.captureMicros = 123456;
+    header.readyMicros = 130000;
+    header.width = width;
+    header.height = height;
+    const auto frameMessage = [&](bool gzipped) {
+        const Bytes payload = gzipped ? gzip(jpeg, 1) : jpeg;
+        FrameHeader h = header;
+        h.flags = gzipped ? kFrameFlagGzip : 0;
+        h.jpegLength = static_cast<std::uint32_t>(jpeg.size());
+        const auto head = encodeFrameHeader(h, payload.size());
+        Bytes message(head.begin(), head.end());
+        message.insert(message.end(), payload.begin(), payload.end());
+        return message;
+    };
+    const Bytes messages[] = {encode(hello),
+                              frameMessage(false),
+                              frameMessage(true),
+                              encode(Ping{42}),
+                              encode(Pong{42, 99}),
+                              encode(Status{SourceState::Down, "camera unplugged"}),
+                              encode(Bye{ByeReason::ServerFull, "server full (16 viewers)"})};
+
+    // The reader: a whole conversation, and each message alone (split byte 0x03).
+    Bytes conversation;
+    for (const auto& message : messages)
+        conversation.insert(conversation.end(), message.begin(), message.end());
+    write(root / "message_reader", "conversation", prefixed(3, conversation));
+    for (std::size_t i = 0; i < std::size(messages); ++i)
+        write(root / "message_reader", "message" + std::to_string(i), prefixed(5, messages[i]));
+
+    // The decoders: selector byte (0 hello .. 5 frame), then the body.
+    write(root / "decoders", "hello", prefixed(0, body(messages[0])));
+    write(root / "decoders", "ping", prefixed(1, body(messages[3])));
+    write(root / "decoders", "pong", prefixed(2, body(messages[4])));
+    write(root / "decoders", "status", prefixed(3, body(messages[5])));
+    write(root / "decoders", "bye", prefixed(4, body(messages[6])));
+    write(root / "decoders", "frame", prefixed(5, body(messages[1])));
+    write(root / "decoders", "frame-gzip", prefixed(5, body(messages[2])));
+
+    // The inflater: 3 bytes of declared size, then the member.
+    const auto sized = [](std::size_t size, const Bytes& member) {
+        Bytes bytes{static_cast<std::uint8_t>(size >> 16), static_cast<std::uint8_t>(size >> 8),
+                    static_cast<std::uint8_t>(size)};
+        bytes.insert(bytes.end(), member.begin(), member.end());
+        return bytes;
+    };
+    write(root / "inflate", "jpeg", sized(jpeg.size(), gzip(jpeg, 1)));
+    write(root / "inflate", "zeros-9", sized(60000, gzip(Bytes(60000, 0), 9)));
+    write(root / "inflate", "bomb",
+          sized(1000, gzip(Bytes(1 << 20, 0), 9))); // says 1000, holds 1 MiB
+
+    // The JPEG header check.
+    write(root / "jpeg_header", "gradient", jpeg);
+    Bytes huge = jpeg; // the same JPEG claiming 65535x65535 in its SOF0
+    for (std::size_t i = 0; i + 8 < huge.size(); ++i)
+        if (huge[i] == 0xFF && huge[i + 1] == 0xC0) {
+            huge[i + 5] = huge[i + 6] = huge[i + 7] = huge[i + 8] = 0xFF;
+            break;
+        }
+    write(root / "jpeg_header", "huge", huge);
+    std::cout << "seeds written under " << root.string() << "\n";
+    return 0;
+}
