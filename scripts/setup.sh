@@ -21,7 +21,8 @@ for arg in "$@"; do
         # Window tests: a virtual X server, screenshots, key presses, ffprobe;
         # HTTP tests: curl and a headless browser.
         --test) packages+=(doctest-dev xvfb xauth imagemagick xdotool ffmpeg systemd lintian dpkg-dev
-                           curl chromium help2man openssl) ;;
+                           curl chromium help2man openssl
+                           clang libclang-rt-dev llvm) ;; # the sanitized build, libFuzzer
         --cross) cross=yes ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac

@@ -6,6 +6,7 @@
 # job for a few seconds.
 #   scripts/test.sh
 #   PISTREAM_SKIP_CROSS=1 scripts/test.sh    (skip the Pi architectures)
+#   PISTREAM_SKIP_SANITIZE=1 scripts/test.sh (skip the ASan+UBSan build and the fuzzers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,21 @@ cross=(--cross)
 scripts/setup.sh --test "${cross[@]}"
 scripts/build.sh --test
 (cd build && ctest --output-on-failure --parallel 2 --timeout 300)
+
+# Everything again with AddressSanitizer and UndefinedBehaviorSanitizer (clang),
+# plus the libFuzzer harnesses for a fixed number of inputs each. Any report
+# fails the test it happens in.
+if [[ "${PISTREAM_SKIP_SANITIZE:-0}" != 1 ]]; then
+    echo "test: the whole suite under ASan+UBSan, and the fuzzers (build-sanitize)" >&2
+    cmake -S . -B build-sanitize -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON -DPISTREAM_SANITIZE=ON \
+        -DPISTREAM_FUZZ=ON >/dev/null
+    cmake --build build-sanitize --parallel
+    (cd build-sanitize &&
+        ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:quarantine_size_mb=32 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --output-on-failure --parallel 2 --timeout 600)
+fi
 
 # The server for the Pi: warnings are errors here, as 32-bit size_t finds
 # conversions the native build cannot.

@@ -206,8 +206,13 @@ TEST_CASE("the connection reconnects through refused, hostile and vanishing serv
     }
     Bytes corruptJpeg = hello;
     {
+        // Headers intact (they pass the client's check), the scan zeroed.
         Bytes broken = jpeg;
-        std::fill(broken.begin() + 200, broken.end() - 2, 0x00); // decodable header, broken scan
+        const std::array<std::uint8_t, 2> startOfScan{0xFF, 0xDA};
+        const auto scan =
+            std::search(broken.begin(), broken.end(), startOfScan.begin(), startOfScan.end());
+        REQUIRE(scan != broken.end());
+        std::fill(scan + 20, broken.end() - 2, 0x00);
         const auto frame = frameMessage(1, broken, 96, 64, 1);
         corruptJpeg.insert(corruptJpeg.end(), frame.begin(), frame.end());
     }

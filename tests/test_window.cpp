@@ -333,7 +333,11 @@ TEST_CASE(
     CHECK(log.find("message length over the cap") != std::string::npos);
     CHECK(viewer.running());
     MESSAGE("viewer RSS after the hostile servers: " << viewer.rssKb() << " KiB");
+#ifndef PISTREAM_SANITIZED
+    // (Under ASan, shadow memory and redzones double the software renderer's
+    // heap; test_hostile bounds the viewer's memory there, headless.)
     CHECK(viewer.rssKb() < 200 * 1024); // the 64 MiB bomb was never inflated
+#endif
     const Shot shot = screenshot(display, dir, "after");
     CHECK(shot.count(isBlack) <
           static_cast<int>(shot.rgb.size() / 3)); // the good stream is on screen

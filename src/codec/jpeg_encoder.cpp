@@ -13,7 +13,12 @@ JpegEncoder::JpegEncoder(int quality) : handle_(tjInitCompress()), quality_(qual
 {
     if (!handle_)
         throw std::runtime_error("cannot create a TurboJPEG compressor");
-    setQuality(quality);
+    try {
+        setQuality(quality);
+    } catch (...) {
+        tjDestroy(handle_); // no destructor runs for a constructor that throws
+        throw;
+    }
 }
 
 JpegEncoder::~JpegEncoder()
