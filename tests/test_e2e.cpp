@@ -1,5 +1,6 @@
 // End to end: the real pistream-server and pistream-viewer over loopback.
 
+#include <algorithm>
 #include <csignal>
 #include <nlohmann/json.hpp>
 
@@ -239,4 +240,44 @@ TEST_CASE("a TOML config file sets the server up, and flags win over it")
                    "broken");
     CHECK(broken.wait(10s) == 2);
     CHECK(broken.err().find("line 1") != std::string::npos);
+}
+
+TEST_CASE("--show-key makes the key once, prints it alone on stdout, and the viewer remembers it")
+{
+    TempDir dir;
+    const std::string keyFile = dir.file("state/pairing.key").string();
+    Process first({serverBinary(), "--show-key", "--key-file", keyFile}, dir.path(), "first");
+    REQUIRE(first.wait(10s) == 0);
+    const std::string key = first.out().substr(0, first.out().find('\n'));
+    CHECK(std::regex_match(key, std::regex("([A-Z2-7]{4}-){7}[A-Z2-7]{4}")));
+    CHECK(first.err().find("made in") != std::string::npos);
+    const auto mode = std::filesystem::status(keyFile).permissions() & std::filesystem::perms::all;
+    CHECK(mode == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    Process again({serverBinary(), "--show-key", "--key-file", keyFile}, dir.path(), "again");
+    REQUIRE(again.wait(10s) == 0);
+    CHECK(again.out() == first.out()); // the same key, not a new one
+
+    // The key as a person types it; afterwards the viewer needs no flag.
+    std::string typed = key;
+    std::transform(typed.begin(), typed.end(), typed.begin(), ::tolower);
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "off", "--size", "64x48",
+                    "--key-file", keyFile},
+                   dir.path(), "server");
+    const auto port = startServer(server);
+    REQUIRE(port != 0);
+    const std::vector<std::string> env = {"XDG_CONFIG_HOME=" + dir.path().string()};
+    const std::string address = "127.0.0.1:" + std::to_string(port);
+    Process keyed({viewerBinary(), "--headless", "--frames", "5", "--key", typed, address},
+                  dir.path(), "keyed", env);
+    CHECK(keyed.wait(20s) == 0);
+    CHECK(keyed.err().find("remembered in") != std::string::npos);
+    Process remembered({viewerBinary(), "--headless", "--frames", "5", address}, dir.path(),
+                       "remembered", env);
+    CHECK(remembered.wait(20s) == 0);
+    Process stranger({viewerBinary(), "--headless", "--frames", "5", address}, dir.path(),
+                     "stranger", {"XDG_CONFIG_HOME=" + dir.file("elsewhere").string()});
+    CHECK(stranger.wait(20s) == 2); // no key known for this server: a usage error
+    CHECK(stranger.err().find("no pairing key for " + address) != std::string::npos);
+    server.signal(SIGTERM);
+    CHECK(server.wait(10s) == 0);
 }

@@ -146,6 +146,14 @@ TEST_CASE("the PSK comes from the key however it is typed, and differs between k
     CHECK(derivePsk("abcdefghijklmnopqrstuvwxyz234567") == psk);
     CHECK(derivePsk("abcd efgh ijkl mnop qrst uvwx yz23 4567") == psk);
     CHECK(derivePsk(kOtherKey) != psk);
+    // The test vector in docs/protocol.md.
+    std::string hex;
+    for (const auto byte : psk) {
+        static const char* digits = "0123456789abcdef";
+        hex += digits[byte >> 4];
+        hex += digits[byte & 15];
+    }
+    CHECK(hex == "d6a6d77c76801716a1d2daa597d5fa02eec02a944cdca05305873674f0726949");
     CHECK_THROWS_AS(derivePsk("ABCD-EFGH"), std::invalid_argument);
     CHECK_THROWS_AS(PskTls(TlsRole::Server, ""), std::invalid_argument);
 }
