@@ -55,10 +55,16 @@ def status_kb(pid, field):
     return 0
 
 
+KEY_FILE = os.path.join(tempfile.gettempdir(), "pistream-bench", "pairing.key")
+
+
 class Server:
-    def __init__(self, build, args, netns=None):
+    """pistream-server with `args`; plain TCP, or TLS with KEY_FILE when secure."""
+
+    def __init__(self, build, args, netns=None, secure=False):
         self.log = tempfile.NamedTemporaryFile(prefix="pistream-bench-server-", delete=False)
-        command = [f"{build}/pi-server/pistream-server", "--stats-interval", "0", "--http", "off", "--insecure"] + args
+        mode = ["--key-file", KEY_FILE] if secure else ["--insecure"]
+        command = [f"{build}/pi-server/pistream-server", "--stats-interval", "0", "--http", "off"] + mode + args
         self.process = subprocess.Popen(command, stderr=self.log, stdout=subprocess.DEVNULL)
         self.port = None
         for _ in range(100):
@@ -88,9 +94,10 @@ class Server:
         os.unlink(self.log.name)
 
 
-def viewers(build, host, port, count, seconds, decode=True, prefix=None):
+def viewers(build, host, port, count, seconds, decode=True, prefix=None, secure=False):
     """Runs `count` headless viewers for `seconds`; returns their JSON summaries."""
-    command = [f"{build}/desktop-client/pistream-viewer", "--headless", "--stats", "json", "--insecure",
+    mode = ["--key-file", KEY_FILE] if secure else ["--insecure"]
+    command = [f"{build}/desktop-client/pistream-viewer", "--headless", "--stats", "json"] + mode + [
                "--duration", str(seconds), "--log-level", "warn"]
     if not decode:
         command.append("--no-decode")
@@ -105,11 +112,11 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def run_viewers(build, port, count, seconds, decode=True, host="127.0.0.1", prefix=None):
+def run_viewers(build, port, count, seconds, decode=True, host="127.0.0.1", prefix=None, secure=False):
     """(summaries, CPU seconds the viewers used). Viewer CPU comes from the
     children's rusage, so nothing else may be reaped while they run."""
     before = children_cpu()
-    summaries = viewers(build, host, port, count, seconds, decode, prefix)
+    summaries = viewers(build, host, port, count, seconds, decode, prefix, secure)
     return summaries, children_cpu() - before
 
 
@@ -289,6 +296,26 @@ def ours_unpaced_cpu_per_frame(build, clip, seconds):
     return 1000 * cpu / max(1, summaries[0]["frames"]), summaries[0]["fps"]
 
 
+def encryption_cost(build, clip, seconds):
+    """Server and viewer CPU per frame, plain TCP and TLS-PSK, same input, one run."""
+    rows = {}
+    for mode, secure in (("plain", False), ("tls", True)):
+        server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}"], secure=secure)
+        cpu0 = server.cpu()
+        summaries, viewer_cpu = run_viewers(build, server.port, 1, seconds, decode=False, secure=secure)
+        cpu = server.cpu() - cpu0
+        cipher = re.search(r"TLS 1.3 with the pairing key \(([A-Z0-9_]+)", open(server.log.name).read())
+        server.stop()
+        frames = max(1, summaries[0]["frames"])
+        rows[mode] = {"server_cpu_ms_per_frame": 1000 * cpu / frames,
+                      "viewer_cpu_ms_per_frame": 1000 * viewer_cpu / frames,
+                      "frames": summaries[0]["frames"], "gaps": summaries[0]["sequence_gaps"],
+                      "latency_ms": summaries[0]["latency_ms"],
+                      "cipher": cipher.group(1) if cipher else None}
+    rows["server_ratio"] = rows["tls"]["server_cpu_ms_per_frame"] / rows["plain"]["server_cpu_ms_per_frame"]
+    return rows
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -331,6 +358,8 @@ def main():
     ours_ms, ours_fps = ours_unpaced_cpu_per_frame(args.build, clip720, seconds)
     results["gstreamer"] = {"gst_cpu_ms_per_frame": gst_ms, "ours_cpu_ms_per_frame": ours_ms,
                             "ratio": ours_ms / gst_ms, "ours_unpaced_fps": ours_fps}
+    log("bench: 7/7 what the encryption costs")
+    results["encryption"] = encryption_cost(args.build, clip720, seconds)
 
     with open(args.output, "w") as out:
         json.dump(results, out, indent=2)
@@ -389,6 +418,14 @@ def print_table(r):
     print("\n6. GStreamer (filesrc ! y4mdec ! jpegenc ! multipartmux ! tcpserversink), same file and quality, unpaced")
     print(f"   GStreamer {g['gst_cpu_ms_per_frame']:.2f} ms/frame, pistream-server {g['ours_cpu_ms_per_frame']:.2f} ms/frame: "
           f"ratio {g['ratio']:.2f}   [target <= 0.7]")
+    c = r.get("encryption")
+    if c:
+        print(f"\n7. the stream's encryption, 1280x720 @ 30 fps, one non-decoding viewer ({c['tls']['cipher']})")
+        for mode in ("plain", "tls"):
+            m = c[mode]
+            print(f"   {mode:5}: server {m['server_cpu_ms_per_frame']:.2f} ms/frame, viewer {m['viewer_cpu_ms_per_frame']:.2f} "
+                  f"ms/frame, latency p50 {m['latency_ms']['p50']:.2f} / p99 {m['latency_ms']['p99']:.2f} ms, gaps {m['gaps']}")
+        print(f"   TLS over plain: {c['server_ratio']:.3f}x server CPU")
 
 
 if __name__ == "__main__":
