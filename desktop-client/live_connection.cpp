@@ -140,7 +140,7 @@ void LiveConnection::onClosed(const std::string& reason, bool wrongKey)
     if (wrongKey) {
         // Retrying with the same key cannot help (and the server slows us down).
         spdlog::error("{}", reason);
-        setState(LinkState::WrongKey, "give the right one with pistream-viewer --key KEY");
+        setState(LinkState::WrongKey, "start the viewer with --key KEY");
         return;
     }
     const auto delay = backoff_.next();

@@ -169,6 +169,45 @@ TEST_CASE("the window shows the live stream, and it moves")
     CHECK(viewer.wait(10s) == 0);
 }
 
+TEST_CASE("over TLS: the right key shows the picture, a wrong key says so once and stops")
+{
+    TempDir dir;
+    VirtualDisplay display(dir);
+    const std::string keyFile = dir.file("pairing.key").string();
+    Process server({serverBinary(), "--stats-interval", "0", "--size", "640x360", "--http", "off",
+                    "--listen", "127.0.0.1:0", "--key-file", keyFile},
+                   dir.path(), "server");
+    const std::string address = "127.0.0.1:" + std::to_string(portOf(server));
+    auto env = display.env();
+    env.push_back("XDG_CONFIG_HOME=" + dir.path().string());
+
+    Process keyed({viewerBinary(), "--size", "640x360", "--key-file", keyFile, address}, dir.path(),
+                  "keyed", env);
+    REQUIRE(keyed.waitForErr(std::regex("connected to"), 10s));
+    std::this_thread::sleep_for(1500ms);
+    const Shot live = screenshot(display, dir, "keyed");
+    CHECK(live.count(isYellow) > static_cast<int>(live.rgb.size() / 3) / 100); // the pattern
+    keyed.signal(SIGTERM);
+    CHECK(keyed.wait(10s) == 0);
+
+    Process wrong({viewerBinary(), "--size", "640x360", "--key",
+                   "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ", address},
+                  dir.path(), "wrong", env);
+    REQUIRE(wrong.waitForErr(std::regex("wrong key: "), 10s));
+    std::this_thread::sleep_for(3s); // a reconnecting viewer would have tried again by now
+    CHECK(wrong.running());          // the window stays, saying why
+    const std::string log = server.err();
+    std::size_t refusals = 0;
+    for (auto at = log.find("refused: wrong key"); at != std::string::npos;
+         at = log.find("refused: wrong key", at + 1))
+        ++refusals;
+    CHECK(refusals == 1);
+    const Shot refused = screenshot(display, dir, "wrong");
+    CHECK(refused.count(isYellow) == 0); // nothing of the stream
+    wrong.signal(SIGTERM);
+    CHECK(wrong.wait(10s) == 0);
+}
+
 TEST_CASE("--record writes a Matroska MJPEG file players open, even when the viewer is killed")
 {
     TempDir dir;

@@ -10,6 +10,7 @@
 #include "core/version.h"
 #include "http/http_page.h"
 #include "http/http_request.h"
+#include "net/stream_socket.h"
 #include "security/pairing_key.h"
 #include "server/listener.h"
 #include "server/session_map.h"
@@ -81,33 +82,30 @@ std::string responseHead(int status, std::string_view contentType, std::size_t l
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
     HttpSession(HttpServer& server, asio::ip::tcp::socket socket)
-        : server_(server), socket_(std::move(socket)), deadline_(server.io_),
+        : server_(server), stream_(std::move(socket), server.tls_.get()), deadline_(server.io_),
           parser_(server.config_.maxRequestBytes)
-    {
-        if (server.tls_)
-            tls_.emplace(socket_, *server.tls_);
-    }
+    {}
 
     void start()
     {
         armDeadline(server_.config_.requestTimeout, 408, "request not complete in time");
-        if (!tls_) {
+        if (!stream_.secure()) {
             read();
             return;
         }
         // HTTPS: the handshake counts against the request's deadline.
-        tls_->async_handshake(asio::ssl::stream_base::server,
-                              [self = shared_from_this()](const std::error_code& error) {
-                                  if (self->mode_ != Mode::Request)
-                                      return;
-                                  if (error) {
-                                      spdlog::debug("http: TLS handshake with {} failed: {}",
-                                                    self->remote(), error.message());
-                                      self->close();
-                                      return;
-                                  }
-                                  self->read();
-                              });
+        stream_.asyncHandshake(asio::ssl::stream_base::server,
+                               [self = shared_from_this()](const std::error_code& error) {
+                                   if (self->mode_ != Mode::Request)
+                                       return;
+                                   if (error) {
+                                       spdlog::debug("http: TLS handshake with {} failed: {}",
+                                                     self->remote(), error.message());
+                                       self->close();
+                                       return;
+                                   }
+                                   self->read();
+                               });
     }
 
     // /stream.mjpg: the newest frame goes out next; an unsent older one is skipped.
@@ -135,10 +133,8 @@ public:
         if (mode_ == Mode::Streaming || mode_ == Mode::Snapshot)
             server_.wantFrames(-1);
         mode_ = Mode::Closed;
-        std::error_code ignored;
         deadline_.cancel();
-        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-        socket_.close(ignored);
+        stream_.close();
         server_.remove(this);
     }
 
@@ -171,18 +167,12 @@ private:
     // Reads and writes go through TLS when the server has a certificate.
     template <typename Handler> void asyncReadSome(Handler&& handler)
     {
-        if (tls_)
-            tls_->async_read_some(asio::buffer(buffer_), std::forward<Handler>(handler));
-        else
-            socket_.async_read_some(asio::buffer(buffer_), std::forward<Handler>(handler));
+        stream_.async_read_some(asio::buffer(buffer_), std::forward<Handler>(handler));
     }
     template <typename Buffers, typename Handler>
     void asyncWrite(const Buffers& buffers, Handler&& handler)
     {
-        if (tls_)
-            asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
-        else
-            asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+        asio::async_write(stream_, buffers, std::forward<Handler>(handler));
     }
 
     void read()
@@ -286,7 +276,8 @@ private:
                                        makeSessionToken(key, unixNow() + kSessionSeconds) +
                                        "; Max-Age=" + std::to_string(kSessionSeconds) +
                                        "; Path=/; HttpOnly; SameSite=Strict" +
-                                       (tls_ ? "; Secure" : "") + "\r\nLocation: ./\r\n";
+                                       (stream_.secure() ? "; Secure" : "") +
+                                       "\r\nLocation: ./\r\n";
             answer(303, "text/plain", "logged in\n", cookie);
             return;
         }
@@ -298,7 +289,7 @@ private:
     std::string remote() const
     {
         std::error_code error;
-        const auto endpoint = socket_.remote_endpoint(error);
+        const auto endpoint = stream_.tcp().remote_endpoint(error);
         return error ? std::string("?") : endpoint.address().to_string();
     }
 
@@ -358,9 +349,9 @@ private:
         std::error_code ignored;
         // A short kernel queue: a slow browser skips frames here instead of
         // watching seconds-old pictures from a deep socket buffer.
-        socket_.set_option(asio::socket_base::send_buffer_size(server_.config_.sendBufferBytes),
-                           ignored);
-        socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+        stream_.tcp().set_option(
+            asio::socket_base::send_buffer_size(server_.config_.sendBufferBytes), ignored);
+        stream_.tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
         headText_ = head;
         writing_ = true;
         armDeadline(server_.config_.stallTimeout, 0, "");
@@ -409,8 +400,7 @@ private:
     }
 
     HttpServer& server_;
-    asio::ip::tcp::socket socket_;
-    std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+    StreamSocket stream_;
     asio::steady_timer deadline_;
     HttpRequestParser parser_;
     std::array<char, 2048> buffer_{};
