@@ -388,8 +388,10 @@ def print_table(r):
     p = e["paced"]
     stage720 = next(s for s in r["stages"] if s["width"] == 1280)
     print("\n2. end to end, 1280x720 @ 30 fps, loopback, one decoding viewer")
-    print(f"   server CPU {p['server_cpu_ms_per_frame']:.2f} ms/frame = {p['server_cpu_ms_per_frame'] / stage720['bare_encode_ms']:.2f}x "
-          f"bare libjpeg-turbo encode ({stage720['bare_encode_ms']:.2f} ms)   [target <= 1.25x]")
+    print(f"   server CPU {p['server_cpu_ms_per_frame']:.2f} ms/frame = {p['server_cpu_ms_per_frame'] / stage720['bare_paced_cpu_ms']:.2f}x "
+          f"bare libjpeg-turbo paced at 30 fps ({stage720['bare_paced_cpu_ms']:.2f} ms CPU)   [target <= 1.25x]")
+    print(f"   (= {p['server_cpu_ms_per_frame'] / stage720['bare_encode_ms']:.2f}x the bare encode's median back to back, "
+          f"{stage720['bare_encode_ms']:.2f} ms: caches are hot there, not at 30 fps)")
     print(f"   viewer CPU {p['viewer_cpu_ms_per_frame']:.2f} ms/frame; {p['bytes_per_frame']:.0f} bytes/frame; gaps {p['gaps']}")
     l = p["latency_ms"]
     print(f"   latency capture->decoded p50 {l['p50']:.2f} / p95 {l['p95']:.2f} / p99 {l['p99']:.2f} ms")
