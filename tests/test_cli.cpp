@@ -99,15 +99,18 @@ TEST_CASE("server options: defaults, flags, config file and precedence")
     CHECK(parseServer({"--config", dir.file("missing.toml").string()}, rejected).value_or(-1) == 2);
 }
 
+std::optional<int> parseViewer(std::vector<std::string> args, ViewerOptions& options)
+{
+    args.insert(args.begin(), "pistream-viewer");
+    std::vector<const char*> argv;
+    for (const auto& arg : args)
+        argv.push_back(arg.c_str());
+    return parseViewerOptions(static_cast<int>(argv.size()), argv.data(), options);
+}
+
 TEST_CASE("viewer options")
 {
-    const auto parse = [](std::vector<std::string> args, ViewerOptions& options) {
-        args.insert(args.begin(), "pistream-viewer");
-        std::vector<const char*> argv;
-        for (const auto& arg : args)
-            argv.push_back(arg.c_str());
-        return parseViewerOptions(static_cast<int>(argv.size()), argv.data(), options);
-    };
+    const auto parse = parseViewer;
     ViewerOptions options;
     REQUIRE_FALSE(parse(
         {"--headless", "--no-decode", "--frames", "7", "--stats", "json", "--insecure", "pi:9000"},
@@ -125,13 +128,7 @@ TEST_CASE("viewer options")
 
 TEST_CASE("the viewer's key comes from --key, --key-file or the store, else it is a usage error")
 {
-    const auto parse = [](std::vector<std::string> args, ViewerOptions& options) {
-        args.insert(args.begin(), "pistream-viewer");
-        std::vector<const char*> argv;
-        for (const auto& arg : args)
-            argv.push_back(arg.c_str());
-        return parseViewerOptions(static_cast<int>(argv.size()), argv.data(), options);
-    };
+    const auto parse = parseViewer;
     TempDir dir;
     ::setenv("XDG_CONFIG_HOME", dir.path().c_str(), 1);
     const std::string key = "abcd-efgh-ijkl-mnop-qrst-uvwx-yz23-4567";

@@ -18,6 +18,7 @@
 #include "support/process.h"
 #include "support/scripted_server.h"
 #include "support/test_images.h"
+#include "support/wire_peer.h"
 
 using namespace pistream;
 using namespace pistream::test;
@@ -153,16 +154,6 @@ private:
     int baselineFds_ = 0;
     long baselineRss_ = 0;
 };
-
-asio::ip::tcp::socket rawConnect(asio::io_context& io, const asio::ip::tcp::endpoint& server,
-                                 const char* source = "127.0.0.1")
-{
-    asio::ip::tcp::socket socket(io);
-    socket.open(asio::ip::tcp::v4());
-    socket.bind({asio::ip::make_address(source), 0});
-    socket.connect(server);
-    return socket;
-}
 
 // Sends `bytes`, then reads (discarding) until the server closes; false if it
 // has not closed within the timeout.

@@ -135,17 +135,6 @@ ClientOutcome runClient(std::uint16_t port, const std::string& key, int frames,
     return outcome;
 }
 
-// A raw TCP connection from `source` (any 127.x.y.z is loopback on Linux).
-asio::ip::tcp::socket rawConnect(asio::io_context& io, const asio::ip::tcp::endpoint& server,
-                                 const char* source = "127.0.0.1")
-{
-    asio::ip::tcp::socket socket(io);
-    socket.open(asio::ip::tcp::v4());
-    socket.bind({asio::ip::make_address(source), 0});
-    socket.connect(server);
-    return socket;
-}
-
 // Bytes the peer sends until it closes the connection (or the timeout: -1).
 long bytesUntilClosed(asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout)
 {

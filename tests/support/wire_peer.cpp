@@ -4,6 +4,16 @@
 
 namespace pistream::test {
 
+asio::ip::tcp::socket rawConnect(asio::io_context& io, const asio::ip::tcp::endpoint& server,
+                                 const char* source)
+{
+    asio::ip::tcp::socket socket(io);
+    socket.open(asio::ip::tcp::v4());
+    socket.bind({asio::ip::make_address(source), 0});
+    socket.connect(server);
+    return socket;
+}
+
 WirePeer::WirePeer(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
 
 WirePeer WirePeer::connect(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint)

@@ -17,6 +17,11 @@ struct WireMessage {
     std::vector<std::uint8_t> body;
 };
 
+// A raw TCP connection from `source` (any 127.x.y.z is loopback on Linux, so
+// tests can be several peers with different addresses).
+asio::ip::tcp::socket rawConnect(asio::io_context& io, const asio::ip::tcp::endpoint& server,
+                                 const char* source = "127.0.0.1");
+
 class WirePeer {
 public:
     explicit WirePeer(asio::ip::tcp::socket socket);
