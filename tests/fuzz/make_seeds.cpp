@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <zlib.h>
-
+#include "codec/gzip_compressor.h"
 #include "codec/jpeg_encoder.h"
 #include "core/raw_frame.h"
 #include "protocol/messages.h"
@@ -28,19 +27,13 @@ void write(const fs::path& directory, const std::string& name, const Bytes& byte
                static_cast<std::streamsize>(bytes.size()));
 }
 
+// A gzip member as the server makes it.
 Bytes gzip(const Bytes& input, int level)
 {
-    z_stream stream{};
-    deflateInit2(&stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-    Bytes out(deflateBound(&stream, static_cast<uLong>(input.size())));
-    stream.next_in = const_cast<Bytef*>(input.data());
-    stream.avail_in = static_cast<uInt>(input.size());
-    stream.next_out = out.data();
-    stream.avail_out = static_cast<uInt>(out.size());
-    deflate(&stream, Z_FINISH);
-    out.resize(stream.total_out);
-    deflateEnd(&stream);
-    return out;
+    pistream::GzipCompressor compressor(level, pistream::GzipStrategy::Default);
+    pistream::ByteBuffer out;
+    compressor.compress(input, out);
+    return Bytes(out.data(), out.data() + out.size());
 }
 
 Bytes body(const Bytes& message)
