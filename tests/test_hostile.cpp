@@ -41,6 +41,11 @@ template <typename Predicate> bool eventually(Predicate predicate, std::chrono::
     return predicate();
 }
 
+bool contains(const std::string& text, const std::string& what)
+{
+    return text.find(what) != std::string::npos;
+}
+
 std::size_t count(const std::string& text, const std::string& what)
 {
     std::size_t found = 0;
@@ -222,6 +227,8 @@ TEST_CASE("hostile bytes on the plain protocol: each connection is cut, with its
         socket.shutdown(asio::socket_base::shutdown_send);
         CHECK(sendAndExpectClose(socket, {}));
     }
+    // The server logs a close just after it closes: wait for the last one.
+    CHECK(eventually([&] { return contains(field.log(), "viewer closed the connection"); }));
     const std::string log = field.log();
     INFO(log);
     CHECK(count(log, "disconnected: protocol error: ") >= 4);
@@ -302,6 +309,7 @@ TEST_CASE("500 silent connections, a slowloris and wrong keys against the TLS po
     CHECK(plain.wait(10s) == 1);
     CHECK(plain.err().find("pairing key") != std::string::npos);
 
+    CHECK(eventually([&] { return count(field.log(), "refused: wrong key") >= 3; }));
     const std::string log = field.log();
     INFO(log);
     CHECK(log.find("connection from 127.0.0.77 turned away: 4 handshakes from this address") !=
