@@ -378,6 +378,11 @@ def print_table(r):
         print(f"{s['width']}x{s['height']:<5} {s['bare_encode_ms']:8.2f} {s['encode_ms']:7.2f} {s['encode_vs_bare']:6.2f} "
               f"{s['jpeg_bytes']:8.0f} {g1['ms']:7.2f} {g1['saved_percent']:5.1f}% {gh['ms']:6.2f} "
               f"{gh['saved_percent']:5.1f}% {s['pack_ms']:6.3f} {s['inflate_ms']:7.2f} {s['decode_ms']:7.2f}")
+    print("   one JPEG in strips on several threads, as the server makes it (wall ms per frame):")
+    for s in r["stages"]:
+        if "strip_encode_ms" in s:
+            print(f"{s['width']}x{s['height']:<5} {s['strip_threads']} threads {s['strip_encode_ms']:.2f} ms, "
+                  f"one thread {s['encode_ms']:.2f} ms: {s['encode_ms'] / s['strip_encode_ms']:.2f}x sooner")
     i = r.get("instructions", {})
     if "per_frame" in i:
         pf = i["per_frame"]

@@ -138,8 +138,9 @@ int main(int argc, char** argv)
         const auto where = server.localEndpoint();
         spdlog::info("pistream-server {} listening on {}:{}", kVersion, where.address().to_string(),
                      where.port());
-        spdlog::info("source: {}; JPEG quality {}; gzip {}", source->describe(),
-                     options.pipeline.quality, options.pipeline.gzip.toString());
+        spdlog::info("source: {}; JPEG quality {} on {} thread{}; gzip {}", source->describe(),
+                     options.pipeline.quality, pipeline.encodeThreads(),
+                     pipeline.encodeThreads() == 1 ? "" : "s", options.pipeline.gzip.toString());
         if (options.insecure && !where.address().is_loopback())
             spdlog::warn("--insecure: the stream on port {} is UNENCRYPTED and open to ANYONE who "
                          "can reach this address; drop --insecure to require the pairing key, or "

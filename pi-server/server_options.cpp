@@ -219,6 +219,11 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->type_name("1..100")
         ->check(CLI::Range(1, 100).description(""))
         ->capture_default_str();
+    app.add_option("--encode-threads", options.pipeline.encodeThreads,
+                   "threads per JPEG, each encoding a strip: less latency; 0: the cores, at most 4")
+        ->type_name("N")
+        ->check(CLI::Range(0, 16).description(""))
+        ->capture_default_str();
     app.add_option("--gzip", gzip, "off, auto or a level 1..9 (see GZIP)")
         ->type_name("MODE")
         ->capture_default_str();

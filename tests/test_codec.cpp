@@ -7,6 +7,7 @@
 #include "codec/gzip_inflater.h"
 #include "codec/jpeg_decoder.h"
 #include "codec/jpeg_encoder.h"
+#include "codec/parallel_jpeg_encoder.h"
 #include "core/error.h"
 #include "support/printers.h"
 #include "support/test_images.h"
@@ -22,6 +23,42 @@ std::vector<std::uint8_t> encodeJpeg(const YuvPicture& picture, int quality)
     ByteBuffer out;
     encoder.encode(picture.frame(), out);
     return {out.data(), out.data() + out.size()};
+}
+
+std::vector<std::uint8_t> encodeParallel(const YuvPicture& picture, int quality, int threads)
+{
+    ParallelJpegEncoder encoder(quality, threads);
+    ByteBuffer out;
+    encoder.encode(picture.frame(), out);
+    encoder.encode(picture.frame(), out); // the second frame reuses every buffer
+    return {out.data(), out.data() + out.size()};
+}
+
+// Markers outside the entropy-coded data are whole segments; inside it, 0xFF is
+// followed by a stuffed 0x00 or by a restart marker. Counts FF xx pairs.
+std::size_t countMarkers(const std::vector<std::uint8_t>& jpeg, std::uint8_t first,
+                         std::uint8_t last)
+{
+    std::size_t found = 0;
+    for (std::size_t i = 0; i + 1 < jpeg.size(); ++i)
+        if (jpeg[i] == 0xFF && jpeg[i + 1] >= first && jpeg[i + 1] <= last)
+            ++found;
+    return found;
+}
+
+// The three decoded planes, row by row without the padding.
+std::vector<std::uint8_t> decodedPixels(const std::vector<std::uint8_t>& jpeg)
+{
+    JpegDecoder decoder;
+    YuvImage image;
+    REQUIRE_FALSE(decoder.decode(jpeg, 8192, 8192, image)); // stops on any warning too
+    std::vector<std::uint8_t> pixels;
+    for (std::size_t plane = 0; plane < 3; ++plane)
+        for (int row = 0; row < image.planeHeights[plane]; ++row) {
+            const std::uint8_t* start = image.planes[plane] + row * image.strides[plane];
+            pixels.insert(pixels.end(), start, start + image.planeWidths[plane]);
+        }
+    return pixels;
 }
 
 } // namespace
@@ -65,6 +102,52 @@ TEST_CASE("JPEG round trip keeps the picture, better with higher quality")
         previous = psnr;
         previousSize = jpeg.size();
     }
+}
+
+TEST_CASE("a JPEG encoded in strips on several threads is the same picture as one encoded whole")
+{
+    for (const auto& size :
+         {std::pair{1280, 720}, {641, 479}, {320, 240}, {33, 17}, {16, 32}, {1, 1}}) {
+        const int width = size.first;
+        const int height = size.second;
+        const auto picture = makePicture(width, height, 5, 9);
+        const auto whole = encodeJpeg(picture, 80);
+        const auto pixels = decodedPixels(whole);
+        for (int threads : {1, 2, 3, 4}) {
+            CAPTURE(width);
+            CAPTURE(height);
+            CAPTURE(threads);
+            const int strips = ParallelJpegEncoder::stripCount(width, height, threads);
+            const auto jpeg = encodeParallel(picture, 80, threads);
+            if (strips == 1) {
+                CHECK(jpeg == whole); // one strip is the plain encoder, byte for byte
+                continue;
+            }
+            CHECK(countMarkers(jpeg, 0xDD, 0xDD) == 1); // DRI
+            CHECK(countMarkers(jpeg, 0xD0, 0xD7) == static_cast<std::size_t>(strips - 1));
+            CHECK(countMarkers(jpeg, 0xD9, 0xD9) == 1); // one EOI: the strips' own are gone
+            CHECK(decodedPixels(jpeg) == pixels);
+            // A strip costs its marker, its padding bits and a DC value coded
+            // afresh: tens of bytes, not a second set of headers.
+            CHECK(jpeg.size() <= whole.size() + 64 * static_cast<std::size_t>(strips));
+        }
+    }
+}
+
+TEST_CASE("a picture is cut into strips of whole MCU rows, none empty")
+{
+    CHECK(ParallelJpegEncoder::stripCount(1280, 720, 1) == 1);
+    CHECK(ParallelJpegEncoder::stripCount(1280, 720, 2) == 2); // 45 MCU rows: 23 + 22
+    CHECK(ParallelJpegEncoder::stripCount(1280, 720, 4) == 4); // 12 + 12 + 12 + 9
+    CHECK(ParallelJpegEncoder::stripCount(1920, 1080, 4) == 4);
+    CHECK(ParallelJpegEncoder::stripCount(320, 48, 4) == 3); // three MCU rows
+    CHECK(ParallelJpegEncoder::stripCount(320, 64, 3) == 2); // 4 rows: 2 + 2, not 2 + 1 + 1
+    CHECK(ParallelJpegEncoder::stripCount(64, 16, 4) == 1);
+    // A restart interval over 65535 MCUs cannot be written: one strip then.
+    CHECK(ParallelJpegEncoder::stripCount(8192, 8192, 2) == 1);
+    CHECK(ParallelJpegEncoder::stripCount(8192, 8192, 8) == 8); // 64 rows of 512 MCUs
+    CHECK_THROWS_AS(ParallelJpegEncoder(80, 0), std::invalid_argument);
+    CHECK_THROWS_AS(ParallelJpegEncoder(0, 2), std::invalid_argument);
 }
 
 TEST_CASE("JPEG quality out of range is refused")

@@ -7,7 +7,7 @@
 
 #include "codec/gzip_inflater.h"
 #include "codec/jpeg_decoder.h"
-#include "codec/jpeg_encoder.h"
+#include "codec/parallel_jpeg_encoder.h"
 #include "core/frame_pool.h"
 #include "pipeline/encode_pipeline.h"
 #include "protocol/message_reader.h"
@@ -190,8 +190,8 @@ TEST_CASE("each frame is encoded once into a shared wire message, and the buffer
     ByteBuffer jpeg;
     REQUIRE_FALSE(inflater.inflate(payload, header.jpegLength, jpeg));
     CHECK(std::equal(frame->jpeg.begin(), frame->jpeg.end(), jpeg.data()));
-    // It is the JPEG of our picture.
-    JpegEncoder reference(80);
+    // It is the JPEG of our picture, made in the pipeline's strips.
+    ParallelJpegEncoder reference(80, pipeline.encodeThreads());
     ByteBuffer expected;
     reference.encode(picture.frame(), expected);
     CHECK(std::equal(expected.data(), expected.data() + expected.size(), jpeg.data(),

@@ -21,7 +21,10 @@ double millisSince(std::chrono::steady_clock::time_point start)
 EncodePipeline::EncodePipeline(FrameSource& source, const PipelineConfig& config, Publish publish,
                                Wanted wanted, StateChange onState)
     : source_(source), config_(config), publish_(std::move(publish)), wanted_(std::move(wanted)),
-      onState_(std::move(onState)), jpeg_(config.quality), gzipPolicy_(config.gzip)
+      onState_(std::move(onState)),
+      jpeg_(config.quality, config.encodeThreads > 0 ? config.encodeThreads
+                                                     : ParallelJpegEncoder::defaultThreads()),
+      gzipPolicy_(config.gzip)
 {
     if (config.gzip.mode != GzipSetting::Mode::Off)
         gzip_ = std::make_unique<GzipCompressor>(config.gzip.level, config.gzip.strategy);

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "codec/gzip_compressor.h"
-#include "codec/jpeg_encoder.h"
+#include "codec/parallel_jpeg_encoder.h"
 #include "core/encoded_frame.h"
 #include "pipeline/gzip_policy.h"
 #include "sources/frame_source.h"
@@ -17,6 +17,7 @@ namespace pistream {
 
 struct PipelineConfig {
     int quality = 80;
+    int encodeThreads = 0; // threads per JPEG (strips); 0: the cores, at most 4
     GzipSetting gzip;
 };
 
@@ -36,7 +37,9 @@ struct PipelineStats {
 // Source -> JPEG -> gzip -> publish. The source's callback only parks the frame
 // in a one-frame mailbox; the encoder thread takes the newest frame, so a slow
 // encode drops frames at the source instead of queueing them, and the source's
-// buffer goes back as soon as the JPEG is made. Each frame is encoded once,
+// buffer goes back as soon as the JPEG is made. A JPEG is made by several cores
+// at once (one strip each) to cut the time from capture to send. Each frame is
+// encoded once,
 // whatever the number of viewers, and not at all while `wanted` says nobody
 // is watching.
 class EncodePipeline {
@@ -54,6 +57,7 @@ public:
 
     PipelineStats stats() const;
     const GzipSetting& gzipSetting() const { return config_.gzip; }
+    int encodeThreads() const { return jpeg_.threads(); }
     bool gzipPaused() const { return gzipPaused_; }
 
 private:
@@ -67,7 +71,7 @@ private:
     Wanted wanted_;
     StateChange onState_;
 
-    JpegEncoder jpeg_;
+    ParallelJpegEncoder jpeg_;
     std::unique_ptr<GzipCompressor> gzip_;
     GzipPolicy gzipPolicy_;
     EncodedFramePool framePool_;

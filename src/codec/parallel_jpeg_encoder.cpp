@@ -1,0 +1,182 @@
+#include "codec/parallel_jpeg_encoder.h"
+
+#include <algorithm>
+#include <latch>
+#include <stdexcept>
+#include <thread>
+
+#include <asio/post.hpp>
+
+namespace pistream {
+
+namespace {
+
+constexpr int kMcuSize = 16; // 4:2:0: an MCU is 16x16 luma pixels
+
+constexpr std::uint8_t kSof0 = 0xC0, kSof2 = 0xC2, kSos = 0xDA, kEoi = 0xD9, kDri = 0xDD,
+                       kRst0 = 0xD0;
+
+int mcus(int pixels)
+{
+    return (pixels + kMcuSize - 1) / kMcuSize;
+}
+
+int mcuRowsPerStrip(int height, int count)
+{
+    return (mcus(height) + count - 1) / count;
+}
+
+// Where one of TurboJPEG's own JPEGs has its frame header (SOF) and its scan
+// header (SOS), and where the entropy-coded data begins.
+struct Layout {
+    std::size_t sof = 0;
+    std::size_t sos = 0;
+    std::size_t data = 0;
+};
+
+Layout layoutOf(std::span<const std::uint8_t> jpeg)
+{
+    const auto fail = [] {
+        throw std::runtime_error("parallel JPEG: TurboJPEG's output is not the expected layout");
+    };
+    if (jpeg.size() < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 || jpeg[jpeg.size() - 2] != 0xFF ||
+        jpeg[jpeg.size() - 1] != kEoi)
+        fail();
+    Layout layout;
+    for (std::size_t at = 2;;) {
+        if (at + 4 > jpeg.size() || jpeg[at] != 0xFF)
+            fail();
+        const std::uint8_t marker = jpeg[at + 1];
+        const std::size_t length = (std::size_t{jpeg[at + 2]} << 8) | jpeg[at + 3];
+        if (marker >= kSof0 && marker <= kSof2)
+            layout.sof = at;
+        if (marker == kSos) {
+            layout.sos = at;
+            layout.data = at + 2 + length;
+            break;
+        }
+        at += 2 + length;
+    }
+    if (layout.sof == 0 || layout.data > jpeg.size() - 2)
+        fail();
+    return layout;
+}
+
+void append(ByteBuffer& out, const std::uint8_t* bytes, std::size_t size)
+{
+    const std::size_t at = out.size();
+    out.resize(at + size);
+    std::copy_n(bytes, size, out.data() + at);
+}
+
+} // namespace
+
+ParallelJpegEncoder::ParallelJpegEncoder(int quality, int threads)
+{
+    if (threads < 1)
+        throw std::invalid_argument("encoder threads must be at least 1");
+    for (int i = 0; i < threads; ++i)
+        strips_.push_back(std::make_unique<Strip>(quality));
+    if (threads > 1)
+        pool_ = std::make_unique<asio::thread_pool>(threads - 1);
+}
+
+ParallelJpegEncoder::~ParallelJpegEncoder()
+{
+    if (pool_)
+        pool_->join();
+}
+
+int ParallelJpegEncoder::defaultThreads()
+{
+    return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+}
+
+int ParallelJpegEncoder::stripCount(int width, int height, int threads)
+{
+    const int rows = mcus(height);
+    int count = std::clamp(threads, 1, std::max(1, rows));
+    const int rowsPerStrip = mcuRowsPerStrip(height, count);
+    count = (rows + rowsPerStrip - 1) / rowsPerStrip; // no empty strip at the bottom
+    // The restart interval (MCUs per strip) is a 16-bit field.
+    if (count > 1 && static_cast<long>(mcus(width)) * rowsPerStrip > 0xFFFF)
+        return 1;
+    return std::max(count, 1);
+}
+
+void ParallelJpegEncoder::encode(const RawFrame& frame, ByteBuffer& out)
+{
+    const int count = stripCount(frame.width, frame.height, threads());
+    if (count == 1) {
+        strips_.front()->encoder.encode(frame, out);
+        return;
+    }
+    const int stripHeight = mcuRowsPerStrip(frame.height, count) * kMcuSize;
+    const auto encodeStrip = [&](int index) {
+        Strip& strip = *strips_[static_cast<std::size_t>(index)];
+        strip.error = nullptr;
+        try {
+            const int top = index * stripHeight; // even: the chroma rows start at top / 2
+            RawFrame part = frame;
+            part.height = std::min(stripHeight, frame.height - top);
+            part.planes[0].data += static_cast<std::ptrdiff_t>(top) * frame.planes[0].stride;
+            for (std::size_t plane = 1; plane < 3; ++plane)
+                part.planes[plane].data +=
+                    static_cast<std::ptrdiff_t>(top / 2) * frame.planes[plane].stride;
+            strip.encoder.encode(part, strip.jpeg);
+        } catch (...) {
+            strip.error = std::current_exception();
+        }
+    };
+    std::latch done(count - 1);
+    for (int index = 1; index < count; ++index)
+        asio::post(*pool_, [&encodeStrip, &done, index] {
+            encodeStrip(index);
+            done.count_down();
+        });
+    encodeStrip(0);
+    done.wait();
+    for (int index = 0; index < count; ++index)
+        if (auto error = strips_[static_cast<std::size_t>(index)]->error)
+            std::rethrow_exception(error);
+    join(count, mcus(frame.width) * (stripHeight / kMcuSize), frame.height, out);
+}
+
+// The first strip's headers with the whole picture's height and a DRI, then
+// each strip's entropy-coded data, RSTn between them, and EOI. TurboJPEG pads
+// each strip's last byte with 1 bits, just as an encoder does before a restart
+// marker, and each strip's DC prediction starts from 0, as after one.
+void ParallelJpegEncoder::join(int count, int restartInterval, int height, ByteBuffer& out)
+{
+    const ByteBuffer& first = strips_.front()->jpeg;
+    const Layout head = layoutOf(first.span());
+    std::size_t total = head.data + 6 + 2;
+    for (int index = 0; index < count; ++index)
+        total += strips_[static_cast<std::size_t>(index)]->jpeg.size() + 2;
+    out.clear();
+    out.reserve(total);
+
+    append(out, first.data(), head.sos);
+    std::uint8_t* sof = out.data() + head.sof; // marker, length, precision, then the height
+    sof[5] = static_cast<std::uint8_t>(height >> 8);
+    sof[6] = static_cast<std::uint8_t>(height);
+    const std::uint8_t dri[] = {0xFF,
+                                kDri,
+                                0x00,
+                                0x04,
+                                static_cast<std::uint8_t>(restartInterval >> 8),
+                                static_cast<std::uint8_t>(restartInterval)};
+    append(out, dri, sizeof dri);
+    append(out, first.data() + head.sos, head.data - head.sos);
+
+    for (int index = 0; index < count; ++index) {
+        const ByteBuffer& strip = strips_[static_cast<std::size_t>(index)]->jpeg;
+        const std::size_t data = index == 0 ? head.data : layoutOf(strip.span()).data;
+        append(out, strip.data() + data, strip.size() - 2 - data); // without its EOI
+        const std::uint8_t marker[] = {
+            0xFF, index + 1 < count ? static_cast<std::uint8_t>(kRst0 + index % 8) : kEoi};
+        append(out, marker, sizeof marker);
+    }
+}
+
+} // namespace pistream
