@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <turbojpeg.h>
 
+#include "codec/codec_threads.h"
 #include "codec/gzip_compressor.h"
 #include "codec/gzip_inflater.h"
 #include "codec/jpeg_decoder.h"
@@ -102,7 +103,7 @@ int main(int argc, char** argv)
         } else if (stage == "server") {
             // The server's per-frame work: encode (in strips, as the server does), the
             // gzip policy (auto), the wire header.
-            ParallelJpegEncoder encoder(quality, ParallelJpegEncoder::defaultThreads());
+            ParallelJpegEncoder encoder(quality, codecThreads(0));
             GzipSetting setting = GzipSetting::parse("auto", GzipStrategy::Default);
             GzipPolicy policy(setting);
             GzipCompressor compressor(1, GzipStrategy::Default);
@@ -166,7 +167,7 @@ int main(int argc, char** argv)
 
     // The same frames as the server makes them: one JPEG in strips on several
     // threads. Wall time: what a frame waits between capture and send.
-    const int stripThreads = ParallelJpegEncoder::defaultThreads();
+    const int stripThreads = codecThreads(0);
     ParallelJpegEncoder strips(quality, stripThreads);
     ByteBuffer stripJpeg;
     const double stripsMs =

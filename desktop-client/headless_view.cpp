@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "codec/codec_threads.h"
 #include "core/clock.h"
 #include "core/error.h"
 
@@ -12,7 +13,7 @@ namespace pistream {
 
 HeadlessView::HeadlessView(const ClientConfig& client, const HeadlessConfig& config)
     : clientConfig_(client), config_(config), durationTimer_(io_), printTimer_(io_),
-      signals_(io_, SIGINT, SIGTERM)
+      signals_(io_, SIGINT, SIGTERM), decoder_(codecThreads(client.decodeThreads))
 {}
 
 int HeadlessView::run()

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "codec/codec_threads.h"
 #include "core/clock.h"
 
 namespace pistream {
@@ -50,7 +51,7 @@ const char* nameOf(LinkState state)
 LiveConnection::LiveConnection(const LiveConfig& config, FrameSlot& slot,
                                std::function<void()> onFrame)
     : config_(config), slot_(slot), frameReady_(std::move(onFrame)), work_(io_.get_executor()),
-      retryTimer_(io_), tickTimer_(io_)
+      retryTimer_(io_), tickTimer_(io_), decoder_(codecThreads(config.client.decodeThreads))
 {}
 
 LiveConnection::~LiveConnection()

@@ -23,6 +23,7 @@ struct ClientConfig {
     Endpoint server{"127.0.0.1", kDefaultPort};
     std::uint32_t maxMessage = kDefaultMaxMessage;
     FrameLimits limits;
+    int decodeThreads = 0; // threads per JPEG (bands between restart markers); 0: cores, max 4
     std::chrono::milliseconds connectTimeout{5000};
     std::chrono::milliseconds pingInterval{1000};
     // TLS 1.3 with this pairing key; empty: plain TCP (--insecure).

@@ -154,6 +154,12 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->capture_default_str();
     bool noDecode = false;
     app.add_flag("--no-decode", noDecode, "check each frame's JPEG header but do not decode it");
+    app.add_option("--decode-threads", options.client.decodeThreads,
+                   "threads per JPEG, each decoding a band between restart markers (as the "
+                   "server's strips): less latency; 0: the cores, at most 4")
+        ->type_name("N")
+        ->check(CLI::Range(0, 16).description(""))
+        ->capture_default_str();
     app.add_option(
            "--max-message", maxMessage,
            "largest message accepted, in bytes (1 KiB..256 MiB); larger closes the connection")

@@ -5,6 +5,7 @@
 
 #include "codec/gzip_compressor.h"
 #include "codec/gzip_inflater.h"
+#include "codec/jpeg_bands.h"
 #include "codec/jpeg_decoder.h"
 #include "codec/jpeg_encoder.h"
 #include "codec/parallel_jpeg_encoder.h"
@@ -47,9 +48,9 @@ std::size_t countMarkers(const std::vector<std::uint8_t>& jpeg, std::uint8_t fir
 }
 
 // The three decoded planes, row by row without the padding.
-std::vector<std::uint8_t> decodedPixels(const std::vector<std::uint8_t>& jpeg)
+std::vector<std::uint8_t> decodedPixels(const std::vector<std::uint8_t>& jpeg, int threads = 1)
 {
-    JpegDecoder decoder;
+    JpegDecoder decoder(threads);
     YuvImage image;
     REQUIRE_FALSE(decoder.decode(jpeg, 8192, 8192, image)); // stops on any warning too
     std::vector<std::uint8_t> pixels;
@@ -132,6 +133,110 @@ TEST_CASE("a JPEG encoded in strips on several threads is the same picture as on
             CHECK(jpeg.size() <= whole.size() + 64 * static_cast<std::size_t>(strips));
         }
     }
+}
+
+TEST_CASE("a JPEG with restart markers decodes band by band on several threads, same pixels")
+{
+    for (const auto& size : {std::pair{1280, 720}, {641, 479}, {64, 64}, {33, 17}}) {
+        const int width = size.first;
+        const int height = size.second;
+        const auto picture = makePicture(width, height, 3, 4);
+        const auto whole = encodeJpeg(picture, 85);
+        const auto expected = decodedPixels(whole);
+        CHECK(decodedPixels(whole, 3) == expected); // no restart markers: decoded whole
+        for (int strips : {2, 3, 4}) {
+            const auto jpeg = encodeParallel(picture, 85, strips);
+            for (int threads : {2, 3, 4}) {
+                CAPTURE(width);
+                CAPTURE(height);
+                CAPTURE(strips);
+                CAPTURE(threads);
+                CHECK(decodedPixels(jpeg, threads) == expected);
+            }
+        }
+    }
+}
+
+TEST_CASE("a JPEG is cut into bands at its restart markers, each a JPEG of its own")
+{
+    const auto picture = makePicture(1280, 720, 0, 2);
+    const auto jpeg = encodeParallel(picture, 80, 4); // strips of 12, 12, 12 and 9 MCU rows
+    std::vector<JpegBand> bands;
+    REQUIRE(splitJpegBands(jpeg, 2, bands)); // two bands of two strips each
+    REQUIRE(bands.size() == 2);
+    CHECK(bands[0].top == 0);
+    CHECK(bands[0].height == 384);
+    CHECK(bands[1].top == 384);
+    CHECK(bands[1].height == 336);
+    JpegDecoder decoder;
+    for (const auto& band : bands) {
+        const std::vector<std::uint8_t> bytes(band.jpeg.data(),
+                                              band.jpeg.data() + band.jpeg.size());
+        CHECK(countMarkers(bytes, 0xD0, 0xD0) == 1); // its own RSTs count from RST0
+        CHECK(countMarkers(bytes, 0xD1, 0xD7) == 0);
+        YuvImage image;
+        REQUIRE_FALSE(decoder.decode(bytes, 8192, 8192, image)); // stops on any warning
+        CHECK(image.info.height == band.height);
+    }
+    REQUIRE(splitJpegBands(jpeg, 8, bands)); // never more bands than strips
+    CHECK(bands.size() == 4);
+    CHECK_FALSE(splitJpegBands(encodeJpeg(picture, 80), 2, bands)); // no restart markers
+}
+
+TEST_CASE("a JPEG whose restart markers lie is decoded whole, or refused, never misplaced")
+{
+    const auto picture = makePicture(320, 240, 0, 6);
+    const auto jpeg = encodeParallel(picture, 80, 3);
+    std::vector<JpegBand> bands;
+    REQUIRE(splitJpegBands(jpeg, 3, bands));
+    const auto find = [&](std::uint8_t marker) {
+        for (std::size_t i = 0; i + 1 < jpeg.size(); ++i)
+            if (jpeg[i] == 0xFF && jpeg[i + 1] == marker)
+                return i;
+        FAIL("marker not found");
+        return std::size_t{0};
+    };
+    JpegDecoder decoder(3);
+    YuvImage image;
+    SUBCASE("restart markers out of order")
+    {
+        auto bad = jpeg;
+        bad[find(0xD0) + 1] = 0xD1;
+        CHECK_FALSE(splitJpegBands(bad, 3, bands));
+        CHECK(decoder.decode(bad, 8192, 8192, image) == Errc::DecodeFailed);
+    }
+    SUBCASE("a restart marker missing")
+    {
+        auto bad = jpeg;
+        const auto at = find(0xD1);
+        bad.erase(bad.begin() + static_cast<long>(at), bad.begin() + static_cast<long>(at) + 2);
+        CHECK_FALSE(splitJpegBands(bad, 3, bands));
+        CHECK(decoder.decode(bad, 8192, 8192, image) == Errc::DecodeFailed);
+    }
+    SUBCASE("an interval that ends mid-row")
+    {
+        auto bad = jpeg;
+        bad[find(0xDD) + 5] -= 1; // the DRI's interval, one MCU short
+        CHECK_FALSE(splitJpegBands(bad, 3, bands));
+        CHECK(decoder.decode(bad, 8192, 8192, image) == Errc::DecodeFailed);
+    }
+    SUBCASE("a frame header taller than the data")
+    {
+        auto bad = jpeg;
+        bad[find(0xC0) + 5] = 0x01; // 240 -> 496 rows: more intervals than markers
+        CHECK_FALSE(splitJpegBands(bad, 3, bands));
+        CHECK(decoder.decode(bad, 8192, 8192, image) == Errc::DecodeFailed);
+    }
+    SUBCASE("cut short")
+    {
+        const std::vector<std::uint8_t> cut(jpeg.begin(),
+                                            jpeg.begin() + static_cast<long>(find(0xD1)));
+        CHECK_FALSE(splitJpegBands(cut, 3, bands));
+        CHECK(decoder.decode(cut, 8192, 8192, image) == Errc::DecodeFailed);
+    }
+    // The decoder is still good for the next frame.
+    CHECK_FALSE(decoder.decode(jpeg, 8192, 8192, image));
+    CHECK_THROWS_AS(JpegDecoder(0), std::invalid_argument);
 }
 
 TEST_CASE("a picture is cut into strips of whole MCU rows, none empty")

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "codec/codec_threads.h"
 #include "core/clock.h"
 
 namespace pistream {
@@ -21,9 +22,7 @@ double millisSince(std::chrono::steady_clock::time_point start)
 EncodePipeline::EncodePipeline(FrameSource& source, const PipelineConfig& config, Publish publish,
                                Wanted wanted, StateChange onState)
     : source_(source), config_(config), publish_(std::move(publish)), wanted_(std::move(wanted)),
-      onState_(std::move(onState)),
-      jpeg_(config.quality, config.encodeThreads > 0 ? config.encodeThreads
-                                                     : ParallelJpegEncoder::defaultThreads()),
+      onState_(std::move(onState)), jpeg_(config.quality, codecThreads(config.encodeThreads)),
       gzipPolicy_(config.gzip)
 {
     if (config.gzip.mode != GzipSetting::Mode::Off)

@@ -1,7 +1,10 @@
 #include "codec/jpeg_decoder.h"
 
+#include <latch>
 #include <stdexcept>
 
+#include <asio/post.hpp>
+#include <asio/thread_pool.hpp>
 #include <turbojpeg.h>
 
 #include "core/error.h"
@@ -35,14 +38,24 @@ void layoutPlanes(int width, int height, int subsampling, YuvImage& out)
 
 } // namespace
 
-JpegDecoder::JpegDecoder() : handle_(tjInitDecompress())
+JpegDecoder::JpegDecoder(int threads) : handle_(tjInitDecompress()), threads_(threads)
 {
     if (!handle_)
         throw std::runtime_error("cannot create a TurboJPEG decompressor");
+    if (threads < 1) {
+        tjDestroy(handle_); // no destructor runs for a constructor that throws
+        throw std::invalid_argument("decoder threads must be at least 1");
+    }
+    if (threads > 1)
+        pool_ = std::make_unique<asio::thread_pool>(threads - 1);
 }
 
 JpegDecoder::~JpegDecoder()
 {
+    if (pool_)
+        pool_->join();
+    for (void* handle : bandHandles_)
+        tjDestroy(handle);
     tjDestroy(handle_);
     if (converter_)
         tjDestroy(converter_);
@@ -93,6 +106,8 @@ std::error_code JpegDecoder::decodePlanes(std::span<const std::uint8_t> jpeg, co
     layoutPlanes(info.width, info.height, info.subsampling, out);
     out.info = info;
 
+    if (threads_ > 1 && splitJpegBands(jpeg, threads_, bands_))
+        return decodeBands(info, out);
     if (tjDecompressToYUVPlanes(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()),
                                 out.planes.data(), info.width, out.strides.data(), info.height,
                                 TJFLAG_STOPONWARNING) != 0) {
@@ -100,6 +115,69 @@ std::error_code JpegDecoder::decodePlanes(std::span<const std::uint8_t> jpeg, co
         return Errc::DecodeFailed; // a truncated or corrupt scan is a skipped frame, not a grey one
     }
     return {};
+}
+
+std::error_code JpegDecoder::decodeBands(const JpegInfo& info, YuvImage& out)
+{
+    // The bands must tile the picture TurboJPEG's header reading described.
+    int rows = 0;
+    for (const JpegBand& band : bands_) {
+        if (band.width != info.width || band.top != rows || band.height <= 0)
+            return Errc::DecodeFailed;
+        rows += band.height;
+    }
+    if (rows != info.height)
+        return Errc::DecodeFailed;
+
+    const std::size_t count = bands_.size();
+    while (bandHandles_.size() < count) {
+        void* handle = tjInitDecompress();
+        if (!handle)
+            throw std::runtime_error("cannot create a TurboJPEG decompressor");
+        bandHandles_.push_back(handle);
+    }
+    bandFailed_.assign(count, 0);
+    const auto decodeBand = [&](std::size_t index) {
+        const JpegBand& band = bands_[index];
+        std::array<unsigned char*, 3> planes{};
+        for (std::size_t plane = 0; plane < 3; ++plane) {
+            if (!out.planes[plane])
+                continue;
+            // The rows above the band in this plane (tjPlaneHeight refuses 0).
+            const int above =
+                band.top == 0 ? 0
+                              : tjPlaneHeight(static_cast<int>(plane), band.top, info.subsampling);
+            if (above < 0 || above >= out.planeHeights[plane]) {
+                bandFailed_[index] = 1;
+                return;
+            }
+            planes[plane] =
+                out.planes[plane] + static_cast<std::ptrdiff_t>(above) * out.strides[plane];
+        }
+        bandFailed_[index] = tjDecompressToYUVPlanes(bandHandles_[index], band.jpeg.data(),
+                                                     static_cast<unsigned long>(band.jpeg.size()),
+                                                     planes.data(), info.width, out.strides.data(),
+                                                     band.height, TJFLAG_STOPONWARNING) != 0;
+    };
+    std::latch done(static_cast<std::ptrdiff_t>(count - 1));
+    for (std::size_t index = 1; index < count; ++index)
+        asio::post(*pool_, [&decodeBand, &done, index] {
+            decodeBand(index);
+            done.count_down();
+        });
+    decodeBand(0);
+    done.wait();
+    bool failed = false;
+    for (std::size_t index = 0; index < count; ++index) {
+        if (!bandFailed_[index])
+            continue;
+        failed = true;
+        tjDestroy(bandHandles_[index]); // a fresh handle, as in recover()
+        bandHandles_[index] = tjInitDecompress();
+        if (!bandHandles_[index])
+            throw std::runtime_error("cannot create a TurboJPEG decompressor");
+    }
+    return failed ? std::error_code(Errc::DecodeFailed) : std::error_code();
 }
 
 std::error_code JpegDecoder::decodeTo420(std::span<const std::uint8_t> jpeg, int maxWidth,

@@ -2,10 +2,17 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <system_error>
+#include <vector>
 
+#include "codec/jpeg_bands.h"
 #include "core/byte_buffer.h"
+
+namespace asio {
+class thread_pool;
+}
 
 namespace pistream {
 
@@ -29,12 +36,19 @@ struct YuvImage {
 
 // Reads and checks a JPEG's header without decoding it. A JPEG over maxWidth x
 // maxHeight is refused before any pixel memory is allocated.
+//
+// With threads > 1, a JPEG whose restart markers cut it into bands of whole
+// MCU rows (pistream-server's strips) is decoded band by band on that many
+// threads at once, into the same planes: the same pixels, sooner. Any other
+// JPEG is decoded whole.
 class JpegDecoder {
 public:
-    JpegDecoder();
+    explicit JpegDecoder(int threads = 1);
     ~JpegDecoder();
     JpegDecoder(const JpegDecoder&) = delete;
     JpegDecoder& operator=(const JpegDecoder&) = delete;
+
+    int threads() const { return threads_; }
 
     std::error_code readHeader(std::span<const std::uint8_t> jpeg, JpegInfo& info);
 
@@ -52,9 +66,15 @@ private:
     // Decodes into planes of the JPEG's own subsampling, its header already read.
     std::error_code decodePlanes(std::span<const std::uint8_t> jpeg, const JpegInfo& info,
                                  int maxWidth, int maxHeight, YuvImage& out);
+    std::error_code decodeBands(const JpegInfo& info, YuvImage& out);
     void recover();
 
     void* handle_;
+    int threads_;
+    std::unique_ptr<asio::thread_pool> pool_; // threads_ - 1 helpers
+    std::vector<JpegBand> bands_;
+    std::vector<void*> bandHandles_; // one TurboJPEG handle per band
+    std::vector<char> bandFailed_;
     void* converter_ = nullptr; // TurboJPEG compressor used for RGB -> YUV 4:2:0
     ByteBuffer rgb_;
 };

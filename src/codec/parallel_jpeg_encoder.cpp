@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <latch>
 #include <stdexcept>
-#include <thread>
 
 #include <asio/post.hpp>
 
@@ -85,11 +84,6 @@ ParallelJpegEncoder::~ParallelJpegEncoder()
 {
     if (pool_)
         pool_->join();
-}
-
-int ParallelJpegEncoder::defaultThreads()
-{
-    return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
 }
 
 int ParallelJpegEncoder::stripCount(int width, int height, int threads)

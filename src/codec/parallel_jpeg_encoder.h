@@ -36,9 +36,6 @@ public:
     // The strips a picture of this size is cut into with `threads` threads.
     static int stripCount(int width, int height, int threads);
 
-    // Threads to use when asked for 0 ("auto"): the cores, at most 4.
-    static int defaultThreads();
-
 private:
     struct Strip {
         explicit Strip(int quality) : encoder(quality) {}

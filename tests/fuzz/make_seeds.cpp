@@ -7,10 +7,12 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "codec/gzip_compressor.h"
 #include "codec/jpeg_encoder.h"
+#include "codec/parallel_jpeg_encoder.h"
 #include "core/raw_frame.h"
 #include "protocol/messages.h"
 
@@ -141,6 +143,28 @@ int main(int argc, char** argv)
             break;
         }
     write(root / "jpeg_header", "huge", huge);
+
+    // JPEGs in strips joined by restart markers, as the server makes them: 64x64
+    // in 2, 3 and 4 strips, and one in 4:2:0 with an odd size.
+    for (const auto& [side, height, threads] :
+         {std::tuple{64, 64, 2}, {64, 64, 3}, {64, 64, 4}, {33, 47, 2}}) {
+        Bytes luma(static_cast<std::size_t>(side * height));
+        Bytes chroma(static_cast<std::size_t>(chromaSize(side) * chromaSize(height)), 100);
+        for (std::size_t i = 0; i < luma.size(); ++i)
+            luma[i] = static_cast<std::uint8_t>(i * 13 + i / 64);
+        RawFrame strip;
+        strip.width = side;
+        strip.height = height;
+        strip.planes = {Plane{luma.data(), side}, Plane{chroma.data(), chromaSize(side)},
+                        Plane{chroma.data(), chromaSize(side)}};
+        ParallelJpegEncoder striped(80, threads);
+        ByteBuffer out;
+        striped.encode(strip, out);
+        write(root / "jpeg_bands",
+              std::to_string(side) + "x" + std::to_string(height) + "-" + std::to_string(threads),
+              Bytes(out.data(), out.data() + out.size()));
+    }
+    write(root / "jpeg_bands", "no-restarts", jpeg);
     std::cout << "seeds written under " << root.string() << "\n";
     return 0;
 }
