@@ -94,11 +94,11 @@ class Server:
         os.unlink(self.log.name)
 
 
-def viewers(build, host, port, count, seconds, decode=True, prefix=None, secure=False):
+def viewers(build, host, port, count, seconds, decode=True, prefix=None, secure=False, extra=()):
     """Runs `count` headless viewers for `seconds`; returns their JSON summaries."""
     mode = ["--key-file", KEY_FILE] if secure else ["--insecure"]
     command = [f"{build}/desktop-client/pistream-viewer", "--headless", "--stats", "json"] + mode + [
-               "--duration", str(seconds), "--log-level", "warn"]
+               "--duration", str(seconds), "--log-level", "warn"] + list(extra)
     if not decode:
         command.append("--no-decode")
     command.append(f"{host}:{port}")
@@ -112,11 +112,12 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def run_viewers(build, port, count, seconds, decode=True, host="127.0.0.1", prefix=None, secure=False):
+def run_viewers(build, port, count, seconds, decode=True, host="127.0.0.1", prefix=None, secure=False,
+                extra=()):
     """(summaries, CPU seconds the viewers used). Viewer CPU comes from the
     children's rusage, so nothing else may be reaped while they run."""
     before = children_cpu()
-    summaries = viewers(build, host, port, count, seconds, decode, prefix, secure)
+    summaries = viewers(build, host, port, count, seconds, decode, prefix, secure, extra)
     return summaries, children_cpu() - before
 
 
@@ -151,18 +152,25 @@ def instructions(build, clip, frames):
             "server_vs_bare": per_frame["server"] / per_frame["bare"]}
 
 
-def end_to_end(build, clip, seconds):
-    result = {}
-    server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}"])
+def paced(build, clip, seconds, server_args=(), viewer_args=()):
+    """One decoding viewer of a 30 fps server: CPU per frame of each, latency."""
+    server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}"] + list(server_args))
     cpu0 = server.cpu()
-    summaries, viewer_cpu = run_viewers(build, server.port, 1, seconds)
+    summaries, viewer_cpu = run_viewers(build, server.port, 1, seconds, extra=viewer_args)
     server_cpu = server.cpu() - cpu0
     server.stop()
     s = summaries[0]
-    result["paced"] = {"fps": s["fps"], "frames": s["frames"], "bytes_per_frame": s["bytes_per_frame"],
-                       "server_cpu_ms_per_frame": 1000 * server_cpu / max(1, s["frames"]),
-                       "viewer_cpu_ms_per_frame": 1000 * viewer_cpu / max(1, s["frames"]),
-                       "latency_ms": s["latency_ms"], "gaps": s["sequence_gaps"]}
+    return {"fps": s["fps"], "frames": s["frames"], "bytes_per_frame": s["bytes_per_frame"],
+            "server_cpu_ms_per_frame": 1000 * server_cpu / max(1, s["frames"]),
+            "viewer_cpu_ms_per_frame": 1000 * viewer_cpu / max(1, s["frames"]),
+            "latency_ms": s["latency_ms"], "gaps": s["sequence_gaps"]}
+
+
+def end_to_end(build, clip, seconds):
+    result = {"paced": paced(build, clip, seconds)}
+    # The same with one thread per JPEG on each side (no strips, no bands), as
+    # before the strips: what they cost in CPU and save in latency.
+    result["paced_one_thread"] = paced(build, clip, seconds, ["--encode-threads", "1"], ["--decode-threads", "1"])
 
     server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}", "--fps", "1000"])
     summaries, _ = run_viewers(build, server.port, 1, min(seconds, 5))
@@ -172,20 +180,24 @@ def end_to_end(build, clip, seconds):
 
 
 def fan_out(build, clip, counts, seconds):
+    """Rows for (viewers, nice): nice > 0 runs the viewers at that niceness, so
+    the server under test gets the CPU when it needs it, as it would with the
+    viewers on other machines; nice 0 shares the two cores evenly with them."""
     rows = []
-    for count in counts:
+    for count, nice in counts:
         server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}",
                                 "--max-viewers", str(max(16, count))])
         cpu0 = server.cpu()
         start = time.monotonic()
-        summaries, _ = run_viewers(build, server.port, count, seconds, decode=False)
+        summaries, _ = run_viewers(build, server.port, count, seconds, decode=False,
+                                   prefix=["nice", "-n", str(nice)] if nice else None)
         elapsed = time.monotonic() - start
         server_cpu = server.cpu() - cpu0
         server.stop()
         produced = max(s["frames"] + s["sequence_gaps"] for s in summaries)
         # Each viewer's share of the frames made while it was connected.
         shares = [s["frames"] / max(1, s["frames"] + s["sequence_gaps"]) for s in summaries]
-        rows.append({"viewers": count, "server_cpu_ms_per_frame": 1000 * server_cpu / max(1, produced),
+        rows.append({"viewers": count, "viewer_nice": nice, "server_cpu_ms_per_frame": 1000 * server_cpu / max(1, produced),
                      "min_share": min(shares), "mean_share": sum(shares) / len(shares), "seconds": elapsed})
     return rows
 
@@ -347,7 +359,7 @@ def main():
     log("bench: 2/6 end to end")
     results["end_to_end"] = end_to_end(args.build, clip720, seconds)
     log("bench: 3/6 fan-out")
-    results["fan_out"] = fan_out(args.build, clip720, [1, 8, 64], seconds)
+    results["fan_out"] = fan_out(args.build, clip720, [(1, 0), (8, 0), (64, 0), (64, 10)], seconds)
     results["latency_8_viewers"] = latency_many(args.build, clip720, 8, seconds)
     log("bench: 4/6 slow viewers")
     results["slow_viewers"] = slow_viewers(args.build, clip1080, 10, seconds)
@@ -400,13 +412,21 @@ def print_table(r):
     print(f"   viewer CPU {p['viewer_cpu_ms_per_frame']:.2f} ms/frame; {p['bytes_per_frame']:.0f} bytes/frame; gaps {p['gaps']}")
     l = p["latency_ms"]
     print(f"   latency capture->decoded p50 {l['p50']:.2f} / p95 {l['p95']:.2f} / p99 {l['p99']:.2f} ms")
+    o = e.get("paced_one_thread")
+    if o:
+        lo = o["latency_ms"]
+        print(f"   one thread per JPEG each side: latency p50 {lo['p50']:.2f} / p95 {lo['p95']:.2f} / p99 {lo['p99']:.2f} ms; "
+              f"server CPU {o['server_cpu_ms_per_frame']:.2f} ms/frame (strips: {p['server_cpu_ms_per_frame'] / o['server_cpu_ms_per_frame']:.2f}x), "
+              f"viewer {o['viewer_cpu_ms_per_frame']:.2f} ms/frame (bands: {p['viewer_cpu_ms_per_frame'] / o['viewer_cpu_ms_per_frame']:.2f}x)")
     print(f"   unpaced throughput {e['unpaced_fps']:.0f} fps")
     l8 = r["latency_8_viewers"]
     print(f"   8 decoding viewers: worst p50 {l8['p50']:.2f} / p95 {l8['p95']:.2f} / p99 {l8['p99']:.2f} ms   [target p99 <= 15 ms]")
-    print("\n3. fan-out, 1280x720 @ 30 fps, non-decoding viewers")
+    print("\n3. fan-out, 1280x720 @ 30 fps, non-decoding viewers (at nice 10: as if on other machines,"
+          " the server gets a core when it needs one)")
     one = r["fan_out"][0]["server_cpu_ms_per_frame"]
     for f in r["fan_out"]:
-        print(f"   {f['viewers']:3d} viewers: server CPU {f['server_cpu_ms_per_frame']:.2f} ms/frame "
+        nice = f.get("viewer_nice", 0)
+        print(f"   {f['viewers']:3d} viewers{f' at nice {nice}' if nice else ''}: server CPU {f['server_cpu_ms_per_frame']:.2f} ms/frame "
               f"({f['server_cpu_ms_per_frame'] / one:.2f}x one viewer), each gets >= {100 * f['min_share']:.1f}% of frames"
               + ("   [target >= 99%, <= 2x]" if f["viewers"] == 64 else ""))
     s = r["slow_viewers"]

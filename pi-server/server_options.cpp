@@ -86,6 +86,13 @@ GZIP
                 synthetic scenes it saves a third or more
   1..9          always gzip at this level
 
+LATENCY
+  Each frame is encoded once for all viewers, as soon as it is captured, in
+  --encode-threads horizontal strips at once (default: one per core, at most
+  4), joined into one standard JPEG with restart markers. A viewer gets the
+  newest frame: one that cannot keep up skips frames (--queue, --send-buffer)
+  instead of falling behind, so its picture is never older than a few frames.
+
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
       source = "test"
