@@ -52,6 +52,13 @@ double medianMillis(std::size_t frames, const std::function<void(std::size_t)>& 
     return times[times.size() / 2];
 }
 
+double cpuMillis(clockid_t clock)
+{
+    timespec now{};
+    clock_gettime(clock, &now);
+    return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -142,17 +149,12 @@ int main(int argc, char** argv)
     // server's CPU per frame compares with. Mean thread CPU time.
     double barePacedMs = 0;
     {
-        const auto threadMillis = [] {
-            timespec now{};
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-            return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
-        };
-        const double before = threadMillis();
+        const double before = cpuMillis(CLOCK_THREAD_CPUTIME_ID);
         for (std::size_t i = 0; i < count; ++i) {
             bareEncode(i);
             std::this_thread::sleep_for(std::chrono::microseconds(33333));
         }
-        barePacedMs = (threadMillis() - before) / static_cast<double>(count);
+        barePacedMs = (cpuMillis(CLOCK_THREAD_CPUTIME_ID) - before) / static_cast<double>(count);
     }
     tjDestroy(bare);
 
@@ -172,6 +174,17 @@ int main(int argc, char** argv)
     ByteBuffer stripJpeg;
     const double stripsMs =
         medianMillis(count, [&](std::size_t i) { strips.encode(*frames[i], stripJpeg); });
+    // And the CPU it takes, all threads, against one thread's: what the strips cost.
+    const auto processCpuPerFrame = [&](const std::function<void(std::size_t)>& work) {
+        const double before = cpuMillis(CLOCK_PROCESS_CPUTIME_ID);
+        for (std::size_t i = 0; i < count; ++i)
+            work(i);
+        return (cpuMillis(CLOCK_PROCESS_CPUTIME_ID) - before) / static_cast<double>(count);
+    };
+    const double stripsCpuMs =
+        processCpuPerFrame([&](std::size_t i) { strips.encode(*frames[i], stripJpeg); });
+    const double oneCpuMs =
+        processCpuPerFrame([&](std::size_t i) { encoder.encode(*frames[i], stripJpeg); });
 
     nlohmann::json gzip = nlohmann::json::array();
     ByteBuffer packed, inflated;
@@ -228,6 +241,8 @@ int main(int argc, char** argv)
                                 {"encode_vs_bare", encodeMs / bareMs},
                                 {"strip_threads", stripThreads},
                                 {"strip_encode_ms", stripsMs},
+                                {"strip_cpu_ms", stripsCpuMs},
+                                {"one_thread_cpu_ms", oneCpuMs},
                                 {"gzip", gzip},
                                 {"pack_ms", packMs},
                                 {"inflate_ms", inflateMs},
