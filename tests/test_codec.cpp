@@ -1,4 +1,7 @@
+#include <condition_variable>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include <doctest/doctest.h>
 #include <zlib.h>
@@ -10,6 +13,7 @@
 #include "codec/jpeg_encoder.h"
 #include "codec/parallel_jpeg_encoder.h"
 #include "core/error.h"
+#include "core/fork_join.h"
 #include "support/printers.h"
 #include "support/test_images.h"
 
@@ -253,6 +257,61 @@ TEST_CASE("a picture is cut into strips of whole MCU rows, none empty")
     CHECK(ParallelJpegEncoder::stripCount(8192, 8192, 8) == 8); // 64 rows of 512 MCUs
     CHECK_THROWS_AS(ParallelJpegEncoder(80, 0), std::invalid_argument);
     CHECK_THROWS_AS(ParallelJpegEncoder(0, 2), std::invalid_argument);
+}
+
+TEST_CASE("ForkJoin runs every part exactly once, the caller taking what no helper has started")
+{
+    ForkJoin forkJoin(4);
+    std::mt19937 random(3);
+    const auto caller = std::this_thread::get_id();
+    int taken = 0; // parts past the first that the caller ran itself
+    for (int round = 0; round < 2000; ++round) {
+        const int count = 1 + static_cast<int>(random() % 4);
+        std::array<std::atomic<int>, 4> runs{};
+        const int spin = static_cast<int>(random() % 2000); // sometimes the caller finishes first
+        forkJoin.run(count, [&](int part) {
+            std::atomic<int> busy{0};
+            for (int i = 0; i < (part == 0 ? spin : 0); ++i)
+                busy.fetch_add(1, std::memory_order_relaxed);
+            ++runs[static_cast<std::size_t>(part)];
+            if (part > 0 && std::this_thread::get_id() == caller)
+                ++taken; // only the caller's thread writes it
+        });
+        for (int part = 0; part < 4; ++part) {
+            CAPTURE(round);
+            CAPTURE(part);
+            REQUIRE(runs[static_cast<std::size_t>(part)] == (part < count ? 1 : 0));
+        }
+    }
+    // With part 0 often empty, the caller is done before a helper wakes: it
+    // takes those parts instead of waiting.
+    MESSAGE("parts the caller took itself: " << taken);
+    CHECK(taken > 0);
+}
+
+TEST_CASE("ForkJoin's parts run side by side on helper threads")
+{
+    ForkJoin forkJoin(2);
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool secondStarted = false;
+    std::thread::id secondThread;
+    forkJoin.run(2, [&](int part) {
+        std::unique_lock lock(mutex);
+        if (part == 1) {
+            secondStarted = true;
+            secondThread = std::this_thread::get_id();
+            changed.notify_all();
+            return;
+        }
+        // Part 0 holds the caller: only a helper can start part 1 meanwhile.
+        changed.wait_for(lock, std::chrono::seconds(30), [&] { return secondStarted; });
+    });
+    CHECK(secondStarted);
+    CHECK(secondThread != std::this_thread::get_id());
+    CHECK_THROWS_AS(forkJoin.run(3, [](int) {}), std::invalid_argument);
+    CHECK_THROWS_AS(ForkJoin(0), std::invalid_argument);
+    CHECK_THROWS_AS(ForkJoin(ForkJoin::kMaxParts + 1), std::invalid_argument);
 }
 
 TEST_CASE("JPEG quality out of range is refused")

@@ -1,10 +1,7 @@
 #include "codec/jpeg_decoder.h"
 
-#include <latch>
 #include <stdexcept>
 
-#include <asio/post.hpp>
-#include <asio/thread_pool.hpp>
 #include <turbojpeg.h>
 
 #include "core/error.h"
@@ -38,22 +35,14 @@ void layoutPlanes(int width, int height, int subsampling, YuvImage& out)
 
 } // namespace
 
-JpegDecoder::JpegDecoder(int threads) : handle_(tjInitDecompress()), threads_(threads)
+JpegDecoder::JpegDecoder(int threads) : forkJoin_(threads), handle_(tjInitDecompress())
 {
     if (!handle_)
         throw std::runtime_error("cannot create a TurboJPEG decompressor");
-    if (threads < 1) {
-        tjDestroy(handle_); // no destructor runs for a constructor that throws
-        throw std::invalid_argument("decoder threads must be at least 1");
-    }
-    if (threads > 1)
-        pool_ = std::make_unique<asio::thread_pool>(threads - 1);
 }
 
 JpegDecoder::~JpegDecoder()
 {
-    if (pool_)
-        pool_->join();
     for (void* handle : bandHandles_)
         tjDestroy(handle);
     tjDestroy(handle_);
@@ -106,7 +95,7 @@ std::error_code JpegDecoder::decodePlanes(std::span<const std::uint8_t> jpeg, co
     layoutPlanes(info.width, info.height, info.subsampling, out);
     out.info = info;
 
-    if (threads_ > 1 && splitJpegBands(jpeg, threads_, bands_))
+    if (forkJoin_.threads() > 1 && splitJpegBands(jpeg, forkJoin_.threads(), bands_))
         return decodeBands(info, out);
     if (tjDecompressToYUVPlanes(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()),
                                 out.planes.data(), info.width, out.strides.data(), info.height,
@@ -159,14 +148,8 @@ std::error_code JpegDecoder::decodeBands(const JpegInfo& info, YuvImage& out)
                                                      planes.data(), info.width, out.strides.data(),
                                                      band.height, TJFLAG_STOPONWARNING) != 0;
     };
-    std::latch done(static_cast<std::ptrdiff_t>(count - 1));
-    for (std::size_t index = 1; index < count; ++index)
-        asio::post(*pool_, [&decodeBand, &done, index] {
-            decodeBand(index);
-            done.count_down();
-        });
-    decodeBand(0);
-    done.wait();
+    forkJoin_.run(static_cast<int>(count),
+                  [&](int index) { decodeBand(static_cast<std::size_t>(index)); });
     bool failed = false;
     for (std::size_t index = 0; index < count; ++index) {
         if (!bandFailed_[index])

@@ -9,10 +9,7 @@
 
 #include "codec/jpeg_bands.h"
 #include "core/byte_buffer.h"
-
-namespace asio {
-class thread_pool;
-}
+#include "core/fork_join.h"
 
 namespace pistream {
 
@@ -48,7 +45,7 @@ public:
     JpegDecoder(const JpegDecoder&) = delete;
     JpegDecoder& operator=(const JpegDecoder&) = delete;
 
-    int threads() const { return threads_; }
+    int threads() const { return forkJoin_.threads(); }
 
     std::error_code readHeader(std::span<const std::uint8_t> jpeg, JpegInfo& info);
 
@@ -69,9 +66,8 @@ private:
     std::error_code decodeBands(const JpegInfo& info, YuvImage& out);
     void recover();
 
+    ForkJoin forkJoin_; // first: a bad thread count throws before any handle exists
     void* handle_;
-    int threads_;
-    std::unique_ptr<asio::thread_pool> pool_; // threads_ - 1 helpers
     std::vector<JpegBand> bands_;
     std::vector<void*> bandHandles_; // one TurboJPEG handle per band
     std::vector<char> bandFailed_;

@@ -1,10 +1,7 @@
 #include "codec/parallel_jpeg_encoder.h"
 
 #include <algorithm>
-#include <latch>
 #include <stdexcept>
-
-#include <asio/post.hpp>
 
 namespace pistream {
 
@@ -70,21 +67,13 @@ void append(ByteBuffer& out, const std::uint8_t* bytes, std::size_t size)
 
 } // namespace
 
-ParallelJpegEncoder::ParallelJpegEncoder(int quality, int threads)
+ParallelJpegEncoder::ParallelJpegEncoder(int quality, int threads) : forkJoin_(threads)
 {
-    if (threads < 1)
-        throw std::invalid_argument("encoder threads must be at least 1");
     for (int i = 0; i < threads; ++i)
         strips_.push_back(std::make_unique<Strip>(quality));
-    if (threads > 1)
-        pool_ = std::make_unique<asio::thread_pool>(threads - 1);
 }
 
-ParallelJpegEncoder::~ParallelJpegEncoder()
-{
-    if (pool_)
-        pool_->join();
-}
+ParallelJpegEncoder::~ParallelJpegEncoder() = default;
 
 int ParallelJpegEncoder::stripCount(int width, int height, int threads)
 {
@@ -122,14 +111,7 @@ void ParallelJpegEncoder::encode(const RawFrame& frame, ByteBuffer& out)
             strip.error = std::current_exception();
         }
     };
-    std::latch done(count - 1);
-    for (int index = 1; index < count; ++index)
-        asio::post(*pool_, [&encodeStrip, &done, index] {
-            encodeStrip(index);
-            done.count_down();
-        });
-    encodeStrip(0);
-    done.wait();
+    forkJoin_.run(count, encodeStrip);
     for (int index = 0; index < count; ++index)
         if (auto error = strips_[static_cast<std::size_t>(index)]->error)
             std::rethrow_exception(error);

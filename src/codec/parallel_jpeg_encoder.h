@@ -4,9 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include <asio/thread_pool.hpp>
-
 #include "codec/jpeg_encoder.h"
+#include "core/fork_join.h"
 
 namespace pistream {
 
@@ -47,7 +46,7 @@ private:
     void join(int count, int restartInterval, int height, ByteBuffer& out);
 
     std::vector<std::unique_ptr<Strip>> strips_;
-    std::unique_ptr<asio::thread_pool> pool_; // threads() - 1 helpers
+    ForkJoin forkJoin_;
 };
 
 } // namespace pistream
