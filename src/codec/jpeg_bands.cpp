@@ -85,13 +85,6 @@ bool readHeader(std::span<const std::uint8_t> jpeg, Header& header)
     }
 }
 
-void append(ByteBuffer& out, const std::uint8_t* bytes, std::size_t size)
-{
-    const std::size_t at = out.size();
-    out.resize(at + size);
-    std::copy_n(bytes, size, out.data() + at);
-}
-
 } // namespace
 
 bool splitJpegBands(std::span<const std::uint8_t> jpeg, int count, std::vector<JpegBand>& bands)
@@ -152,16 +145,16 @@ bool splitJpegBands(std::span<const std::uint8_t> jpeg, int count, std::vector<J
 
         band.jpeg.clear();
         band.jpeg.reserve(header.data + (stop - start) + 2);
-        append(band.jpeg, jpeg.data(), header.data);       // every header, the DRI and SOS too
+        band.jpeg.append(jpeg.first(header.data));         // every header, the DRI and SOS too
         std::uint8_t* sof = band.jpeg.data() + header.sof; // marker, length, precision, height
         sof[5] = static_cast<std::uint8_t>(band.height >> 8);
         sof[6] = static_cast<std::uint8_t>(band.height);
-        append(band.jpeg, jpeg.data() + start, stop - start);
+        band.jpeg.append(jpeg.subspan(start, stop - start));
         for (int i = first; i + 1 < last; ++i) // this band's own RSTs count from RST0
             band.jpeg.data()[header.data + (restarts[static_cast<std::size_t>(i)] - start) + 1] =
                 static_cast<std::uint8_t>(kRst0 + (i - first) % 8);
         const std::uint8_t eoi[] = {0xFF, kEoi};
-        append(band.jpeg, eoi, sizeof eoi);
+        band.jpeg.append(eoi);
     }
     return true;
 }

@@ -58,13 +58,6 @@ Layout layoutOf(std::span<const std::uint8_t> jpeg)
     return layout;
 }
 
-void append(ByteBuffer& out, const std::uint8_t* bytes, std::size_t size)
-{
-    const std::size_t at = out.size();
-    out.resize(at + size);
-    std::copy_n(bytes, size, out.data() + at);
-}
-
 } // namespace
 
 ParallelJpegEncoder::ParallelJpegEncoder(int quality, int threads) : forkJoin_(threads)
@@ -132,7 +125,7 @@ void ParallelJpegEncoder::join(int count, int restartInterval, int height, ByteB
     out.clear();
     out.reserve(total);
 
-    append(out, first.data(), head.sos);
+    out.append(first.span().first(head.sos));
     std::uint8_t* sof = out.data() + head.sof; // marker, length, precision, then the height
     sof[5] = static_cast<std::uint8_t>(height >> 8);
     sof[6] = static_cast<std::uint8_t>(height);
@@ -142,16 +135,16 @@ void ParallelJpegEncoder::join(int count, int restartInterval, int height, ByteB
                                 0x04,
                                 static_cast<std::uint8_t>(restartInterval >> 8),
                                 static_cast<std::uint8_t>(restartInterval)};
-    append(out, dri, sizeof dri);
-    append(out, first.data() + head.sos, head.data - head.sos);
+    out.append(dri);
+    out.append(first.span().subspan(head.sos, head.data - head.sos));
 
     for (int index = 0; index < count; ++index) {
         const ByteBuffer& strip = strips_[static_cast<std::size_t>(index)]->jpeg;
         const std::size_t data = index == 0 ? head.data : layoutOf(strip.span()).data;
-        append(out, strip.data() + data, strip.size() - 2 - data); // without its EOI
+        out.append(strip.span().subspan(data, strip.size() - 2 - data)); // without its EOI
         const std::uint8_t marker[] = {
             0xFF, index + 1 < count ? static_cast<std::uint8_t>(kRst0 + index % 8) : kEoi};
-        append(out, marker, sizeof marker);
+        out.append(marker);
     }
 }
 

@@ -41,6 +41,15 @@ public:
             std::memcpy(data_.get(), bytes.data(), bytes.size());
     }
 
+    // Adds bytes at the end (reserve() first to grow only once).
+    void append(std::span<const std::uint8_t> bytes)
+    {
+        const std::size_t at = size_;
+        resize(size_ + bytes.size());
+        if (!bytes.empty())
+            std::memcpy(data_.get() + at, bytes.data(), bytes.size());
+    }
+
     void clear() { size_ = 0; }
 
     std::uint8_t* data() { return data_.get(); }
