@@ -39,9 +39,8 @@ struct PipelineStats {
 // encode drops frames at the source instead of queueing them, and the source's
 // buffer goes back as soon as the JPEG is made. A JPEG is made by several cores
 // at once (one strip each) to cut the time from capture to send. Each frame is
-// encoded once,
-// whatever the number of viewers, and not at all while `wanted` says nobody
-// is watching.
+// encoded once, whatever the number of viewers, and not at all while `wanted`
+// says nobody is watching.
 class EncodePipeline {
 public:
     using Publish = std::function<void(EncodedFramePtr)>;
