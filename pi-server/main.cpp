@@ -1,4 +1,5 @@
-// pistream-server: wires a source, the encode pipeline and the TCP server together.
+// pistream-server: constructs the source, the encode pipeline, the frame hub and
+// its consumers (stream port, browser port) and the reports, and connects them.
 
 #include <csignal>
 #include <cstdio>
@@ -8,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "hub/frame_hub.h"
 #include "security/pairing_key.h"
 #include "server/service_notifier.h"
 #include "server/stats_reporter.h"
@@ -59,6 +61,16 @@ std::string pairingKey(const std::string& keyFile)
     return key;
 }
 
+Hello helloFor(const StreamFormat& format)
+{
+    Hello hello;
+    hello.width = static_cast<std::uint16_t>(format.width);
+    hello.height = static_cast<std::uint16_t>(format.height);
+    hello.fpsNumerator = format.fpsNumerator;
+    hello.fpsDenominator = format.fpsDenominator;
+    return hello;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -87,37 +99,20 @@ int main(int argc, char** argv)
             openSource(options.source), [&options] { return openSource(options.source); });
         const StreamFormat format = source->format();
 
+        // One direction: source -> pipeline -> hub -> consumers -> reports.
         asio::io_context io(1);
-        Hello hello;
-        hello.width = static_cast<std::uint16_t>(format.width);
-        hello.height = static_cast<std::uint16_t>(format.height);
-        hello.fpsNumerator = format.fpsNumerator;
-        hello.fpsDenominator = format.fpsDenominator;
-        StreamServer server(io, options.server, hello);
+        FrameHub hub(io);
+        EncodePipeline pipeline(*source, options.pipeline, hub);
+        StreamServer server(io, hub, options.server, helloFor(format));
         server.start();
+        StatusReport status(pipeline, server, source->describe(), format);
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
-        std::unique_ptr<StatusReport> status;
         if (options.httpEnabled) {
-            http = std::make_unique<HttpServer>(io, options.http,
-                                                [&status] { return status->build(); });
+            http = std::make_unique<HttpServer>(io, hub, options.http,
+                                                [&status] { return status.build(); });
             http->start();
         }
-
-        EncodePipeline pipeline(
-            *source, options.pipeline,
-            [&server, &http](EncodedFramePtr frame) {
-                if (http)
-                    http->publish(frame);
-                server.publish(std::move(frame));
-            },
-            [&server, &http] { return server.hasViewers() || (http && http->wantsFrames()); },
-            [&server, &http](SourceState state, const std::string& text) {
-                if (http)
-                    http->setSourceState(state == SourceState::Live, text);
-                server.setSourceState(state, text);
-            });
-        status = std::make_unique<StatusReport>(pipeline, server, source->describe(), format);
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), pipeline,
                             server);
         ServiceNotifier service(io, pipeline, server, source->describe());

@@ -21,17 +21,20 @@ using namespace pistream::test;
 namespace {
 
 // Collects what the pipeline publishes.
-struct Published {
+struct Published final : FrameSink {
     std::mutex mutex;
     std::condition_variable arrived;
     std::vector<EncodedFramePtr> frames;
+    std::atomic<bool> want{true};
 
-    void add(EncodedFramePtr frame)
+    bool wanted() const override { return want; }
+    void publish(EncodedFramePtr frame) override
     {
         std::lock_guard lock(mutex);
         frames.push_back(std::move(frame));
         arrived.notify_all();
     }
+    void setSourceStatus(SourceState, const std::string&) override {}
     bool waitFor(std::size_t count)
     {
         std::unique_lock lock(mutex);
@@ -130,10 +133,8 @@ TEST_CASE("nothing is encoded while nobody watches, and buffers go straight back
     FakeSource source({64, 48, 30, 1, PixelFormat::Yuv420});
     FramePool pool(64, 48, 3);
     Published published;
-    std::atomic<bool> wanted{false};
-    EncodePipeline pipeline(
-        source, config("auto"), [&](EncodedFramePtr f) { published.add(std::move(f)); },
-        [&] { return wanted.load(); }, nullptr);
+    published.want = false;
+    EncodePipeline pipeline(source, config("auto"), published);
     pipeline.start();
     const auto picture = makePicture(64, 48, 0);
     for (std::uint64_t i = 0; i < 5; ++i)
@@ -144,7 +145,7 @@ TEST_CASE("nothing is encoded while nobody watches, and buffers go straight back
     CHECK(stats.framesIdle == 5);
     CHECK(stats.framesOut == 0);
 
-    wanted = true;
+    published.want = true;
     source.push(pooledFrame(pool, picture, 5));
     REQUIRE(published.waitFor(1));
     pipeline.stop();
@@ -157,9 +158,7 @@ TEST_CASE("each frame is encoded once into a shared wire message, and the buffer
     FakeSource source({96, 64, 30, 1, PixelFormat::Yuv420});
     FramePool pool(96, 64, 2);
     Published published;
-    EncodePipeline pipeline(
-        source, config("6"), [&](EncodedFramePtr f) { published.add(std::move(f)); },
-        [] { return true; }, nullptr);
+    EncodePipeline pipeline(source, config("6"), published);
     pipeline.start();
     const auto picture = makePicture(96, 64, 0, 4);
     source.push(pooledFrame(pool, picture, 42));
@@ -212,9 +211,7 @@ TEST_CASE("MJPEG frames pass through without re-encoding, and gzip auto backs of
     jpeg[jpeg.size() - 1] = 0xD9;
     FakeSource source({128, 96, 30, 1, PixelFormat::Mjpeg});
     Published published;
-    EncodePipeline pipeline(
-        source, config("auto"), [&](EncodedFramePtr f) { published.add(std::move(f)); },
-        [] { return true; }, nullptr);
+    EncodePipeline pipeline(source, config("auto"), published);
     pipeline.start();
     std::weak_ptr<const RawFrame> firstSource;
     for (std::uint64_t i = 0; i < 8; ++i) {
@@ -244,4 +241,45 @@ TEST_CASE("MJPEG frames pass through without re-encoding, and gzip auto backs of
     CHECK_FALSE(firstSource.expired());
     published.frames.clear();
     CHECK(firstSource.expired());
+}
+
+// A raw-frame observer as motion detection will be: it sees each encoded
+// frame's planes while they are lent, never keeps them, and the camera's
+// buffer still goes back before the JPEG is published.
+TEST_CASE("raw-frame observers see the planes of every encoded frame, in order, while lent")
+{
+    struct Observer final : RawFrameObserver {
+        FramePool* pool = nullptr;
+        std::vector<std::uint64_t> sequences;
+        std::vector<std::uint8_t> firstLuma;
+        std::size_t lentWhileObserved = 0;
+        void onRawFrame(const RawFrame& frame) override
+        {
+            sequences.push_back(frame.sequence);
+            firstLuma.push_back(frame.planes[0].data[0]);
+            lentWhileObserved += pool->available() == 0 ? 1U : 0U;
+        }
+    };
+    FakeSource source({64, 48, 30, 1, PixelFormat::Yuv420});
+    FramePool pool(64, 48, 1);
+    Published published;
+    published.want = false;
+    Observer observer;
+    observer.pool = &pool;
+    EncodePipeline pipeline(source, config("off"), published);
+    pipeline.addRawObserver(observer);
+    pipeline.start();
+    const auto picture = makePicture(64, 48, 0, 9);
+    source.push(pooledFrame(pool, picture, 1)); // nobody wants frames: not observed either
+    published.want = true;
+    for (std::uint64_t i = 2; i <= 4; ++i) {
+        source.push(pooledFrame(pool, picture, i));
+        REQUIRE(published.waitFor(static_cast<std::size_t>(i - 1)));
+        CHECK(pool.available() == 1); // back in the pool by the time it is published
+    }
+    pipeline.stop();
+    CHECK(observer.sequences == std::vector<std::uint64_t>{2, 3, 4});
+    CHECK(observer.lentWhileObserved == 3); // observed while the source's buffer was lent
+    for (const std::uint8_t luma : observer.firstLuma)
+        CHECK(luma == picture.y[0]);
 }

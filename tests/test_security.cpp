@@ -27,10 +27,10 @@ const std::string kOtherKey = "ZZZZ-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567";
 // Publishes a frame every 10 ms while it lives.
 class Publisher {
 public:
-    explicit Publisher(StreamServer& server)
-        : thread_([this, &server] {
+    explicit Publisher(FrameHub& hub)
+        : thread_([this, &hub] {
               for (std::uint64_t sequence = 1; !stop_; ++sequence) {
-                  server.publish(makeJpegFrame(sequence));
+                  hub.publish(makeJpegFrame(sequence));
                   std::this_thread::sleep_for(10ms);
               }
           })
@@ -283,7 +283,7 @@ TEST_CASE("peer guard: IPv6 peers count per /64, and the memory stays bounded")
 TEST_CASE("a viewer with the key streams over TLS, and the server counts it as a viewer")
 {
     ServerFixture fixture(secureConfig());
-    Publisher publisher(fixture.server());
+    Publisher publisher(fixture.hub());
     const auto outcome = runClient(fixture.endpoint().port(), kKey, 20);
     CHECK(outcome.hello);
     CHECK_FALSE(outcome.failure);
@@ -299,7 +299,7 @@ TEST_CASE("a viewer with the key streams over TLS, and the server counts it as a
 TEST_CASE("a wrong key: the handshake fails, no frame byte leaves, the viewer says wrong key")
 {
     ServerFixture fixture(secureConfig());
-    Publisher publisher(fixture.server());
+    Publisher publisher(fixture.hub());
     const auto outcome = runClient(fixture.endpoint().port(), kOtherKey, 5);
     CHECK_FALSE(outcome.hello);
     CHECK(outcome.frames == 0);
@@ -316,7 +316,7 @@ TEST_CASE("a wrong key: the handshake fails, no frame byte leaves, the viewer sa
 TEST_CASE("a plain client gets not one byte from a TLS server and is closed at the deadline")
 {
     ServerFixture fixture(secureConfig());
-    Publisher publisher(fixture.server());
+    Publisher publisher(fixture.hub());
     asio::io_context io;
     auto socket = rawConnect(io, fixture.endpoint());
     const auto started = std::chrono::steady_clock::now();
@@ -333,7 +333,7 @@ TEST_CASE("a plain client gets not one byte from a TLS server and is closed at t
 TEST_CASE("a TLS viewer against a plain server is told the server does not speak TLS")
 {
     ServerFixture fixture; // --insecure
-    Publisher publisher(fixture.server());
+    Publisher publisher(fixture.hub());
     const auto outcome = runClient(fixture.endpoint().port(), kKey, 1, 2s);
     CHECK_FALSE(outcome.hello);
     CHECK(outcome.failure == HandshakeFailure::NotTls);
@@ -342,7 +342,7 @@ TEST_CASE("a TLS viewer against a plain server is told the server does not speak
 TEST_CASE("connections that never finish a handshake cannot keep the owner out")
 {
     ServerFixture fixture(secureConfig());
-    Publisher publisher(fixture.server());
+    Publisher publisher(fixture.hub());
     asio::io_context io;
     // The owner is watching; one bad address opens 40 silent connections.
     ClientOutcome during;
@@ -366,7 +366,7 @@ TEST_CASE("connections that never finish a handshake cannot keep the owner out")
 TEST_CASE("repeated wrong keys slow that address down without touching others")
 {
     ServerFixture fixture(secureConfig());
-    Publisher publisher(fixture.server());
+    Publisher publisher(fixture.hub());
     for (int i = 0; i < 4; ++i)
         CHECK(runClient(fixture.endpoint().port(), kOtherKey, 1).failure ==
               HandshakeFailure::WrongKey);

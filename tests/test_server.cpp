@@ -34,10 +34,10 @@ TEST_CASE("a viewer gets the hello, then frames byte for byte, and pongs for pin
     REQUIRE_FALSE(decode(hello->body, decoded));
     CHECK(decoded.width == 640);
     REQUIRE(fixture.waitViewers(1));
-    CHECK(fixture.server().hasViewers());
+    CHECK(fixture.hub().wanted()); // a viewer makes the pipeline encode
 
     const auto frame = makeFrame(7, 1000);
-    fixture.server().publish(frame);
+    fixture.publish(frame);
     auto message = viewer.read();
     REQUIRE(message);
     CHECK(message->type == static_cast<std::uint8_t>(MessageType::Frame));
@@ -79,7 +79,7 @@ TEST_CASE("over the viewer cap, the next viewer is told why and closed")
     CHECK(c.waitClosed());
     CHECK(fixture.stats().viewersRefused == 1);
     // the two served viewers still get frames
-    fixture.server().publish(makeFrame(1, 100));
+    fixture.publish(makeFrame(1, 100));
     CHECK(a.readType(MessageType::Frame));
     CHECK(b.readType(MessageType::Frame));
 }
@@ -98,7 +98,7 @@ TEST_CASE("a viewer that stops reading skips frames, holds at most its queue, sl
     constexpr int kFrames = 300;
     int maxLive = 0;
     for (int i = 0; i < kFrames; ++i) {
-        fixture.server().publish(makeFrame(static_cast<std::uint64_t>(i), 256 * 1024));
+        fixture.publish(makeFrame(static_cast<std::uint64_t>(i), 256 * 1024));
         auto frame = reader.readType(MessageType::Frame);
         REQUIRE(frame);
         REQUIRE(sequenceOf(*frame) == static_cast<std::uint64_t>(i)); // every frame, in order
@@ -126,7 +126,7 @@ TEST_CASE("a viewer that makes no progress is dropped after the stall timeout")
     // Fill the stalled viewer's socket, then keep the reader busy.
     bool dropped = false;
     for (int i = 0; i < 400 && !dropped; ++i) {
-        fixture.server().publish(makeFrame(static_cast<std::uint64_t>(i), 256 * 1024));
+        fixture.publish(makeFrame(static_cast<std::uint64_t>(i), 256 * 1024));
         REQUIRE(reader.readType(MessageType::Frame));
         if (i > 40 && i % 10 == 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -135,7 +135,7 @@ TEST_CASE("a viewer that makes no progress is dropped after the stall timeout")
     }
     CHECK(dropped);
     // the reader is still served
-    fixture.server().publish(makeFrame(1000, 10));
+    fixture.publish(makeFrame(1000, 10));
     CHECK(reader.readType(MessageType::Frame));
     (void)stalled;
 }
@@ -164,7 +164,7 @@ TEST_CASE("a viewer that breaks the protocol gets a bye and is closed, and the o
         CHECK(decoded.reason == ByeReason::ProtocolError);
         CHECK(bad.waitClosed());
         REQUIRE(fixture.waitViewers(1));
-        fixture.server().publish(makeFrame(5, 100));
+        fixture.publish(makeFrame(5, 100));
         CHECK(good.readType(MessageType::Frame));
     }
 }
@@ -175,7 +175,7 @@ TEST_CASE("source state changes reach every viewer, and new viewers while it is 
     auto early = fixture.connect();
     REQUIRE(early.readType(MessageType::Hello));
     REQUIRE(fixture.waitViewers(1));
-    fixture.server().setSourceState(SourceState::Down, "camera stopped delivering");
+    fixture.hub().setSourceStatus(SourceState::Down, "camera stopped delivering");
     auto status = early.readType(MessageType::Status);
     REQUIRE(status);
     Status decoded;
@@ -189,7 +189,7 @@ TEST_CASE("source state changes reach every viewer, and new viewers while it is 
     REQUIRE(lateStatus);
     CHECK(lateStatus->type == static_cast<std::uint8_t>(MessageType::Status));
 
-    fixture.server().setSourceState(SourceState::Live, "camera is back");
+    fixture.hub().setSourceStatus(SourceState::Live, "camera is back");
     REQUIRE(early.readType(MessageType::Status));
     REQUIRE(late.readType(MessageType::Status));
 }
@@ -217,7 +217,8 @@ TEST_CASE("a port in use is a clear start-up error")
     asio::io_context io;
     StreamServerConfig config;
     config.listen = {"127.0.0.1", first.endpoint().port()};
-    StreamServer second(io, config, Hello{});
+    FrameHub hub(io);
+    StreamServer second(io, hub, config, Hello{});
     try {
         second.start();
         FAIL("second server started on a port in use");

@@ -79,7 +79,7 @@ std::string responseHead(int status, std::string_view contentType, std::size_t l
 // One browser connection: reads one request (within the caps and the
 // deadline), answers it and closes, or for /stream.mjpg keeps sending the
 // newest frame until the browser goes. Lives on the io thread.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+class HttpSession final : public std::enable_shared_from_this<HttpSession>, public FrameSubscriber {
 public:
     HttpSession(HttpServer& server, asio::ip::tcp::socket socket)
         : server_(server), stream_(std::move(socket), server.tls_.get()), deadline_(server.io_),
@@ -109,7 +109,7 @@ public:
     }
 
     // /stream.mjpg: the newest frame goes out next; an unsent older one is skipped.
-    void offer(const EncodedFramePtr& frame)
+    void onFrame(const EncodedFramePtr& frame) override
     {
         if (mode_ == Mode::Snapshot) {
             sendSnapshot(frame);
@@ -130,8 +130,7 @@ public:
     {
         if (mode_ == Mode::Closed)
             return;
-        if (mode_ == Mode::Streaming || mode_ == Mode::Snapshot)
-            server_.wantFrames(-1);
+        subscription_.reset();
         mode_ = Mode::Closed;
         deadline_.cancel();
         stream_.close();
@@ -234,23 +233,24 @@ private:
         } else if (path == "/stream.mjpg") {
             startStream();
         } else if (path == "/snapshot.jpg") {
-            const EncodedFramePtr& latest = server_.latest_;
+            const EncodedFramePtr& latest = server_.hub_.latest();
             if (latest && monotonicMicros() - latest->header.captureMicros < kFreshMicros) {
                 sendSnapshot(latest);
             } else {
                 // Wait for the next frame: saying so makes the pipeline encode one.
                 mode_ = Mode::Snapshot;
-                server_.wantFrames(1);
+                subscription_ = server_.hub_.subscribe(*this);
                 armDeadline(server_.config_.snapshotTimeout, 503,
                             "no frame from the source in time");
             }
         } else if (path == "/api/status") {
             answer(200, "application/json", server_.statusJson().dump(2) + "\n");
         } else if (path == "/health") {
-            if (server_.live_)
-                answer(200, "text/plain", "ok: " + server_.stateText_ + "\n");
+            const SourceStatus& source = server_.hub_.sourceStatus();
+            if (source.live())
+                answer(200, "text/plain", "ok: " + source.text + "\n");
             else
-                answer(503, "text/plain", "source down: " + server_.stateText_ + "\n");
+                answer(503, "text/plain", "source down: " + source.text + "\n");
         } else {
             answer(404, "text/plain", "no such page: " + path + "\n");
         }
@@ -295,8 +295,7 @@ private:
 
     void sendSnapshot(const EncodedFramePtr& frame)
     {
-        if (mode_ == Mode::Snapshot)
-            server_.wantFrames(-1);
+        subscription_.reset();
         mode_ = Mode::Answering;
         const std::string head = responseHead(200, "image/jpeg", frame->jpeg.size(),
                                               "Content-Disposition: inline; "
@@ -307,8 +306,7 @@ private:
     // A whole response, then close. Every buffer lives in the session until done.
     void answer(int status, std::string_view type, std::string body, std::string_view extra = {})
     {
-        if (mode_ == Mode::Snapshot)
-            server_.wantFrames(-1);
+        subscription_.reset();
         mode_ = Mode::Answering;
         body_ = std::move(body);
         const std::string head = responseHead(status, type, body_.size(), extra);
@@ -344,7 +342,7 @@ private:
             return;
         }
         mode_ = Mode::Streaming;
-        server_.wantFrames(1);
+        subscription_ = server_.hub_.subscribe(*this);
         deadline_.cancel();
         std::error_code ignored;
         // A short kernel queue: a slow browser skips frames here instead of
@@ -400,6 +398,7 @@ private:
     }
 
     HttpServer& server_;
+    FrameHub::Subscription subscription_; // streaming, or waiting for a snapshot
     StreamSocket stream_;
     asio::steady_timer deadline_;
     HttpRequestParser parser_;
@@ -414,8 +413,9 @@ private:
     EncodedFramePtr pending_;
 };
 
-HttpServer::HttpServer(asio::io_context& io, const HttpServerConfig& config, Status status)
-    : io_(io), config_(config), status_(std::move(status)), acceptor_(io)
+HttpServer::HttpServer(asio::io_context& io, FrameHub& hub, const HttpServerConfig& config,
+                       Status status)
+    : io_(io), hub_(hub), config_(config), status_(std::move(status)), acceptor_(io)
 {}
 
 HttpServer::~HttpServer() = default;
@@ -469,25 +469,6 @@ void HttpServer::remove(HttpSession* session)
     asio::post(io_, [this, session] { sessions_.erase(session); });
 }
 
-void HttpServer::publish(EncodedFramePtr frame)
-{
-    asio::post(io_, [this, frame = std::move(frame)] {
-        if (stopped_)
-            return;
-        latest_ = frame;
-        for (const auto& session : snapshot(sessions_))
-            session->offer(frame);
-    });
-}
-
-void HttpServer::setSourceState(bool live, const std::string& text)
-{
-    asio::post(io_, [this, live, text] {
-        live_ = live;
-        stateText_ = text;
-    });
-}
-
 void HttpServer::stop()
 {
     asio::post(io_, [this] {
@@ -504,13 +485,15 @@ void HttpServer::stop()
 nlohmann::json HttpServer::statusJson() const
 {
     nlohmann::json status = status_ ? status_() : nlohmann::json::object();
-    status["source"]["state"] = live_ ? "live" : "down";
-    status["source"]["text"] = stateText_;
+    const SourceStatus& source = hub_.sourceStatus();
+    status["source"]["state"] = source.live() ? "live" : "down";
+    status["source"]["text"] = source.text;
     // How old the newest frame is: the server's share of the latency.
+    const EncodedFramePtr& latest = hub_.latest();
     status["frameAgeMs"] =
-        latest_ ? nlohmann::json(
-                      static_cast<double>(monotonicMicros() - latest_->header.captureMicros) / 1000)
-                : nlohmann::json(nullptr);
+        latest ? nlohmann::json(
+                     static_cast<double>(monotonicMicros() - latest->header.captureMicros) / 1000)
+               : nlohmann::json(nullptr);
     const HttpStats http = stats();
     status["viewers"]["http"] = http.streaming;
     status["bytesSent"]["http"] = http.bytesSent;

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -12,7 +11,7 @@
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 
-#include "core/encoded_frame.h"
+#include "hub/frame_hub.h"
 #include "net/endpoint.h"
 
 namespace pistream {
@@ -51,7 +50,8 @@ class HttpSession;
 // pipeline already encoded (the JPEG, never the gzip member), a snapshot, a
 // status JSON, a health check and a live page compiled in. Runs on the same
 // io_context as the stream server and follows the same threading rules:
-// sockets belong to the io thread; publish() and setSourceState() post.
+// sockets belong to the io thread. Browsers that stream or wait for a snapshot
+// are subscribers of the FrameHub.
 //
 //   GET /             the live page
 //   GET /stream.mjpg  multipart/x-mixed-replace JPEG parts, newest frame only
@@ -63,7 +63,7 @@ public:
     // Called on the io thread for /api/status.
     using Status = std::function<nlohmann::json()>;
 
-    HttpServer(asio::io_context& io, const HttpServerConfig& config, Status status);
+    HttpServer(asio::io_context& io, FrameHub& hub, const HttpServerConfig& config, Status status);
     ~HttpServer();
 
     // Throws std::system_error naming the address when it cannot listen.
@@ -72,11 +72,6 @@ public:
     bool https() const { return tls_ != nullptr; }
 
     // Any thread.
-    void publish(EncodedFramePtr frame);
-    void setSourceState(bool live, const std::string& text);
-    // True while a browser streams or waits for a snapshot: the pipeline
-    // encodes only while someone wants frames.
-    bool wantsFrames() const { return wanting_.load(std::memory_order_relaxed) > 0; }
     void stop();
 
     // io thread only.
@@ -89,20 +84,16 @@ private:
     friend class HttpSession;
     void accept();
     void remove(HttpSession* session);
-    void wantFrames(int delta) { wanting_.fetch_add(delta, std::memory_order_relaxed); }
 
     asio::io_context& io_;
+    FrameHub& hub_;
     HttpServerConfig config_;
     Status status_;
     std::unique_ptr<asio::ssl::context> tls_; // with a certificate
     asio::ip::tcp::acceptor acceptor_;
     asio::ip::tcp::endpoint localEndpoint_;
     std::unordered_map<HttpSession*, std::shared_ptr<HttpSession>> sessions_;
-    EncodedFramePtr latest_;
-    bool live_ = true;
-    std::string stateText_ = "starting";
     bool stopped_ = false;
-    std::atomic<int> wanting_{0};
     HttpStats totals_;
 };
 

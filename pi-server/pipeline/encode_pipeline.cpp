@@ -19,11 +19,9 @@ double millisSince(std::chrono::steady_clock::time_point start)
 
 } // namespace
 
-EncodePipeline::EncodePipeline(FrameSource& source, const PipelineConfig& config, Publish publish,
-                               Wanted wanted, StateChange onState)
-    : source_(source), config_(config), publish_(std::move(publish)), wanted_(std::move(wanted)),
-      onState_(std::move(onState)), jpeg_(config.quality, codecThreads(config.encodeThreads)),
-      gzipPolicy_(config.gzip)
+EncodePipeline::EncodePipeline(FrameSource& source, const PipelineConfig& config, FrameSink& sink)
+    : source_(source), config_(config), sink_(sink),
+      jpeg_(config.quality, codecThreads(config.encodeThreads)), gzipPolicy_(config.gzip)
 {
     if (config.gzip.mode != GzipSetting::Mode::Off)
         gzip_ = std::make_unique<GzipCompressor>(config.gzip.level, config.gzip.strategy);
@@ -34,14 +32,18 @@ EncodePipeline::~EncodePipeline()
     stop();
 }
 
+void EncodePipeline::addRawObserver(RawFrameObserver& observer)
+{
+    rawObservers_.push_back(&observer);
+}
+
 void EncodePipeline::start()
 {
     stopping_ = false;
     thread_ = std::thread([this] { run(); });
     source_.start({[this](FramePtr frame) { onFrame(std::move(frame)); },
                    [this](SourceState state, const std::string& text) {
-                       if (onState_)
-                           onState_(state, text);
+                       sink_.setSourceStatus(state, text);
                    }});
 }
 
@@ -58,6 +60,12 @@ void EncodePipeline::stop()
         thread_.join();
 }
 
+void EncodePipeline::observe(const RawFrame& frame)
+{
+    for (RawFrameObserver* observer : rawObservers_)
+        observer->onRawFrame(frame);
+}
+
 PipelineStats EncodePipeline::stats() const
 {
     std::lock_guard lock(statsMutex_);
@@ -67,7 +75,7 @@ PipelineStats EncodePipeline::stats() const
 void EncodePipeline::onFrame(FramePtr frame)
 {
     // Source thread: count, park, return.
-    bool idle = !wanted_();
+    bool idle = !sink_.wanted();
     bool replaced = false;
     if (!idle) {
         std::lock_guard lock(mutex_);
@@ -95,13 +103,13 @@ void EncodePipeline::run()
                 return;
             frame = std::move(pending_);
         }
-        if (!wanted_()) {
+        if (!sink_.wanted()) {
             std::lock_guard lock(statsMutex_);
             ++stats_.framesIdle;
             continue;
         }
         try {
-            publish_(encode(std::move(frame)));
+            sink_.publish(encode(std::move(frame)));
         } catch (const std::exception& error) {
             spdlog::error("encoding a frame failed: {}", error.what());
         }
@@ -119,12 +127,14 @@ EncodedFramePtr EncodePipeline::encode(FramePtr frame)
 
     if (frame->format == PixelFormat::Mjpeg) {
         out->jpeg = frame->jpeg; // pass-through: the source's bytes go to the socket
-        out->source = std::move(frame);
+        out->source = frame;
+        observe(*frame);
     } else {
         const auto start = std::chrono::steady_clock::now();
         jpeg_.encode(*frame, out->jpegStorage);
         out->encodeMillis = millisSince(start);
         out->jpeg = out->jpegStorage.span();
+        observe(*frame);
         frame.reset(); // the source's buffer goes back now, not when the viewers are done
     }
 

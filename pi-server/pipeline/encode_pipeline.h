@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -10,6 +9,7 @@
 #include "codec/gzip_compressor.h"
 #include "codec/parallel_jpeg_encoder.h"
 #include "core/encoded_frame.h"
+#include "pipeline/frame_sink.h"
 #include "pipeline/gzip_policy.h"
 #include "sources/frame_source.h"
 
@@ -34,22 +34,37 @@ struct PipelineStats {
     double gzipMillis = 0;           // total gzip time (including probes not sent)
 };
 
-// Source -> JPEG -> gzip -> publish. The source's callback only parks the frame
-// in a one-frame mailbox; the encoder thread takes the newest frame, so a slow
-// encode drops frames at the source instead of queueing them, and the source's
-// buffer goes back as soon as the JPEG is made. A JPEG is made by several cores
-// at once (one strip each) to cut the time from capture to send. Each frame is
-// encoded once, whatever the number of viewers, and not at all while `wanted`
-// says nobody is watching.
+// Something that needs the picture itself, not the JPEG (motion detection
+// reads a downscaled luma plane). Called on the encode thread right after the
+// JPEG is made, before the source's buffer goes back: `frame` is valid only
+// during the call, so an observer copies what it needs (quickly: the camera
+// waits for the buffer) and does any heavy work on its own thread. Frames
+// reach observers only while the sink wants frames; an observer that always
+// needs them holds a want on the FrameHub. MJPEG pass-through frames come with
+// format Mjpeg.
+class RawFrameObserver {
+public:
+    virtual void onRawFrame(const RawFrame& frame) = 0;
+
+protected:
+    ~RawFrameObserver() = default;
+};
+
+// Source -> JPEG -> gzip -> sink (the FrameHub). The source's callback only
+// parks the frame in a one-frame mailbox; the encoder thread takes the newest
+// frame, so a slow encode drops frames at the source instead of queueing them,
+// and the source's buffer goes back as soon as the JPEG is made. A JPEG is made
+// by several cores at once (one strip each) to cut the time from capture to
+// send. Each frame is encoded once, whatever the number of consumers, and not
+// at all while the sink says nobody wants frames.
 class EncodePipeline {
 public:
-    using Publish = std::function<void(EncodedFramePtr)>;
-    using Wanted = std::function<bool()>;
-    using StateChange = std::function<void(SourceState, const std::string&)>;
-
-    EncodePipeline(FrameSource& source, const PipelineConfig& config, Publish publish,
-                   Wanted wanted, StateChange onState);
+    EncodePipeline(FrameSource& source, const PipelineConfig& config, FrameSink& sink);
     ~EncodePipeline();
+
+    // Before start(); the observer outlives the pipeline's run. With none
+    // registered the raw path costs nothing.
+    void addRawObserver(RawFrameObserver& observer);
 
     void start();
     void stop(); // stops the source, then the encoder
@@ -63,12 +78,12 @@ private:
     void onFrame(FramePtr frame);
     void run();
     EncodedFramePtr encode(FramePtr frame);
+    void observe(const RawFrame& frame);
 
     FrameSource& source_;
     PipelineConfig config_;
-    Publish publish_;
-    Wanted wanted_;
-    StateChange onState_;
+    FrameSink& sink_;
+    std::vector<RawFrameObserver*> rawObservers_;
 
     ParallelJpegEncoder jpeg_;
     std::unique_ptr<GzipCompressor> gzip_;

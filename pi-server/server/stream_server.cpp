@@ -23,10 +23,10 @@ ViewerSession::Message share(std::vector<std::uint8_t> bytes)
 
 } // namespace
 
-StreamServer::StreamServer(asio::io_context& io, const StreamServerConfig& config,
+StreamServer::StreamServer(asio::io_context& io, FrameHub& hub, const StreamServerConfig& config,
                            const Hello& hello)
-    : io_(io), config_(config), acceptor_(io), housekeeping_(io), acceptRetry_(io), forceClose_(io),
-      guard_(config.guard), hello_(share(encode(hello)))
+    : io_(io), hub_(hub), config_(config), acceptor_(io), housekeeping_(io), acceptRetry_(io),
+      forceClose_(io), guard_(config.guard), hello_(share(encode(hello)))
 {
     if (!config_.pairingKey.empty())
         tls_ = std::make_unique<PskTls>(TlsRole::Server, config_.pairingKey);
@@ -37,28 +37,6 @@ void StreamServer::start()
     localEndpoint_ = listenOn(acceptor_, config_.listen);
     accept();
     housekeeping();
-}
-
-void StreamServer::publish(EncodedFramePtr frame)
-{
-    asio::post(io_, [this, frame = std::move(frame)] {
-        if (stopped_)
-            return;
-        for (auto& [key, session] : sessions_)
-            session->offer(frame);
-    });
-}
-
-void StreamServer::setSourceState(SourceState state, const std::string& text)
-{
-    asio::post(io_, [this, state, text] {
-        if (stopped_ || (state == sourceState_ && state == SourceState::Live))
-            return;
-        sourceState_ = state;
-        status_ = share(encode(Status{state, text}));
-        for (auto& [key, session] : sessions_)
-            session->send(status_);
-    });
 }
 
 void StreamServer::stop()
@@ -194,10 +172,9 @@ void StreamServer::admit(std::shared_ptr<ViewerSession> session)
     }
     ++viewersServed_;
     sessions_.emplace(session.get(), session);
-    viewerCount_ = static_cast<int>(sessions_.size());
     spdlog::info("viewer {} connected{} ({} of at most {})", session->peer(),
                  session->secure() ? " with the key" : "", sessions_.size(), config_.maxViewers);
-    session->start(hello_, sourceState_ == SourceState::Live ? nullptr : status_);
+    session->start(hello_, hub_);
 }
 
 void StreamServer::housekeeping()
@@ -220,7 +197,6 @@ void StreamServer::removeSession(ViewerSession* session)
     sessions_.erase(session);
     refusing_.erase(session);
     handshaking_.erase(session);
-    viewerCount_ = static_cast<int>(sessions_.size());
 }
 
 ViewerSession::Message StreamServer::bye(ByeReason reason, const std::string& text) const

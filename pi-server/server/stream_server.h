@@ -1,13 +1,12 @@
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 #include <asio.hpp>
 
-#include "core/encoded_frame.h"
+#include "hub/frame_hub.h"
 #include "net/endpoint.h"
 #include "net/tls_psk.h"
 #include "server/peer_guard.h"
@@ -37,23 +36,20 @@ struct StreamServerStats {
 
 // The TCP side of pistream-server. With a pairing key every connection first
 // passes the PeerGuard and a TLS-PSK handshake within the deadline, and only
-// then becomes a viewer (and counts against maxViewers). Every socket belongs to the one thread
-// that runs the io_context; other threads hand frames and state changes over with publish() and
-// setSourceState(), which post into it.
+// then becomes a viewer (and counts against maxViewers): a subscriber of the
+// FrameHub, which brings it frames and the source's status. Every socket
+// belongs to the one thread that runs the io_context.
 class StreamServer {
 public:
-    StreamServer(asio::io_context& io, const StreamServerConfig& config, const Hello& hello);
+    StreamServer(asio::io_context& io, FrameHub& hub, const StreamServerConfig& config,
+                 const Hello& hello);
 
     // Binds and listens. Throws std::system_error naming the address, e.g. when
     // the port is in use.
     void start();
     asio::ip::tcp::endpoint localEndpoint() const { return localEndpoint_; }
 
-    // Any thread.
-    void publish(EncodedFramePtr frame);
-    void setSourceState(SourceState state, const std::string& text);
-    bool hasViewers() const { return viewerCount_.load(std::memory_order_relaxed) > 0; }
-    // Stops accepting, says bye to every viewer and closes them; once this has
+    // Any thread. Stops accepting, says bye to every viewer and closes them; once this has
     // run the server holds no work on the io_context.
     void stop();
 
@@ -70,6 +66,7 @@ private:
     ViewerSession::Message bye(ByeReason reason, const std::string& text) const;
 
     asio::io_context& io_;
+    FrameHub& hub_;
     StreamServerConfig config_;
     asio::ip::tcp::acceptor acceptor_;
     asio::steady_timer housekeeping_;
@@ -80,13 +77,10 @@ private:
     PeerGuard guard_;
 
     ViewerSession::Message hello_;
-    ViewerSession::Message status_; // last state change, sent to new viewers while down
-    SourceState sourceState_ = SourceState::Live;
 
     std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> sessions_;
     std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> refusing_;
     std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> handshaking_;
-    std::atomic<int> viewerCount_{0};
     SessionTotals totals_;
     std::uint64_t viewersServed_ = 0;
     std::uint64_t viewersRefused_ = 0;

@@ -52,12 +52,13 @@ void ViewerSession::authenticate(std::chrono::milliseconds timeout, Authenticate
                            });
 }
 
-void ViewerSession::start(Message hello, Message status)
+void ViewerSession::start(Message hello, FrameHub& hub)
 {
     started_ = true;
     send(std::move(hello));
-    if (status)
-        send(std::move(status));
+    if (!hub.sourceStatus().live())
+        onSourceStatus(hub.sourceStatus());
+    subscription_ = hub.subscribe(*this);
     doRead();
 }
 
@@ -68,7 +69,13 @@ void ViewerSession::refuse(Message hello, Message bye, const std::string& reason
     finish(std::move(bye), reason);
 }
 
-void ViewerSession::offer(const EncodedFramePtr& frame)
+void ViewerSession::onSourceStatus(const SourceStatus& status)
+{
+    send(std::make_shared<const std::vector<std::uint8_t>>(
+        encode(Status{status.state, status.text})));
+}
+
+void ViewerSession::onFrame(const EncodedFramePtr& frame)
 {
     if (closed_ || closeAfterWrite_)
         return;
@@ -93,6 +100,7 @@ void ViewerSession::finish(Message bye, const std::string& reason)
 {
     if (closed_ || closeAfterWrite_)
         return;
+    subscription_.reset();
     frames_.clear();
     control_.push_back(std::move(bye));
     closeAfterWrite_ = true;
@@ -108,6 +116,7 @@ void ViewerSession::close(const std::string& reason)
     if (started_)
         spdlog::info("viewer {} disconnected: {} (sent {} frames, skipped {}, {:.1f} MB)", peer_,
                      reason, framesSent_, framesSkipped_, static_cast<double>(bytesSent_) / 1e6);
+    subscription_.reset();
     stream_.close();
     frames_.clear();
     control_.clear();

@@ -11,6 +11,7 @@
 #include <asio.hpp>
 
 #include "core/encoded_frame.h"
+#include "hub/frame_hub.h"
 #include "net/stream_socket.h"
 #include "protocol/message_reader.h"
 
@@ -39,7 +40,8 @@ struct SessionLimits {
 // is its shared header bytes and payload in one gather write. A viewer that cannot keep up has at
 // most maxQueuedFrames waiting; a newer frame replaces the oldest, so it always gets the newest
 // pictures and never holds back anyone else.
-class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
+class ViewerSession final : public std::enable_shared_from_this<ViewerSession>,
+                            public FrameSubscriber {
 public:
     using Message = std::shared_ptr<const std::vector<std::uint8_t>>;
     using ClosedHandler = std::function<void(ViewerSession*)>;
@@ -55,12 +57,16 @@ public:
     // deadline passed). The session is not closed here: the caller decides.
     void authenticate(std::chrono::milliseconds timeout, AuthenticatedHandler done);
 
-    // Sends the hello (and the source status, if any) and starts streaming.
-    void start(Message hello, Message status);
+    // Sends the hello (and the source's status while it is down), subscribes
+    // to the hub's frames and starts streaming.
+    void start(Message hello, FrameHub& hub);
     // Sends the hello and a bye, then closes: for a viewer over the cap.
     void refuse(Message hello, Message bye, const std::string& reason);
 
-    void offer(const EncodedFramePtr& frame);
+    // FrameSubscriber: the io thread's fan-out.
+    void onFrame(const EncodedFramePtr& frame) override;
+    void onSourceStatus(const SourceStatus& status) override;
+
     void send(Message message);
     // Drops queued frames, sends the bye, then closes.
     void finish(Message bye, const std::string& reason);
@@ -94,6 +100,7 @@ private:
     asio::ip::address address_;
     bool started_ = false; // past the handshake: a viewer, logged as one
 
+    FrameHub::Subscription subscription_; // while streaming
     MessageReader reader_;
     std::array<std::uint8_t, 512> readBuffer_{};
 

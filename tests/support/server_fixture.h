@@ -60,7 +60,8 @@ inline EncodedFramePtr makeJpegFrame(std::uint64_t sequence)
     return frame;
 }
 
-// A StreamServer on loopback with its io_context on its own thread.
+// A StreamServer on loopback with its io_context on its own thread, fed
+// through a FrameHub as the pipeline feeds it.
 class ServerFixture {
 public:
     explicit ServerFixture(StreamServerConfig config = {})
@@ -70,7 +71,7 @@ public:
         hello.width = 640;
         hello.height = 480;
         hello.fpsNumerator = 30;
-        server_ = std::make_unique<StreamServer>(io_, config, hello);
+        server_ = std::make_unique<StreamServer>(io_, hub_, config, hello);
         server_->start();
         thread_ = std::thread([this] { io_.run(); });
     }
@@ -83,6 +84,9 @@ public:
         thread_.join();
     }
     StreamServer& server() { return *server_; }
+    FrameHub& hub() { return hub_; }
+    // Any thread, as the pipeline does.
+    void publish(EncodedFramePtr frame) { hub_.publish(std::move(frame)); }
     asio::ip::tcp::endpoint endpoint() const { return server_->localEndpoint(); }
     WirePeer connect() { return WirePeer::connect(clientIo_, endpoint()); }
     StreamServerStats stats()
@@ -105,6 +109,7 @@ public:
 private:
     asio::io_context io_;
     asio::io_context clientIo_;
+    FrameHub hub_{io_};
     std::unique_ptr<StreamServer> server_;
     std::thread thread_;
 };

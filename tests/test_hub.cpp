@@ -1,0 +1,135 @@
+// The FrameHub: fan-out on the io thread, demand, the source's status, and
+// subscribers that come and go in the middle of a fan-out.
+
+#include <doctest/doctest.h>
+
+#include "hub/frame_hub.h"
+#include "support/server_fixture.h"
+
+using namespace pistream;
+using namespace pistream::test;
+
+namespace {
+
+struct Recorder final : FrameSubscriber {
+    std::vector<std::uint64_t> frames;
+    std::vector<SourceStatus> statuses;
+    std::function<void()> onEach; // runs inside the fan-out
+
+    void onFrame(const EncodedFramePtr& frame) override
+    {
+        frames.push_back(frame->header.sequence);
+        if (onEach)
+            onEach();
+    }
+    void onSourceStatus(const SourceStatus& status) override { statuses.push_back(status); }
+};
+
+} // namespace
+
+TEST_CASE("the hub hands every frame to every subscriber in order, and keeps the newest")
+{
+    asio::io_context io;
+    FrameHub hub(io);
+    Recorder a, b;
+    auto subA = hub.subscribe(a);
+    auto subB = hub.subscribe(b);
+    for (std::uint64_t i = 1; i <= 3; ++i)
+        hub.publish(makeFrame(i, 10));
+    CHECK(a.frames.empty()); // delivered on the io thread, not the caller's
+    io.run();
+    CHECK(a.frames == std::vector<std::uint64_t>{1, 2, 3});
+    CHECK(b.frames == a.frames);
+    REQUIRE(hub.latest());
+    CHECK(hub.latest()->header.sequence == 3);
+
+    subB.reset();
+    hub.publish(makeFrame(4, 10));
+    io.restart();
+    io.run();
+    CHECK(a.frames.back() == 4);
+    CHECK(b.frames.size() == 3); // unsubscribed
+    CHECK(hub.subscribers() == 1);
+}
+
+TEST_CASE("demand: the pipeline encodes while any subscription wants frames")
+{
+    asio::io_context io;
+    FrameHub hub(io);
+    Recorder a, b;
+    CHECK_FALSE(hub.wanted());
+    auto statusOnly = hub.subscribe(a, false);
+    CHECK_FALSE(hub.wanted());
+    {
+        auto viewer = hub.subscribe(b);
+        CHECK(hub.wanted());
+        viewer.want(false);
+        CHECK_FALSE(hub.wanted());
+        viewer.want(true);
+        viewer.want(true); // idempotent
+        statusOnly.want(true);
+        FrameHub::Subscription moved = std::move(viewer);
+        CHECK(hub.wanted());
+        statusOnly.reset();
+        CHECK(hub.wanted()); // `moved` still wants
+    }
+    CHECK_FALSE(hub.wanted()); // dropped with its subscription
+}
+
+TEST_CASE("source status: changes reach subscribers, a repeated live does not")
+{
+    asio::io_context io;
+    FrameHub hub(io);
+    Recorder a;
+    auto sub = hub.subscribe(a, false);
+    hub.setSourceStatus(SourceState::Live, "camera 0"); // live after live: no news
+    hub.setSourceStatus(SourceState::Down, "no frame for 2 s");
+    hub.setSourceStatus(SourceState::Down, "reopening");
+    hub.setSourceStatus(SourceState::Live, "back");
+    io.run();
+    REQUIRE(a.statuses.size() == 3);
+    CHECK(a.statuses[0].text == "no frame for 2 s");
+    CHECK(a.statuses[1].text == "reopening");
+    CHECK(a.statuses[2].live());
+    CHECK(hub.sourceStatus().text == "back");
+}
+
+TEST_CASE("subscribers may leave or join during a fan-out")
+{
+    asio::io_context io;
+    FrameHub hub(io);
+    Recorder first, second, late;
+    FrameHub::Subscription subSecond = hub.subscribe(second);
+    FrameHub::Subscription subLate;
+    // The first subscriber, told a frame, drops the second and adds a third.
+    auto subFirst = hub.subscribe(first);
+    first.onEach = [&] {
+        subSecond.reset();
+        if (!subLate)
+            subLate = hub.subscribe(late);
+    };
+    hub.publish(makeFrame(1, 10));
+    hub.publish(makeFrame(2, 10));
+    io.run();
+    CHECK(second.frames == std::vector<std::uint64_t>{1}); // before first, in frame 1 only
+    CHECK(first.frames == std::vector<std::uint64_t>{1, 2});
+    CHECK(late.frames == std::vector<std::uint64_t>{1, 2}); // joined during frame 1's fan-out
+    CHECK(hub.subscribers() == 2);
+}
+
+TEST_CASE("a subscription may outlive its hub, and frames posted after it are released")
+{
+    FrameHub::Subscription survivor;
+    Recorder a;
+    const int before = liveFrames.load();
+    {
+        asio::io_context io;
+        FrameHub hub(io);
+        survivor = hub.subscribe(a);
+        hub.publish(makeFrame(1, 10)); // never run: io is destroyed with it queued
+    }
+    survivor.want(false);
+    survivor.reset();
+    CHECK(liveFrames.load() == before);
+    CHECK(a.frames.empty());
+}
