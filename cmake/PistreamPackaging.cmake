@@ -8,10 +8,14 @@ set(PACKAGING_DIR ${PROJECT_SOURCE_DIR}/packaging)
 execute_process(COMMAND gzip -9nc ${PACKAGING_DIR}/changelog
                 OUTPUT_FILE ${PROJECT_BINARY_DIR}/changelog.gz)
 
+# README.md is the front page; the reference it links to is docs/*.md, kept
+# beside it so the links work in /usr/share/doc/<package>/ too.
 function(pistream_package_docs component package)
     install(FILES ${PACKAGING_DIR}/copyright ${PROJECT_BINARY_DIR}/changelog.gz
                   ${PROJECT_SOURCE_DIR}/README.md
             DESTINATION share/doc/${package} COMPONENT ${component})
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION share/doc/${package}/docs
+            COMPONENT ${component} FILES_MATCHING PATTERN "*.md")
 endfunction()
 
 # A manual page made from the program's --help by help2man (run under the

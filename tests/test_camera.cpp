@@ -1,6 +1,7 @@
 // The camera logic that needs no sensor: controls checked against limits of
 // the kind libcamera reports, frame-rate clamping, camera selection, buffer
-// layout and timestamps; and the real backend on a machine with no camera.
+// layout and timestamps; and the real backend on a machine with no camera
+// (skipped where there is one).
 
 #include <cmath>
 #include <cstring>
@@ -285,8 +286,15 @@ TEST_CASE("--list-cameras text: each camera's number, model, id, sizes and rates
 
 TEST_CASE("without a camera, camera sources fail with one clear line and auto falls back")
 {
-    // These build machines have no camera; with libcamera built in, the real
-    // backend looks and finds none; without it, it says it was not built.
+    CHECK(resolveSourceSpec("camera:0") == "camera:0");
+    // On a Pi with a camera there is nothing to check here: scripts/pi-check.sh
+    // tests the real camera there.
+    if (cameraPresent()) {
+        MESSAGE("skipped: a camera is present (run scripts/pi-check.sh on it instead)");
+        return;
+    }
+    // Build machines have no camera; with libcamera built in, the real backend
+    // looks and finds none; without it, it says it was not built.
     SourceConfig config;
     config.spec = "camera";
     const std::string expected =
@@ -296,9 +304,7 @@ TEST_CASE("without a camera, camera sources fail with one clear line and auto fa
     config.spec = "camera:1";
     CHECK_THROWS_WITH_AS(openSource(config), doctest::Contains(expected.c_str()),
                          std::runtime_error);
-    CHECK_FALSE(cameraPresent());
     CHECK(resolveSourceSpec("auto") == "test");
-    CHECK(resolveSourceSpec("camera:0") == "camera:0");
     config.spec = "auto";
     config.width = 64;
     config.height = 48;

@@ -4,6 +4,7 @@
 // Controls are looked up by name in what the camera reports, so only the flip
 // (Transform before 0.2, Orientation from 0.2) needs the version macros.
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -11,10 +12,12 @@
 #include <cstring>
 #include <ctime>
 #include <libcamera/libcamera.h>
+#include <linux/dma-buf.h>
 #include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <tuple>
 #include <variant>
@@ -159,15 +162,53 @@ std::string modelOf(const lc::Camera& camera)
     return std::string(camera.properties().get(lc::properties::Model).value_or(""));
 }
 
+// A failed sync is not fatal (the picture may show stale cache lines): say so
+// at most every ten seconds, whichever thread dropped the frame.
+void warnSyncFailed(int error)
+{
+    static std::atomic<std::int64_t> nextWarning{0};
+    static std::atomic<unsigned int> failures{0};
+    ++failures;
+    const std::int64_t now = monotonicMicros();
+    std::int64_t next = nextWarning.load();
+    if (now < next || !nextWarning.compare_exchange_strong(next, now + 10'000'000))
+        return;
+    spdlog::warn("camera buffer sync failed: {} ({} times since the last warning)",
+                 std::strerror(error), failures.exchange(0));
+}
+
+// Brackets the CPU's reads of a camera buffer, as rpicam-apps does, so that the
+// CPU sees what the ISP wrote rather than stale cache lines: DMA_BUF_SYNC_START
+// before reading, DMA_BUF_SYNC_END when done, once per distinct dmabuf.
+void syncDmabufs(const std::vector<lc::SharedFD>& dmabufs, std::uint64_t flags)
+{
+    const dma_buf_sync sync{flags | DMA_BUF_SYNC_READ};
+    for (const lc::SharedFD& fd : dmabufs) {
+        int ret = 0;
+        // Interrupted or busy: retry, a few times (this may run on libcamera's thread).
+        for (int attempt = 0; attempt < 8; ++attempt) {
+            ret = ioctl(fd.get(), DMA_BUF_IOCTL_SYNC, &sync);
+            if (ret == 0 || (errno != EINTR && errno != EAGAIN))
+                break;
+        }
+        if (ret < 0)
+            warnSyncFailed(errno);
+    }
+}
+
 // The pixels and requests of one opened camera. Frames keep it alive: their
 // deleter requeues the request while the camera runs, and the mappings stay
 // valid (a dmabuf mapping outlives its closed fd) until the last frame goes.
+// dmabufs holds its own references to the fds, so that a frame still out when
+// the allocator has gone can end its sync on the right file.
 struct CameraSession {
     std::mutex mutex;
     bool running = false;
     std::shared_ptr<lc::Camera> camera;
     std::vector<std::unique_ptr<lc::Request>> requests;
     std::vector<std::pair<void*, std::size_t>> mappings;
+    // The distinct dmabufs of each buffer; written before start, read-only after.
+    std::map<const lc::FrameBuffer*, std::vector<lc::SharedFD>> dmabufs;
 
     ~CameraSession()
     {
@@ -318,6 +359,11 @@ void LibcameraSource::mapBuffers()
         for (const lc::FrameBuffer::Plane& plane : buffer->planes())
             lengths[plane.fd.get()] =
                 std::max<std::size_t>(lengths[plane.fd.get()], plane.offset + plane.length);
+        std::vector<lc::SharedFD>& dmabufs = session_->dmabufs[buffer.get()];
+        for (const lc::FrameBuffer::Plane& plane : buffer->planes())
+            if (std::none_of(dmabufs.begin(), dmabufs.end(),
+                             [&](const lc::SharedFD& fd) { return fd.get() == plane.fd.get(); }))
+                dmabufs.push_back(plane.fd);
         std::map<int, const std::uint8_t*> bases;
         for (const auto& [fd, length] : lengths) {
             void* address = mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
@@ -415,8 +461,11 @@ void LibcameraSource::onRequestCompleted(lc::Request* request)
     frame->captureMicros =
         sensorNanos ? sensorTimeToMonotonicMicros(*sensorNanos, monotonicMicros(), boottimeMicros())
                     : static_cast<std::int64_t>(buffer->metadata().timestamp / 1000);
-    FramePtr lent(frame, [session = session_, request](const RawFrame* done) {
+    const std::vector<lc::SharedFD>* dmabufs = &session_->dmabufs.at(buffer);
+    syncDmabufs(*dmabufs, DMA_BUF_SYNC_START);
+    FramePtr lent(frame, [session = session_, request, dmabufs](const RawFrame* done) {
         delete done;
+        syncDmabufs(*dmabufs, DMA_BUF_SYNC_END);
         session->requeue(request);
     });
     callbacks_.onFrame(std::move(lent));
