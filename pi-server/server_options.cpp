@@ -250,15 +250,15 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->check(CLI::Range(1, 4096).description(""))
         ->capture_default_str();
     app.add_option("--queue", queue,
-                   "frames queued per viewer (1..16) before older ones are skipped")
+                   "frames queued per viewer or browser (1..16) before older ones are skipped")
         ->type_name("N")
         ->check(CLI::Range(1, 16).description(""))
         ->capture_default_str();
-    std::size_t sendBufferKiB = options.server.session.maxOutstandingBytes / 1024;
+    std::size_t sendBufferKiB = options.server.session.pacing.maxOutstandingBytes / 1024;
     app.add_option(
            "--send-buffer", sendBufferKiB,
-           "KiB a viewer may have in flight before frames are skipped for it; lower means less "
-           "latency on slow links (16..16384)")
+           "KiB a viewer or browser may have in flight before frames are skipped for it; lower "
+           "means less latency on slow links (16..16384)")
         ->type_name("KIB")
         ->check(CLI::Range(16, 16384).description(""))
         ->capture_default_str();
@@ -286,8 +286,10 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
             options.http.listen = parseEndpoint(http, kDefaultHttpPort);
         options.pipeline.gzip = GzipSetting::parse(gzip, parseGzipStrategy(strategy));
         options.pipeline.gzip.minSaving = minSaving / 100;
-        options.server.session.maxQueuedFrames = static_cast<std::size_t>(queue);
-        options.server.session.maxOutstandingBytes = sendBufferKiB * 1024;
+        // One slow-consumer policy for viewers and browsers.
+        options.server.session.pacing.maxQueuedFrames = static_cast<std::size_t>(queue);
+        options.server.session.pacing.maxOutstandingBytes = sendBufferKiB * 1024;
+        options.http.pacing = options.server.session.pacing;
         options.server.session.stallTimeout =
             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                 std::chrono::duration<double>(stallSeconds));

@@ -65,7 +65,7 @@ TEST_CASE("server options: defaults, flags, config file and precedence")
     CHECK_FALSE(defaults.source.sizeGiven);
     CHECK(defaults.pipeline.quality == 80);
     CHECK(defaults.pipeline.gzip.mode == GzipSetting::Mode::Auto);
-    CHECK(defaults.server.session.maxQueuedFrames == 2);
+    CHECK(defaults.server.session.pacing.maxQueuedFrames == 2);
     CHECK(defaults.server.session.stallTimeout == std::chrono::seconds(10));
 
     TempDir dir;
@@ -82,10 +82,10 @@ TEST_CASE("server options: defaults, flags, config file and precedence")
     CHECK(options.pipeline.gzip.strategy == GzipStrategy::HuffmanOnly);
     CHECK(options.server.session.stallTimeout == std::chrono::milliseconds(2500));
     CHECK(options.source.sizeGiven);
-    CHECK(options.server.session.maxOutstandingBytes == 64 * 1024); // default
+    CHECK(options.server.session.pacing.maxOutstandingBytes == 64 * 1024); // default
     ServerOptions tuned;
     REQUIRE_FALSE(parseServer({"--send-buffer", "128", "--gzip-min-saving", "2.5"}, tuned));
-    CHECK(tuned.server.session.maxOutstandingBytes == 128 * 1024);
+    CHECK(tuned.server.session.pacing.maxOutstandingBytes == 128 * 1024);
     CHECK(tuned.pipeline.gzip.minSaving == doctest::Approx(0.025));
     CHECK(parseServer({"--send-buffer", "8"}, tuned).value_or(-1) == 2);
     CHECK(options.source.height == 480);
@@ -193,5 +193,5 @@ TEST_CASE("the shipped systemd/server.toml is a valid config and matches the def
     CHECK(shipped.server.listen.toString() == defaults.server.listen.toString());
     CHECK(shipped.pipeline.quality == defaults.pipeline.quality);
     CHECK(shipped.server.maxViewers == defaults.server.maxViewers);
-    CHECK(shipped.server.session.maxQueuedFrames == defaults.server.session.maxQueuedFrames);
+    CHECK(shipped.server.session.pacing.maxQueuedFrames == defaults.server.session.pacing.maxQueuedFrames);
 }

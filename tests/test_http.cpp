@@ -362,7 +362,7 @@ TEST_CASE("bad, slow and oversized requests get their status and the connection 
 TEST_CASE("many browsers stream at once, and a stalled one skips frames without holding others")
 {
     HttpServerConfig config;
-    config.sendBufferBytes = 4096;
+    config.pacing.maxOutstandingBytes = 4096;
     Fixture fixture(config);
 
     // A browser that never reads: its frames are skipped, not queued.

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "hub/frame_hub.h"
+#include "hub/frame_pacer.h"
 #include "support/server_fixture.h"
 
 using namespace pistream;
@@ -132,4 +133,60 @@ TEST_CASE("a subscription may outlive its hub, and frames posted after it are re
     survivor.reset();
     CHECK(liveFrames.load() == before);
     CHECK(a.frames.empty());
+}
+
+TEST_CASE("the pacer sends in order while the link keeps up, and the newest once it catches up")
+{
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket sender(io), receiver(io);
+    sender.connect(acceptor.local_endpoint());
+    acceptor.accept(receiver);
+    PacingLimits limits;
+    limits.maxQueuedFrames = 2;
+    limits.maxOutstandingBytes = 16 * 1024;
+    FramePacer pacer(sender, limits);
+
+    // Queue bound: the oldest goes when a third frame comes.
+    CHECK(pacer.offer(makeFrame(1, 10)) == 0);
+    CHECK(pacer.offer(makeFrame(2, 10)) == 0);
+    CHECK(pacer.offer(makeFrame(3, 10)) == 1);
+    int retries = 0;
+    const auto retry = [&retries] {
+        ++retries;
+    };
+    auto next = pacer.next(retry);
+    REQUIRE(next.frame);
+    CHECK(next.frame->header.sequence == 2); // in order while there is room
+    CHECK(next.skipped == 0);
+
+    // The receiver stops reading: fill the sender's kernel queue past the limit.
+    sender.non_blocking(true);
+    std::vector<std::uint8_t> block(64 * 1024);
+    std::size_t queued = 0;
+    for (std::error_code error; !error && queued < 64 * 1024 * 1024;)
+        queued += sender.write_some(asio::buffer(block), error);
+    CHECK(pacer.offer(makeFrame(4, 10)) == 0);
+    CHECK(pacer.offer(makeFrame(5, 10)) == 1); // 3 pushed out
+    CHECK_FALSE(pacer.next(retry).frame);      // no room: a retry is armed
+    CHECK_FALSE(pacer.next(retry).frame);      // and only one
+    while (retries == 0 && io.run_one() > 0) { // the retry timer
+    }
+    CHECK(retries == 1);
+
+    // The receiver drains everything: the newest frame goes, the other is skipped.
+    std::vector<std::uint8_t> sink(256 * 1024);
+    for (std::size_t drained = 0; drained < queued;)
+        drained += receiver.read_some(asio::buffer(sink));
+    for (int i = 0; i < 1000; ++i) { // the kernel acknowledges on loopback at once
+        next = pacer.next(retry);
+        if (next.frame)
+            break;
+        io.restart();
+        io.run_one();
+    }
+    REQUIRE(next.frame);
+    CHECK(next.frame->header.sequence == 5);
+    CHECK(next.skipped == 1);
+    CHECK(pacer.empty());
 }

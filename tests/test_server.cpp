@@ -87,7 +87,7 @@ TEST_CASE("over the viewer cap, the next viewer is told why and closed")
 TEST_CASE("a viewer that stops reading skips frames, holds at most its queue, slows nobody")
 {
     StreamServerConfig config;
-    config.session.maxQueuedFrames = 2;
+    config.session.pacing.maxQueuedFrames = 2;
     ServerFixture fixture(config);
     auto stalled = fixture.connect(); // never reads after this
     auto reader = fixture.connect();

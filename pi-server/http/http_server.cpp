@@ -10,6 +10,7 @@
 #include "core/version.h"
 #include "http/http_page.h"
 #include "http/http_request.h"
+#include "hub/frame_pacer.h"
 #include "net/stream_socket.h"
 #include "security/pairing_key.h"
 #include "server/listener.h"
@@ -83,7 +84,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
 public:
     HttpSession(HttpServer& server, asio::ip::tcp::socket socket)
         : server_(server), stream_(std::move(socket), server.tls_.get()), deadline_(server.io_),
-          parser_(server.config_.maxRequestBytes)
+          parser_(server.config_.maxRequestBytes), pacer_(stream_.tcp(), server.config_.pacing)
     {}
 
     void start()
@@ -117,13 +118,8 @@ public:
         }
         if (mode_ != Mode::Streaming)
             return;
-        if (writing_) {
-            if (pending_)
-                ++server_.totals_.partsSkipped;
-            pending_ = frame;
-            return;
-        }
-        writePart(frame);
+        server_.totals_.partsSkipped += pacer_.offer(frame);
+        sendNext();
     }
 
     void close()
@@ -131,6 +127,7 @@ public:
         if (mode_ == Mode::Closed)
             return;
         subscription_.reset();
+        pacer_.clear();
         mode_ = Mode::Closed;
         deadline_.cancel();
         stream_.close();
@@ -345,10 +342,6 @@ private:
         subscription_ = server_.hub_.subscribe(*this);
         deadline_.cancel();
         std::error_code ignored;
-        // A short kernel queue: a slow browser skips frames here instead of
-        // watching seconds-old pictures from a deep socket buffer.
-        stream_.tcp().set_option(
-            asio::socket_base::send_buffer_size(server_.config_.sendBufferBytes), ignored);
         stream_.tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
         headText_ = head;
         writing_ = true;
@@ -357,6 +350,19 @@ private:
                    [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
                        self->onPartWritten(error, sent);
                    });
+    }
+
+    // The next part when the browser can take it: a slow one skips frames in
+    // the pacer, as a slow stream viewer does, instead of watching seconds-old
+    // pictures from a deep socket buffer.
+    void sendNext()
+    {
+        if (writing_ || mode_ != Mode::Streaming)
+            return;
+        auto next = pacer_.next([self = shared_from_this()] { self->sendNext(); });
+        server_.totals_.partsSkipped += next.skipped;
+        if (next.frame)
+            writePart(next.frame);
     }
 
     void writePart(const EncodedFramePtr& frame)
@@ -390,11 +396,7 @@ private:
             return;
         }
         deadline_.cancel();
-        if (pending_) {
-            EncodedFramePtr next = std::move(pending_);
-            pending_.reset();
-            writePart(next);
-        }
+        sendNext();
     }
 
     HttpServer& server_;
@@ -410,7 +412,7 @@ private:
     std::string partHead_;
     std::string body_;
     EncodedFramePtr sending_;
-    EncodedFramePtr pending_;
+    FramePacer pacer_;
 };
 
 HttpServer::HttpServer(asio::io_context& io, FrameHub& hub, const HttpServerConfig& config,

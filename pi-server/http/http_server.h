@@ -12,6 +12,7 @@
 #include <asio/ssl.hpp>
 
 #include "hub/frame_hub.h"
+#include "hub/frame_pacer.h"
 #include "net/endpoint.h"
 
 namespace pistream {
@@ -31,7 +32,7 @@ struct HttpServerConfig {
     std::chrono::milliseconds requestTimeout{5000};  // to send a whole request
     std::chrono::milliseconds stallTimeout{10000};   // a stream part making no progress
     std::chrono::milliseconds snapshotTimeout{3000}; // waiting for a frame for /snapshot.jpg
-    int sendBufferBytes = 128 * 1024;                // kernel queue per streaming browser
+    PacingLimits pacing;                             // per streaming browser, as per viewer
 };
 
 struct HttpStats {

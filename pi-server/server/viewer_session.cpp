@@ -1,8 +1,5 @@
 #include "server/viewer_session.h"
 
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
@@ -13,17 +10,15 @@ namespace pistream {
 namespace {
 
 constexpr std::size_t kMaxQueuedControl = 16; // more pings than this in flight are ignored
-constexpr auto kFirstDrainPoll = std::chrono::milliseconds(2);
-constexpr auto kMaxDrainPoll = std::chrono::milliseconds(64); // a dead peer costs ~16 wakeups/s
 
 } // namespace
 
 ViewerSession::ViewerSession(asio::ip::tcp::socket socket, asio::ssl::context* tls,
                              const SessionLimits& limits, SessionTotals& totals,
                              ClosedHandler onClosed)
-    : stream_(std::move(socket), tls), drainTimer_(stream_.get_executor()), limits_(limits),
+    : stream_(std::move(socket), tls), deadline_(stream_.get_executor()), limits_(limits),
       totals_(totals), onClosed_(std::move(onClosed)), peer_(stream_.peer()),
-      reader_(kMaxViewerMessage)
+      reader_(kMaxViewerMessage), pacer_(stream_.tcp(), limits.pacing)
 {
     std::error_code ignored;
     address_ = stream_.tcp().remote_endpoint(ignored).address();
@@ -34,8 +29,8 @@ ViewerSession::ViewerSession(asio::ip::tcp::socket socket, asio::ssl::context* t
 void ViewerSession::authenticate(std::chrono::milliseconds timeout, AuthenticatedHandler done)
 {
     auto timedOut = std::make_shared<bool>(false);
-    drainTimer_.expires_after(timeout);
-    drainTimer_.async_wait([self = shared_from_this(), timedOut](const std::error_code& error) {
+    deadline_.expires_after(timeout);
+    deadline_.async_wait([self = shared_from_this(), timedOut](const std::error_code& error) {
         if (error || self->closed_)
             return;
         *timedOut = true;
@@ -44,7 +39,7 @@ void ViewerSession::authenticate(std::chrono::milliseconds timeout, Authenticate
     stream_.asyncHandshake(asio::ssl::stream_base::server,
                            [self = shared_from_this(), timedOut,
                             done = std::move(done)](const std::error_code& error) {
-                               self->drainTimer_.cancel();
+                               self->deadline_.cancel();
                                if (*timedOut)
                                    done(asio::error::timed_out);
                                else
@@ -79,12 +74,11 @@ void ViewerSession::onFrame(const EncodedFramePtr& frame)
 {
     if (closed_ || closeAfterWrite_)
         return;
-    if (frames_.size() >= limits_.maxQueuedFrames) {
-        frames_.pop_front(); // the viewer is behind: it skips to the newest
-        ++framesSkipped_;
-        ++totals_.framesSkipped;
-    }
-    frames_.push_back(frame);
+    if (!writing_ && pacer_.empty())
+        lastProgress_ = std::chrono::steady_clock::now(); // the stall clock starts now
+    const std::size_t skipped = pacer_.offer(frame);
+    framesSkipped_ += skipped;
+    totals_.framesSkipped += skipped;
     doWrite();
 }
 
@@ -101,7 +95,7 @@ void ViewerSession::finish(Message bye, const std::string& reason)
     if (closed_ || closeAfterWrite_)
         return;
     subscription_.reset();
-    frames_.clear();
+    pacer_.clear();
     control_.push_back(std::move(bye));
     closeAfterWrite_ = true;
     closeReason_ = reason;
@@ -118,16 +112,17 @@ void ViewerSession::close(const std::string& reason)
                      reason, framesSent_, framesSkipped_, static_cast<double>(bytesSent_) / 1e6);
     subscription_.reset();
     stream_.close();
-    frames_.clear();
+    pacer_.clear();
     control_.clear();
-    drainTimer_.cancel();
+    deadline_.cancel();
     if (onClosed_)
         onClosed_(this);
 }
 
 void ViewerSession::checkStall(std::chrono::steady_clock::time_point now)
 {
-    if (!closed_ && writing_ && now - lastProgress_ > limits_.stallTimeout)
+    // Something to send (a write, or frames waiting for room) and no progress.
+    if (!closed_ && (writing_ || !pacer_.empty()) && now - lastProgress_ > limits_.stallTimeout)
         close("no progress for " +
               std::to_string(
                   std::chrono::duration_cast<std::chrono::seconds>(limits_.stallTimeout).count()) +
@@ -202,61 +197,22 @@ void ViewerSession::doWrite()
         writingMessage_ = std::move(control_.front());
         control_.pop_front();
         writeBuffers_ = {asio::buffer(*writingMessage_), asio::const_buffer()};
-    } else if (!frames_.empty()) {
-        takeFrame(std::move(frames_.front()));
-        frames_.pop_front();
+    } else if (auto next = pacer_.next([self = shared_from_this()] { self->doWrite(); });
+               next.frame) {
+        framesSkipped_ += next.skipped;
+        totals_.framesSkipped += next.skipped;
+        writingFrame_ = std::move(next.frame);
+        writeBuffers_ = {
+            asio::buffer(writingFrame_->wireHeader),
+            asio::buffer(writingFrame_->payload.data(), writingFrame_->payload.size())};
     } else {
         if (closeAfterWrite_)
             close(closeReason_);
-        return;
+        return; // nothing to send, or frames wait for room (the pacer calls back)
     }
     writing_ = true;
     lastProgress_ = std::chrono::steady_clock::now();
-    if (writingFrame_)
-        waitForRoom();
-    else
-        writeSome();
-}
-
-void ViewerSession::takeFrame(EncodedFramePtr frame)
-{
-    writingFrame_ = std::move(frame);
-    writeBuffers_ = {asio::buffer(writingFrame_->wireHeader),
-                     asio::buffer(writingFrame_->payload.data(), writingFrame_->payload.size())};
-}
-
-std::size_t ViewerSession::outstandingBytes() const
-{
-    int bytes = 0;
-    if (::ioctl(const_cast<StreamSocket&>(stream_).tcp().native_handle(), SIOCOUTQ, &bytes) != 0)
-        return 0;
-    return static_cast<std::size_t>(bytes);
-}
-
-void ViewerSession::waitForRoom()
-{
-    if (outstandingBytes() <= limits_.maxOutstandingBytes) {
-        drainPoll_ = kFirstDrainPoll;
-        writeSome();
-        return;
-    }
-    // The link is behind: check again shortly, less often the longer it lasts.
-    // Meanwhile newer frames replace older ones, so what goes out is the newest.
-    drainTimer_.expires_after(drainPoll_);
-    drainPoll_ = std::min(drainPoll_ * 2,
-                          std::chrono::duration_cast<std::chrono::milliseconds>(kMaxDrainPoll));
-    drainTimer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-        if (error || self->closed_)
-            return;
-        if (self->frames_.size() > 0) {
-            // A newer frame arrived while we waited: send that one instead.
-            self->framesSkipped_ += self->frames_.size();
-            self->totals_.framesSkipped += self->frames_.size();
-            self->takeFrame(std::move(self->frames_.back()));
-            self->frames_.clear();
-        }
-        self->waitForRoom();
-    });
+    writeSome();
 }
 
 void ViewerSession::writeSome()

@@ -12,6 +12,7 @@
 
 #include "core/encoded_frame.h"
 #include "hub/frame_hub.h"
+#include "hub/frame_pacer.h"
 #include "net/stream_socket.h"
 #include "protocol/message_reader.h"
 
@@ -25,21 +26,15 @@ struct SessionTotals {
 };
 
 struct SessionLimits {
-    std::size_t maxQueuedFrames = 2;
-    // A frame is written only when fewer bytes than this are still in the
-    // socket (unsent or unacknowledged): on a slow link frames are skipped here,
-    // at the newest-frame queue, instead of piling up in kernel buffers where
-    // they would only add latency.
-    std::size_t maxOutstandingBytes = 64 * 1024;
+    PacingLimits pacing;
     std::chrono::steady_clock::duration stallTimeout = std::chrono::seconds(10);
 };
 
 // One connected viewer. Lives on the io_context thread only, so it needs no
 // locks. Over TLS it first proves the pairing key (authenticate()); nothing
 // but the handshake is sent before that succeeds. Frames are shared, never copied: a frame message
-// is its shared header bytes and payload in one gather write. A viewer that cannot keep up has at
-// most maxQueuedFrames waiting; a newer frame replaces the oldest, so it always gets the newest
-// pictures and never holds back anyone else.
+// is its shared header bytes and payload in one gather write. A viewer that cannot keep up skips
+// frames in its FramePacer, so it always gets the newest pictures and never holds back anyone else.
 class ViewerSession final : public std::enable_shared_from_this<ViewerSession>,
                             public FrameSubscriber {
 public:
@@ -84,15 +79,11 @@ private:
     void onRead(const std::error_code& error, std::size_t bytes);
     bool handleMessage(const MessageView& message);
     void doWrite();
-    void takeFrame(EncodedFramePtr frame); // the frame the next write sends
-    void waitForRoom();
-    std::size_t outstandingBytes() const;
     void writeSome();
     void onWrite(const std::error_code& error, std::size_t bytes);
 
     StreamSocket stream_;
-    asio::steady_timer drainTimer_; // also the handshake deadline, before streaming
-    std::chrono::milliseconds drainPoll_{2};
+    asio::steady_timer deadline_; // the handshake's
     SessionLimits limits_;
     SessionTotals& totals_;
     ClosedHandler onClosed_;
@@ -105,7 +96,7 @@ private:
     std::array<std::uint8_t, 512> readBuffer_{};
 
     std::deque<Message> control_; // hello, pong, status, bye: sent before frames
-    std::deque<EncodedFramePtr> frames_;
+    FramePacer pacer_;
     // The write in flight: what it holds alive, and what is left of it.
     Message writingMessage_;
     EncodedFramePtr writingFrame_;
