@@ -17,7 +17,9 @@
 #include "support/printers.h"
 #include "support/process.h"
 #include "support/scripted_server.h"
+#include "support/server_status.h"
 #include "support/test_images.h"
+#include "support/wait_for.h"
 #include "support/wire_peer.h"
 
 using namespace pistream;
@@ -39,17 +41,6 @@ constexpr long kRssSlackKb = (16 + 32) * 1024;
 constexpr long kRssSlackKb = 16 * 1024;
 #endif
 
-template <typename Predicate> bool eventually(Predicate predicate, std::chrono::seconds limit = 15s)
-{
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (predicate())
-            return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return predicate();
-}
-
 bool contains(const std::string& text, const std::string& what)
 {
     return text.find(what) != std::string::npos;
@@ -63,8 +54,8 @@ std::size_t count(const std::string& text, const std::string& what)
     return found;
 }
 
-// A real server at 30 fps (TLS with a key file, or --insecure) and the
-// owner's headless viewer watching it from the start.
+// A real server at 30 fps (TLS with a key file, or --insecure; /api/status on
+// loopback) and the owner's headless viewer watching it from the start.
 class Battlefield {
 public:
     explicit Battlefield(bool secure)
@@ -79,10 +70,19 @@ public:
             viewer.push_back("--insecure");
         }
         viewer.push_back(address());
+        httpPort_ = httpPortOf(server_);
+        REQUIRE(httpPort_ != 0);
+        if (secure)
+            key_ = readKey(dir_.file("pairing.key"));
         watcher_ = std::make_unique<Process>(viewer, dir_.path(), "watcher", environment());
-        REQUIRE(server_.waitForErr(std::regex("viewer .* connected"), 10s));
-        started_ = std::chrono::steady_clock::now();
-        std::this_thread::sleep_for(300ms); // settled: this is the baseline
+        // Settled, and this is the baseline: the owner's viewer connected and
+        // frames encoded for it (the encoder's and the session's buffers made).
+        REQUIRE(waitFor(
+            [&] {
+                const auto s = status();
+                return s && (*s)["viewers"]["tcp"] == 1 && (*s)["frames"]["encoded"] >= 15;
+            },
+            30s, 50ms));
         baselineFds_ = server_.openFds();
         baselineRss_ = server_.rssKb();
     }
@@ -101,12 +101,13 @@ public:
 
     // What the server has logged since it started.
     std::string log() const { return server_.err(); }
+    std::optional<nlohmann::json> status() const { return serverStatus(httpPort_, key_); }
 
     // The server holds no more file descriptors than before the attack, and
     // not much more memory.
     void checkRecovered()
     {
-        CHECK_MESSAGE(eventually([&] { return server_.openFds() <= baselineFds_; }),
+        CHECK_MESSAGE(waitFor([&] { return server_.openFds() <= baselineFds_; }, 30s),
                       "fds " << server_.openFds() << " vs " << baselineFds_ << " before");
         const long rss = server_.rssKb();
         MESSAGE("server RSS " << rss << " KiB, " << baselineRss_ << " KiB before");
@@ -114,27 +115,41 @@ public:
         CHECK(server_.running());
     }
 
-    // Stops the owner's viewer: it got every frame the server made meanwhile,
-    // at the source's rate (with a margin for a loaded machine).
+    // The owner's viewer came through the attack: still connected, the only
+    // viewer, and the server still streams to it (30 more frames encoded and
+    // bytes going out); stopped, it reports every frame in order and decoded.
+    // How many frames it got in how many seconds says how fast this machine
+    // was, not whether the server is right: bench/ measures that.
     void checkWatcherUnharmed()
     {
-        // At least 2 s of watching, so a short hiccup of a busy machine is no failure.
-        std::this_thread::sleep_until(started_ + 2s);
+        const auto before = status();
+        REQUIRE(before);
+        const auto encoded = (*before)["frames"]["encoded"].get<std::uint64_t>();
+        const auto sent = (*before)["bytesSent"]["tcp"].get<std::uint64_t>();
+        std::optional<nlohmann::json> after;
+        CHECK_MESSAGE(waitFor(
+                          [&] {
+                              after = status();
+                              return after && (*after)["viewers"]["tcp"] == 1 &&
+                                     (*after)["frames"]["encoded"] >= encoded + 30 &&
+                                     (*after)["bytesSent"]["tcp"] > sent;
+                          },
+                          60s, 50ms),
+                      (after ? after->dump() : "no status"));
+        REQUIRE(watcher_->running()); // never cut off
         watcher_->signal(SIGINT);
         REQUIRE(watcher_->wait(10s) == 0);
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
         const auto json = nlohmann::json::parse(watcher_->out());
         INFO(watcher_->out());
-        const double frames = json["frames"].get<double>();
-        MESSAGE("owner's viewer: " << frames << " frames in " << seconds << " s, gaps "
-                                   << json["sequence_gaps"]);
-        CHECK(frames >= 0.7 * 30 * seconds);
-        // Gaps are frames skipped for this viewer or not encoded at all: with
-        // the attack alone there are 0-1 in 230; a machine busy with other
-        // tests adds a few. An attack that held the viewer up would show here.
-        CHECK(json["sequence_gaps"].get<double>() <= 0.05 * frames);
+        MESSAGE("owner's viewer: " << json["frames"] << " frames, gaps " << json["sequence_gaps"]);
+        CHECK(json["result"] == "ok");
+        CHECK(json["out_of_order"] == 0);
         CHECK(json["decode_errors"] == 0);
+        // It followed the stream to the end: the sequence numbers it saw span
+        // at least the 30 frames encoded after the attack (gaps are frames
+        // skipped for it or never encoded, as a busy machine makes some).
+        CHECK(json["frames"].get<std::uint64_t>() + json["sequence_gaps"].get<std::uint64_t>() >=
+              30);
     }
 
 private:
@@ -144,7 +159,7 @@ private:
                                          "--listen",
                                          "127.0.0.1:0",
                                          "--http",
-                                         "off",
+                                         "127.0.0.1:0",
                                          "--size",
                                          "320x240",
                                          "--fps",
@@ -159,12 +174,21 @@ private:
             args.push_back("--insecure");
         return args;
     }
+    static std::string readKey(const std::filesystem::path& path)
+    {
+        const auto bytes = readFile(path);
+        std::string key(bytes.begin(), bytes.end());
+        while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back())))
+            key.pop_back();
+        return key;
+    }
 
     TempDir dir_;
     Process server_;
     std::uint16_t port_ = 0;
+    std::uint16_t httpPort_ = 0;
+    std::string key_;
     std::unique_ptr<Process> watcher_;
-    std::chrono::steady_clock::time_point started_;
     int baselineFds_ = 0;
     long baselineRss_ = 0;
 };
@@ -237,7 +261,7 @@ TEST_CASE("hostile bytes on the plain protocol: each connection is cut, with its
         CHECK(sendAndExpectClose(socket, {}));
     }
     // The server logs a close just after it closes: wait for the last one.
-    CHECK(eventually([&] { return contains(field.log(), "viewer closed the connection"); }));
+    CHECK(waitFor([&] { return contains(field.log(), "viewer closed the connection"); }, 30s));
     const std::string log = field.log();
     INFO(log);
     CHECK(count(log, "disconnected: protocol error: ") >= 4);
@@ -257,8 +281,7 @@ TEST_CASE("peers that stop reading, and 100 that never speak, on the plain proto
         silent.push_back(rawConnect(io, field.endpoint()));
     // 15 take the free viewer slots and never read: dropped after the 2 s stall
     // timeout; the other 85 are told the server is full.
-    std::this_thread::sleep_for(500ms);
-    CHECK(eventually([&] { return count(field.log(), "no progress for 2 s") >= 15; }, 20s));
+    CHECK(waitFor([&] { return count(field.log(), "no progress for 2 s") >= 15; }, 60s));
     const std::string log = field.log();
     INFO(log);
     CHECK(count(log, "refused: server full") >= 80);
@@ -286,12 +309,13 @@ TEST_CASE("500 silent connections, a slowloris and wrong keys against the TLS po
         asio::write(slow, asio::buffer(&clientHello[i], 1), error);
         slowClosed = sendAndExpectClose(slow, {}, 500ms) || error;
     }
-    slowClosed = slowClosed || sendAndExpectClose(slow, {}, 3s);
-    CHECK(slowClosed);
+    slowClosed = slowClosed || sendAndExpectClose(slow, {}, 60s);
+    CHECK(slowClosed); // by the deadline (the server logs it as such, below)
+    // Not before the server's 5 s handshake deadline: a busy machine can only
+    // make this later, so unlike an upper bound it cannot flake.
     const double slowSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - slowStart).count();
-    CHECK(slowSeconds >= 4.5); // the 5 s handshake deadline, not before
-    CHECK(slowSeconds < 8);
+    CHECK(slowSeconds >= 4.5);
 
     // The owner's second viewer gets in meanwhile, from the same machine.
     Process second({viewerBinary(), "--headless", "--frames", "30", "--duration", "20",
@@ -318,7 +342,7 @@ TEST_CASE("500 silent connections, a slowloris and wrong keys against the TLS po
     CHECK(plain.wait(10s) == 1);
     CHECK(plain.err().find("pairing key") != std::string::npos);
 
-    CHECK(eventually([&] { return count(field.log(), "refused: wrong key") >= 3; }));
+    CHECK(waitFor([&] { return count(field.log(), "refused: wrong key") >= 3; }, 30s));
     const std::string log = field.log();
     INFO(log);
     CHECK(log.find("connection from 127.0.0.77 turned away: 4 handshakes from this address") !=
@@ -337,7 +361,7 @@ TEST_CASE("a TLS viewer against a plain server is told so, and the server carrie
                    field.dir().path(), "tls", field.environment());
     CHECK(viewer.wait(10s) == 1);
     CHECK(viewer.err().find("does not speak TLS") != std::string::npos);
-    CHECK(eventually([&] { return field.log().find("protocol error") != std::string::npos; }));
+    CHECK(waitFor([&] { return field.log().find("protocol error") != std::string::npos; }, 30s));
     field.checkRecovered();
     field.checkWatcherUnharmed();
 }
