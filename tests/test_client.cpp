@@ -92,21 +92,6 @@ Bytes makeJpeg(int width, int height)
     return Bytes(out.data(), out.data() + out.size());
 }
 
-// The same JPEG with another size written into its SOF0 marker.
-Bytes claimingSize(Bytes jpeg, std::uint16_t width, std::uint16_t height)
-{
-    for (std::size_t i = 0; i + 8 < jpeg.size(); ++i)
-        if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) {
-            jpeg[i + 5] = static_cast<std::uint8_t>(height >> 8);
-            jpeg[i + 6] = static_cast<std::uint8_t>(height);
-            jpeg[i + 7] = static_cast<std::uint8_t>(width >> 8);
-            jpeg[i + 8] = static_cast<std::uint8_t>(width);
-            return jpeg;
-        }
-    FAIL("no SOF0 marker");
-    return jpeg;
-}
-
 const Bytes kJpeg = makeJpeg(64, 48); // what helloMessage() and frameMessage() declare
 
 } // namespace

@@ -625,34 +625,19 @@ TEST_CASE("decoder checks the header before decoding")
     }
     SUBCASE("a header claiming a huge size is refused without allocating")
     {
-        // Patch the SOF0 frame header's height and width.
-        const auto claim = [&](std::uint8_t high, std::uint8_t low) {
-            auto patched = jpeg;
-            for (std::size_t i = 0; i + 9 < patched.size(); ++i)
-                if (patched[i] == 0xFF && patched[i + 1] == 0xC0) {
-                    patched[i + 5] = patched[i + 7] = high;
-                    patched[i + 6] = patched[i + 8] = low;
-                    break;
-                }
-            return patched;
-        };
         JpegInfo info;
         // 65535x65535 is over libjpeg's own limit (65500): refused at the header.
-        CHECK(decoder.decode(claim(0xFF, 0xFF), 8192, 8192, image) == Errc::BadJpeg);
+        CHECK(decoder.decode(claimingSize(jpeg, 65535, 65535), 8192, 8192, image) == Errc::BadJpeg);
         // 65500x65500 is a valid header, but over our limit.
-        REQUIRE_FALSE(decoder.readHeader(claim(0xFF, 0xDC), info));
+        REQUIRE_FALSE(decoder.readHeader(claimingSize(jpeg, 65500, 65500), info));
         CHECK(info.width == 65500);
-        CHECK(decoder.decode(claim(0xFF, 0xDC), 8192, 8192, image) == Errc::BadDimensions);
+        CHECK(decoder.decode(claimingSize(jpeg, 65500, 65500), 8192, 8192, image) ==
+              Errc::BadDimensions);
         CHECK(image.storage.capacity() == 0);
     }
     SUBCASE("a bad JPEG does not break the decoder for the good ones after it")
     {
-        auto broken = jpeg;
-        for (std::size_t i = 0; i + 9 < broken.size(); ++i)
-            if (broken[i] == 0xFF && broken[i + 1] == 0xC0) {
-                broken[i + 5] = broken[i + 6] = broken[i + 7] = broken[i + 8] = 0xFF;
-                break;
-            }
+        const auto broken = claimingSize(jpeg, 65535, 65535);
         std::vector<std::uint8_t> cut(jpeg.begin(), jpeg.end() - 60);
         for (const auto& bad : {broken, cut, std::vector<std::uint8_t>(50, 0xFF)}) {
             CHECK(decoder.decode(bad, 8192, 8192, image));

@@ -27,6 +27,10 @@ struct YuvPicture {
 
 YuvPicture makePicture(int width, int height, int padding, int seed = 0);
 
+// The same JPEG with another size written into its frame header (SOF), found
+// with the JPEG marker reader. Throws std::invalid_argument if it has none.
+std::vector<std::uint8_t> claimingSize(std::vector<std::uint8_t> jpeg, int width, int height);
+
 // PSNR of two luma planes of the same size, in dB (infinity when identical).
 double lumaPsnr(const YuvPicture& a, const std::uint8_t* b, int bStride);
 
