@@ -17,14 +17,6 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes cat(std::initializer_list<Bytes> parts)
-{
-    Bytes out;
-    for (const auto& part : parts)
-        out.insert(out.end(), part.begin(), part.end());
-    return out;
-}
-
 Bytes helloMessage(std::uint8_t major = kVersionMajor)
 {
     return encode(Hello{major, 0, Codec::Jpeg, 64, 48, 30, 1});

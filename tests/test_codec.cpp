@@ -248,14 +248,6 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes cat(std::initializer_list<Bytes> parts)
-{
-    Bytes out;
-    for (const auto& part : parts)
-        out.insert(out.end(), part.begin(), part.end());
-    return out;
-}
-
 // A marker segment: FF, marker, the length (2 + payload), the payload.
 Bytes segmentOf(std::uint8_t marker, const Bytes& payload)
 {

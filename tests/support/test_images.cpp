@@ -48,6 +48,14 @@ YuvPicture makePicture(int width, int height, int padding, int seed)
     return picture;
 }
 
+std::vector<std::uint8_t> cat(std::initializer_list<std::vector<std::uint8_t>> parts)
+{
+    std::vector<std::uint8_t> out;
+    for (const auto& part : parts)
+        out.insert(out.end(), part.begin(), part.end());
+    return out;
+}
+
 std::vector<std::uint8_t> claimingSize(std::vector<std::uint8_t> jpeg, int width, int height)
 {
     JpegHeader header;

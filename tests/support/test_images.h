@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct YuvPicture {
 };
 
 YuvPicture makePicture(int width, int height, int padding, int seed = 0);
+
+// The parts one after another.
+std::vector<std::uint8_t> cat(std::initializer_list<std::vector<std::uint8_t>> parts);
 
 // The same JPEG with another size written into its frame header (SOF), found
 // with the JPEG marker reader. Throws std::invalid_argument if it has none.
