@@ -17,14 +17,6 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes cat(std::initializer_list<Bytes> parts)
-{
-    Bytes out;
-    for (const auto& part : parts)
-        out.insert(out.end(), part.begin(), part.end());
-    return out;
-}
-
 Bytes helloMessage(std::uint8_t major = kVersionMajor)
 {
     return encode(Hello{major, 0, Codec::Jpeg, 64, 48, 30, 1});
@@ -90,21 +82,6 @@ Bytes makeJpeg(int width, int height)
     ByteBuffer out;
     encoder.encode(makePicture(width, height, 0).frame(), out);
     return Bytes(out.data(), out.data() + out.size());
-}
-
-// The same JPEG with another size written into its SOF0 marker.
-Bytes claimingSize(Bytes jpeg, std::uint16_t width, std::uint16_t height)
-{
-    for (std::size_t i = 0; i + 8 < jpeg.size(); ++i)
-        if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) {
-            jpeg[i + 5] = static_cast<std::uint8_t>(height >> 8);
-            jpeg[i + 6] = static_cast<std::uint8_t>(height);
-            jpeg[i + 7] = static_cast<std::uint8_t>(width >> 8);
-            jpeg[i + 8] = static_cast<std::uint8_t>(width);
-            return jpeg;
-        }
-    FAIL("no SOF0 marker");
-    return jpeg;
 }
 
 const Bytes kJpeg = makeJpeg(64, 48); // what helloMessage() and frameMessage() declare

@@ -11,6 +11,7 @@
 #include "codec/jpeg_bands.h"
 #include "codec/jpeg_decoder.h"
 #include "codec/jpeg_encoder.h"
+#include "codec/jpeg_syntax.h"
 #include "codec/parallel_jpeg_encoder.h"
 #include "core/error.h"
 #include "core/fork_join.h"
@@ -243,6 +244,275 @@ TEST_CASE("a JPEG whose restart markers lie is decoded whole, or refused, never 
     CHECK_THROWS_AS(JpegDecoder(0), std::invalid_argument);
 }
 
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A marker segment: FF, marker, the length (2 + payload), the payload.
+Bytes segmentOf(std::uint8_t marker, const Bytes& payload)
+{
+    const std::size_t length = payload.size() + 2;
+    return cat(
+        {{0xFF, marker, static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)},
+         payload});
+}
+
+const Bytes kSoi = {0xFF, 0xD8}, kEoi = {0xFF, 0xD9};
+// 16x8, three components in 4:2:0 (Y 2x2, Cb and Cr 1x1).
+const Bytes kSof0 = segmentOf(0xC0, {8, 0, 8, 0, 16, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1});
+const Bytes kSos = segmentOf(0xDA, {3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0});
+const Bytes kHeaders = cat(
+    {kSoi, segmentOf(0xE0, {'J', 'F', 'I', 'F', 0}), kSof0, segmentOf(0xDD, {0x00, 0x02}), kSos});
+
+struct Walk {
+    std::vector<JpegSegment> segments;
+    JpegSyntaxError error = JpegSyntaxError::None;
+    std::size_t position = 0;
+
+    std::vector<int> markers() const
+    {
+        std::vector<int> out;
+        for (const auto& segment : segments)
+            out.push_back(segment.marker);
+        return out;
+    }
+};
+
+Walk walk(std::span<const std::uint8_t> bytes, std::size_t start = 0)
+{
+    Walk result;
+    JpegMarkerReader reader(bytes, start);
+    JpegSegment segment;
+    while (reader.next(segment))
+        result.segments.push_back(segment);
+    result.error = reader.error();
+    result.position = reader.position();
+    return result;
+}
+
+} // namespace
+
+TEST_CASE("the JPEG marker reader walks a real JPEG's segments, scan and EOI")
+{
+    for (int threads : {1, 3}) {
+        CAPTURE(threads);
+        const auto jpeg = encodeParallel(makePicture(64, 48, 0), 80, threads);
+        const Walk w = walk(jpeg);
+        CHECK(w.error == JpegSyntaxError::None);
+        REQUIRE(w.segments.size() > 4);
+        CHECK(w.segments.front().marker == 0xD8);
+        CHECK(w.segments.back().marker == 0xD9);
+        CHECK(w.segments.back().end() == jpeg.size());
+        CHECK(w.position == jpeg.size());
+        std::size_t restarts = 0;
+        bool scanned = false;
+        for (std::size_t i = 1; i < w.segments.size(); ++i) {
+            const JpegSegment& segment = w.segments[i];
+            CHECK(jpeg[segment.offset] == 0xFF);
+            CHECK(jpeg[segment.offset + 1] == segment.marker);
+            if (!scanned) { // headers follow one another with nothing between
+                CHECK(segment.offset == w.segments[i - 1].end());
+                CHECK(segment.payload.data() == jpeg.data() + segment.offset + 4);
+                CHECK(segment.payload.size() + 2 == segment.length);
+            }
+            scanned = scanned || segment.marker == 0xDA;
+            if (jpeg_marker::isRestart(segment.marker)) {
+                CHECK(segment.marker == 0xD0 + restarts % 8); // in order
+                CHECK(segment.length == 0);
+                ++restarts;
+            }
+        }
+        CHECK(restarts == countMarkers(jpeg, 0xD0, 0xD7));
+        CHECK(findJpegEnd(jpeg) == jpeg.size());
+
+        JpegHeader header;
+        REQUIRE(readJpegHeader(jpeg, header) == JpegSyntaxError::None);
+        CHECK(header.sofMarker == 0xC0);
+        CHECK(header.width == 64);
+        CHECK(header.height == 48);
+        CHECK(header.precision == 8);
+        CHECK(header.components == 3);
+        CHECK(header.mcuWidth() == 16); // 4:2:0
+        CHECK(header.mcuHeight() == 16);
+        CHECK(header.scanComponents == 3);
+        CHECK(header.restartInterval == (threads == 1 ? 0 : 4)); // 4 MCUs: one row a strip
+        CHECK(jpeg[header.sof + 1] == 0xC0);
+        CHECK(jpeg[header.sos + 1] == 0xDA);
+        CHECK(header.data > header.sos);
+    }
+}
+
+TEST_CASE("the JPEG marker reader: fill bytes, stuffing, restart markers and scans")
+{
+    SUBCASE("fill bytes before markers in the headers and in the scan")
+    {
+        const Bytes jpeg = cat({kSoi,
+                                {0xFF, 0xFF},
+                                kSof0,
+                                {0xFF},
+                                kSos, // FF FF FF C0, FF FF DA
+                                {0x12, 0xFF, 0xFF, 0xD0, 0x34, 0xFF, 0xFF, 0xFF, 0xD9}});
+        const Walk w = walk(jpeg);
+        CHECK(w.error == JpegSyntaxError::None);
+        CHECK(w.markers() == std::vector<int>{0xD8, 0xC0, 0xDA, 0xD0, 0xD9});
+        CHECK(w.segments[1].offset == 4); // the FF right before the marker byte
+        CHECK(w.segments[3].offset == jpeg.size() - 7);
+        CHECK(w.segments[4].offset == jpeg.size() - 2);
+        CHECK(findJpegEnd(jpeg) == jpeg.size());
+    }
+    SUBCASE("stuffed 0xFF00 is data, also after fill bytes")
+    {
+        const Bytes jpeg = cat({kHeaders, {0xFF, 0x00, 0x01, 0xFF, 0xFF, 0x00, 0xFF, 0x00}, kEoi});
+        const Walk w = walk(jpeg);
+        CHECK(w.error == JpegSyntaxError::None);
+        CHECK(w.markers() == std::vector<int>{0xD8, 0xE0, 0xC0, 0xDD, 0xDA, 0xD9});
+        CHECK(w.segments.back().offset == jpeg.size() - 2);
+    }
+    SUBCASE("restart markers, one after another and at the scan's start")
+    {
+        const Bytes jpeg = cat(
+            {kHeaders, {0xFF, 0xD0, 0xFF, 0xD1, 0x55, 0xFF, 0xD2, 0xFF, 0x00, 0xFF, 0xD3}, kEoi});
+        const Walk w = walk(jpeg);
+        CHECK(w.error == JpegSyntaxError::None);
+        CHECK(w.markers() ==
+              std::vector<int>{0xD8, 0xE0, 0xC0, 0xDD, 0xDA, 0xD0, 0xD1, 0xD2, 0xD3, 0xD9});
+        CHECK(w.segments[5].offset == kHeaders.size());
+    }
+    SUBCASE("several scans with tables between them, as progressive JPEGs have")
+    {
+        const Bytes jpeg = cat({kHeaders,
+                                {0x01, 0x02},
+                                segmentOf(0xC4, {0, 1, 2, 3}),
+                                kSos,
+                                {0x03, 0xFF, 0x00},
+                                kEoi});
+        const Walk w = walk(jpeg);
+        CHECK(w.error == JpegSyntaxError::None);
+        CHECK(w.markers() == std::vector<int>{0xD8, 0xE0, 0xC0, 0xDD, 0xDA, 0xC4, 0xDA, 0xD9});
+        CHECK(w.segments[5].payload.size() == 4);
+        CHECK(findJpegEnd(jpeg) == jpeg.size());
+    }
+    SUBCASE("a JPEG that does not start at 0, and bytes after its EOI")
+    {
+        const Bytes jpeg = cat({{0x00, 0x11}, kHeaders, {0x42}, kEoi, {0xFF, 0xD8, 0x99}});
+        CHECK(findJpegEnd(jpeg, 2) == jpeg.size() - 3);
+        CHECK_FALSE(findJpegEnd(jpeg, 1));
+        CHECK_FALSE(findJpegEnd(jpeg, jpeg.size() + 5)); // past the end: no read
+    }
+}
+
+TEST_CASE("the JPEG marker reader refuses broken syntax with a clear error")
+{
+    const auto errorOf = [](const Bytes& bytes) {
+        return walk(bytes).error;
+    };
+    SUBCASE("no SOI")
+    {
+        CHECK(errorOf({}) == JpegSyntaxError::MissingSoi);
+        CHECK(errorOf({0xFF}) == JpegSyntaxError::MissingSoi);
+        CHECK(errorOf({0xFF, 0xD9}) == JpegSyntaxError::MissingSoi);
+        CHECK(errorOf({0x00, 0xD8, 0xFF, 0xD9}) == JpegSyntaxError::MissingSoi);
+    }
+    SUBCASE("truncated inside a marker or a length field")
+    {
+        CHECK(errorOf(cat({kSoi, {0xFF}})) == JpegSyntaxError::Truncated);
+        CHECK(errorOf(cat({kSoi, {0xFF, 0xFF, 0xFF}})) == JpegSyntaxError::Truncated);
+        CHECK(errorOf(cat({kSoi, {0xFF, 0xE0}})) == JpegSyntaxError::Truncated);
+        CHECK(errorOf(cat({kSoi, {0xFF, 0xE0, 0x00}})) == JpegSyntaxError::Truncated);
+    }
+    SUBCASE("a segment length under 2")
+    {
+        CHECK(errorOf(cat({kSoi, {0xFF, 0xE0, 0x00, 0x00}, kEoi})) == JpegSyntaxError::BadLength);
+        CHECK(errorOf(cat({kSoi, {0xFF, 0xE0, 0x00, 0x01}, kEoi})) == JpegSyntaxError::BadLength);
+        JpegHeader header;
+        CHECK(readJpegHeader(cat({kSoi, {0xFF, 0xDB, 0x00, 0x01}}), header) ==
+              JpegSyntaxError::BadLength);
+    }
+    SUBCASE("a segment running past the end, also a truncated one")
+    {
+        CHECK(errorOf(cat({kSoi, {0xFF, 0xE0, 0xFF, 0xFF, 1, 2, 3}})) ==
+              JpegSyntaxError::LengthPastEnd);
+        const Bytes cut(kHeaders.begin(), kHeaders.end() - 3); // inside the SOS
+        CHECK(errorOf(cut) == JpegSyntaxError::LengthPastEnd);
+        CHECK_FALSE(findJpegEnd(cut));
+        CHECK(errorOf(cat({kSoi, segmentOf(0xE0, {1, 2})})) == JpegSyntaxError::MissingEoi);
+    }
+    SUBCASE("no EOI after the scan")
+    {
+        CHECK(errorOf(cat({kHeaders, {0x12, 0xFF, 0x00, 0xFF, 0xD0, 0x34}})) ==
+              JpegSyntaxError::MissingEoi);
+        CHECK(errorOf(cat({kHeaders, {0x12, 0xFF}})) == JpegSyntaxError::MissingEoi);
+        CHECK(errorOf(cat({kHeaders, {0x12, 0xFF, 0xFF}})) == JpegSyntaxError::MissingEoi);
+        CHECK(errorOf(kHeaders) == JpegSyntaxError::MissingEoi);
+        const auto jpeg = encodeJpeg(makePicture(32, 16, 0), 80);
+        CHECK_FALSE(findJpegEnd(std::span(jpeg).first(jpeg.size() - 1)));
+        CHECK_FALSE(findJpegEnd(std::span(jpeg).first(jpeg.size() - 2)));
+    }
+    SUBCASE("garbage where a marker must be, FF 00 and a second SOI")
+    {
+        CHECK(errorOf(cat({kSoi, {0x00}, kSof0})) == JpegSyntaxError::NotAMarker);
+        CHECK(errorOf(cat({kSoi, segmentOf(0xE0, {}), {0x42, 0xFF, 0xD9}})) ==
+              JpegSyntaxError::NotAMarker);
+        CHECK(errorOf(cat({kSoi, {0xFF, 0x00}, kSof0})) == JpegSyntaxError::BadMarker);
+        CHECK(errorOf(cat({kSoi, kSoi, kEoi})) == JpegSyntaxError::BadMarker);
+        CHECK(errorOf(cat({kHeaders, {0x01}, kSoi, kEoi})) == JpegSyntaxError::BadMarker);
+    }
+    SUBCASE("a reader stops at the first error")
+    {
+        const Bytes bytes = cat({kSoi, {0xFF, 0xE0, 0x00, 0x01}, kSof0});
+        JpegMarkerReader reader(bytes);
+        JpegSegment segment;
+        CHECK(reader.next(segment));
+        CHECK_FALSE(reader.next(segment));
+        CHECK_FALSE(reader.next(segment));
+        CHECK(reader.error() == JpegSyntaxError::BadLength);
+    }
+    for (auto error :
+         {JpegSyntaxError::MissingSoi, JpegSyntaxError::NotAMarker, JpegSyntaxError::BadMarker,
+          JpegSyntaxError::Truncated, JpegSyntaxError::BadLength, JpegSyntaxError::LengthPastEnd,
+          JpegSyntaxError::MissingEoi, JpegSyntaxError::BadFrameHeader,
+          JpegSyntaxError::BadScanHeader, JpegSyntaxError::NoScan})
+        CHECK(std::string(describe(error)).find("JPEG") != std::string::npos);
+}
+
+TEST_CASE("the JPEG header reader checks SOF, DRI and SOS as libjpeg would")
+{
+    JpegHeader header;
+    const auto read = [&](const Bytes& bytes) {
+        return readJpegHeader(bytes, header);
+    };
+    REQUIRE(read(kHeaders) == JpegSyntaxError::None);
+    CHECK(header.width == 16);
+    CHECK(header.height == 8);
+    CHECK(header.restartInterval == 2);
+    CHECK(header.data == kHeaders.size()); // the entropy-coded data is never read
+    CHECK(read(cat({kSoi, kSof0, kSos, {0xFF}})) == JpegSyntaxError::None);
+
+    const auto sofWith = [](std::size_t at, std::uint8_t value) {
+        Bytes sof = kSof0;
+        sof[at] = value;
+        return cat({kSoi, sof, kSos});
+    };
+    CHECK(read(sofWith(6, 0)) == JpegSyntaxError::BadFrameHeader);     // no rows
+    CHECK(read(sofWith(8, 0)) == JpegSyntaxError::BadFrameHeader);     // no columns
+    CHECK(read(sofWith(9, 2)) == JpegSyntaxError::BadFrameHeader);     // 2 components, 3 listed
+    CHECK(read(sofWith(11, 0x50)) == JpegSyntaxError::BadFrameHeader); // sampling 5x0
+    CHECK(read(cat({kSoi, kSof0, kSof0, kSos})) == JpegSyntaxError::BadFrameHeader);
+    CHECK(read(cat({kSoi, segmentOf(0xC0, {8, 0, 8}), kSos})) == JpegSyntaxError::BadFrameHeader);
+    CHECK(read(cat({kSoi, kSos, kSof0})) == JpegSyntaxError::BadScanHeader); // SOS before SOF
+    CHECK(read(cat({kSoi, kSof0, segmentOf(0xDA, {3, 1, 0})})) == JpegSyntaxError::BadScanHeader);
+    CHECK(read(cat({kSoi, kSof0, segmentOf(0xDD, {0})})) == JpegSyntaxError::BadLength);
+    CHECK(read(cat({kSoi, kSof0, kEoi})) == JpegSyntaxError::NoScan);
+    CHECK(read(cat({kSoi, kSof0})) == JpegSyntaxError::MissingEoi);
+    // SOF2 (progressive) reads too; the band splitter is the one that wants SOF0/SOF1.
+    Bytes progressive = cat({kSoi, kSof0, kSos});
+    progressive[3] = 0xC2;
+    REQUIRE(read(progressive) == JpegSyntaxError::None);
+    CHECK(header.sofMarker == 0xC2);
+    std::vector<JpegBand> bands;
+    CHECK_FALSE(splitJpegBands(cat({progressive, {0xFF, 0xD0, 0xFF, 0xD9}}), 2, bands));
+}
+
 TEST_CASE("a picture is cut into strips of whole MCU rows, none empty")
 {
     CHECK(ParallelJpegEncoder::stripCount(1280, 720, 1) == 1);
@@ -362,34 +632,19 @@ TEST_CASE("decoder checks the header before decoding")
     }
     SUBCASE("a header claiming a huge size is refused without allocating")
     {
-        // Patch the SOF0 frame header's height and width.
-        const auto claim = [&](std::uint8_t high, std::uint8_t low) {
-            auto patched = jpeg;
-            for (std::size_t i = 0; i + 9 < patched.size(); ++i)
-                if (patched[i] == 0xFF && patched[i + 1] == 0xC0) {
-                    patched[i + 5] = patched[i + 7] = high;
-                    patched[i + 6] = patched[i + 8] = low;
-                    break;
-                }
-            return patched;
-        };
         JpegInfo info;
         // 65535x65535 is over libjpeg's own limit (65500): refused at the header.
-        CHECK(decoder.decode(claim(0xFF, 0xFF), 8192, 8192, image) == Errc::BadJpeg);
+        CHECK(decoder.decode(claimingSize(jpeg, 65535, 65535), 8192, 8192, image) == Errc::BadJpeg);
         // 65500x65500 is a valid header, but over our limit.
-        REQUIRE_FALSE(decoder.readHeader(claim(0xFF, 0xDC), info));
+        REQUIRE_FALSE(decoder.readHeader(claimingSize(jpeg, 65500, 65500), info));
         CHECK(info.width == 65500);
-        CHECK(decoder.decode(claim(0xFF, 0xDC), 8192, 8192, image) == Errc::BadDimensions);
+        CHECK(decoder.decode(claimingSize(jpeg, 65500, 65500), 8192, 8192, image) ==
+              Errc::BadDimensions);
         CHECK(image.storage.capacity() == 0);
     }
     SUBCASE("a bad JPEG does not break the decoder for the good ones after it")
     {
-        auto broken = jpeg;
-        for (std::size_t i = 0; i + 9 < broken.size(); ++i)
-            if (broken[i] == 0xFF && broken[i + 1] == 0xC0) {
-                broken[i + 5] = broken[i + 6] = broken[i + 7] = broken[i + 8] = 0xFF;
-                break;
-            }
+        const auto broken = claimingSize(jpeg, 65535, 65535);
         std::vector<std::uint8_t> cut(jpeg.begin(), jpeg.end() - 60);
         for (const auto& bad : {broken, cut, std::vector<std::uint8_t>(50, 0xFF)}) {
             CHECK(decoder.decode(bad, 8192, 8192, image));

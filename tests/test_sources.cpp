@@ -4,6 +4,7 @@
 
 #include "codec/jpeg_decoder.h"
 #include "codec/jpeg_encoder.h"
+#include "codec/jpeg_syntax.h"
 #include "sources/mjpeg_source.h"
 #include "sources/source_factory.h"
 #include "sources/test_pattern_source.h"

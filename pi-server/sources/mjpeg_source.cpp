@@ -7,64 +7,10 @@
 #include <spdlog/spdlog.h>
 
 #include "codec/jpeg_decoder.h"
+#include "codec/jpeg_syntax.h"
 #include "protocol/messages.h"
 
 namespace pistream {
-
-namespace {
-
-constexpr std::uint8_t kMarker = 0xFF;
-constexpr std::uint8_t kSoi = 0xD8;
-constexpr std::uint8_t kEoi = 0xD9;
-constexpr std::uint8_t kSos = 0xDA;
-
-bool isStandalone(std::uint8_t marker)
-{
-    return marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7); // TEM, RSTn
-}
-
-} // namespace
-
-std::optional<std::size_t> findJpegEnd(std::span<const std::uint8_t> bytes, std::size_t start)
-{
-    const std::size_t size = bytes.size();
-    if (start + 4 > size || bytes[start] != kMarker || bytes[start + 1] != kSoi)
-        return std::nullopt;
-    std::size_t pos = start + 2;
-    while (pos < size) {
-        if (bytes[pos] != kMarker)
-            return std::nullopt;
-        while (pos < size && bytes[pos] == kMarker) // fill bytes
-            ++pos;
-        if (pos >= size)
-            return std::nullopt;
-        const std::uint8_t marker = bytes[pos++];
-        if (marker == kEoi)
-            return pos;
-        if (marker == kSoi || marker == 0x00)
-            return std::nullopt;
-        if (isStandalone(marker))
-            continue;
-        if (pos + 2 > size)
-            return std::nullopt;
-        const std::size_t length = (std::size_t{bytes[pos]} << 8) | bytes[pos + 1];
-        if (length < 2 || pos + length > size)
-            return std::nullopt;
-        pos += length;
-        if (marker != kSos)
-            continue;
-        // Entropy-coded data runs until a marker other than a stuffed 0xFF00 or RSTn.
-        while (pos + 1 < size) {
-            if (bytes[pos] == kMarker && bytes[pos + 1] != 0x00 &&
-                !(bytes[pos + 1] >= 0xD0 && bytes[pos + 1] <= 0xD7))
-                break;
-            ++pos;
-        }
-        if (pos + 1 >= size)
-            return std::nullopt;
-    }
-    return std::nullopt;
-}
 
 MjpegSource::MjpegSource(const std::string& path, double fps)
     : file_(std::make_shared<MappedFile>(path))
@@ -73,7 +19,7 @@ MjpegSource::MjpegSource(const std::string& path, double fps)
     JpegDecoder decoder;
     std::size_t pos = 0, skippedBytes = 0, badFrames = 0;
     while (pos + 1 < bytes.size()) {
-        if (bytes[pos] != kMarker || bytes[pos + 1] != kSoi) {
+        if (bytes[pos] != 0xFF || bytes[pos + 1] != jpeg_marker::kSoi) {
             ++pos; // padding or garbage between frames
             ++skippedBytes;
             continue;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -9,10 +8,6 @@
 #include "sources/paced_source.h"
 
 namespace pistream {
-
-// Walks one JPEG's marker segments from its SOI at `start` and returns the
-// offset just past its EOI, or nothing if the JPEG is truncated or malformed.
-std::optional<std::size_t> findJpegEnd(std::span<const std::uint8_t> bytes, std::size_t start);
 
 // A file of concatenated JPEG frames (what `ffmpeg -f mjpeg` writes), looped at
 // `fps`. Frames are checked once when the file is opened and then sent without

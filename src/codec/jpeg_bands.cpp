@@ -2,98 +2,23 @@
 
 #include <algorithm>
 
+#include "codec/jpeg_syntax.h"
+
 namespace pistream {
-
-namespace {
-
-constexpr std::uint8_t kSoi = 0xD8, kEoi = 0xD9, kSos = 0xDA, kDri = 0xDD, kRst0 = 0xD0,
-                       kRst7 = 0xD7;
-
-// What splitting needs from the header, all checked against the buffer.
-struct Header {
-    std::size_t sof = 0;  // the SOF marker
-    std::size_t data = 0; // the first byte of entropy-coded data, after SOS
-    int width = 0;
-    int height = 0;
-    int mcuWidth = 0;
-    int mcuHeight = 0;
-    int restartInterval = 0; // MCUs, 0: none
-};
-
-int be16(const std::uint8_t* bytes)
-{
-    return (bytes[0] << 8) | bytes[1];
-}
-
-bool readHeader(std::span<const std::uint8_t> jpeg, Header& header)
-{
-    if (jpeg.size() < 4 || jpeg[0] != 0xFF || jpeg[1] != kSoi)
-        return false;
-    int components = 0;
-    for (std::size_t at = 2;;) {
-        if (at + 4 > jpeg.size() || jpeg[at] != 0xFF)
-            return false;
-        const std::uint8_t marker = jpeg[at + 1];
-        if (marker == 0xFF) { // a fill byte before the marker
-            ++at;
-            continue;
-        }
-        const auto length = static_cast<std::size_t>(be16(&jpeg[at + 2]));
-        if (length < 2 || length > jpeg.size() - at - 2)
-            return false;
-        const std::uint8_t* body = &jpeg[at + 4];
-        const std::size_t bodyLength = length - 2;
-        if (marker == 0xC0 || marker == 0xC1) { // sequential, Huffman-coded
-            if (header.sof != 0 || bodyLength < 6)
-                return false;
-            header.sof = at;
-            header.height = be16(body + 1);
-            header.width = be16(body + 3);
-            components = body[5];
-            if (components < 1 || components > 4 ||
-                bodyLength < 6 + 3 * static_cast<std::size_t>(components))
-                return false;
-            int maxH = 1, maxV = 1;
-            for (int c = 0; c < components; ++c) {
-                const std::uint8_t sampling = body[6 + 3 * c + 1];
-                const int h = sampling >> 4, v = sampling & 15;
-                if (h < 1 || h > 4 || v < 1 || v > 4)
-                    return false;
-                maxH = std::max(maxH, h);
-                maxV = std::max(maxV, v);
-            }
-            // A scan of one component has one 8x8 block per MCU, whatever its sampling.
-            header.mcuWidth = components == 1 ? 8 : 8 * maxH;
-            header.mcuHeight = components == 1 ? 8 : 8 * maxV;
-        } else if (marker >= 0xC2 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                   marker != 0xCC) {
-            return false; // progressive, lossless or arithmetic-coded: decoded whole
-        } else if (marker == kDri) {
-            if (bodyLength < 2)
-                return false;
-            header.restartInterval = be16(body);
-        } else if (marker == kSos) {
-            // One scan with every component interleaved, as baseline encoders write.
-            if (header.sof == 0 || bodyLength < 1 || body[0] != components)
-                return false;
-            header.data = at + 2 + length;
-            return header.width > 0 && header.height > 0;
-        } else if (marker == kSoi || marker == kEoi || (marker >= kRst0 && marker <= kRst7)) {
-            return false;
-        }
-        at += 2 + length;
-    }
-}
-
-} // namespace
 
 bool splitJpegBands(std::span<const std::uint8_t> jpeg, int count, std::vector<JpegBand>& bands)
 {
-    Header header;
-    if (count < 2 || !readHeader(jpeg, header) || header.restartInterval == 0)
+    // Sequential and Huffman-coded (SOF0, SOF1), in one scan of every component
+    // interleaved, as baseline encoders write; anything else is decoded whole.
+    JpegMarkerReader reader(jpeg);
+    JpegHeader header;
+    if (count < 2 || readJpegHeader(reader, header) != JpegSyntaxError::None ||
+        (header.sofMarker != jpeg_marker::kSof0 && header.sofMarker != jpeg_marker::kSof1) ||
+        header.scanComponents != header.components || header.restartInterval == 0)
         return false;
-    const int mcuColumns = (header.width + header.mcuWidth - 1) / header.mcuWidth;
-    const int mcuRows = (header.height + header.mcuHeight - 1) / header.mcuHeight;
+    const int mcuWidth = header.mcuWidth(), mcuHeight = header.mcuHeight();
+    const int mcuColumns = (header.width + mcuWidth - 1) / mcuWidth;
+    const int mcuRows = (header.height + mcuHeight - 1) / mcuHeight;
     if (header.restartInterval % mcuColumns != 0)
         return false; // intervals that end mid-row cannot be bands
     const int rowsPerInterval = header.restartInterval / mcuColumns;
@@ -105,22 +30,16 @@ bool splitJpegBands(std::span<const std::uint8_t> jpeg, int count, std::vector<J
     std::vector<std::size_t> restarts; // offset of each RSTn's 0xFF
     restarts.reserve(static_cast<std::size_t>(intervals - 1));
     std::size_t end = 0;
-    for (std::size_t at = header.data; at + 1 < jpeg.size(); ++at) {
-        if (jpeg[at] != 0xFF)
-            continue;
-        const std::uint8_t next = jpeg[at + 1];
-        if (next == 0xFF)
-            continue; // fill bytes before a marker
-        if (next == 0x00) {
-            ++at; // a stuffed 0xFF data byte
-        } else if (next >= kRst0 && next <= kRst7) {
+    JpegSegment segment;
+    while (end == 0 && reader.next(segment)) { // on from the scan's first byte
+        if (jpeg_marker::isRestart(segment.marker)) {
             if (restarts.size() + 1 >= static_cast<std::size_t>(intervals) ||
-                next != static_cast<std::uint8_t>(kRst0 + restarts.size() % 8))
+                segment.marker !=
+                    static_cast<std::uint8_t>(jpeg_marker::kRst0 + restarts.size() % 8))
                 return false;
-            restarts.push_back(at++);
-        } else if (next == kEoi) {
-            end = at;
-            break;
+            restarts.push_back(segment.offset);
+        } else if (segment.marker == jpeg_marker::kEoi) {
+            end = segment.offset;
         } else {
             return false; // another scan, a DNL...: decoded whole
         }
@@ -140,8 +59,8 @@ bool splitJpegBands(std::span<const std::uint8_t> jpeg, int count, std::vector<J
             last == intervals ? end : restarts[static_cast<std::size_t>(last - 1)];
         JpegBand& band = bands[static_cast<std::size_t>(b)];
         band.width = header.width;
-        band.top = first * rowsPerInterval * header.mcuHeight;
-        band.height = std::min(last * rowsPerInterval * header.mcuHeight, header.height) - band.top;
+        band.top = first * rowsPerInterval * mcuHeight;
+        band.height = std::min(last * rowsPerInterval * mcuHeight, header.height) - band.top;
 
         band.jpeg.clear();
         band.jpeg.reserve(header.data + (stop - start) + 2);
@@ -152,8 +71,8 @@ bool splitJpegBands(std::span<const std::uint8_t> jpeg, int count, std::vector<J
         band.jpeg.append(jpeg.subspan(start, stop - start));
         for (int i = first; i + 1 < last; ++i) // this band's own RSTs count from RST0
             band.jpeg.data()[header.data + (restarts[static_cast<std::size_t>(i)] - start) + 1] =
-                static_cast<std::uint8_t>(kRst0 + (i - first) % 8);
-        const std::uint8_t eoi[] = {0xFF, kEoi};
+                static_cast<std::uint8_t>(jpeg_marker::kRst0 + (i - first) % 8);
+        const std::uint8_t eoi[] = {0xFF, jpeg_marker::kEoi};
         band.jpeg.append(eoi);
     }
     return true;

@@ -4,6 +4,7 @@
 
 #include <turbojpeg.h>
 
+#include "codec/jpeg_syntax.h"
 #include "core/error.h"
 
 namespace pistream {
@@ -63,9 +64,12 @@ void JpegDecoder::recover()
 
 std::error_code JpegDecoder::readHeader(std::span<const std::uint8_t> jpeg, JpegInfo& info)
 {
-    int width = 0, height = 0, subsampling = 0, colorspace = 0;
-    if (jpeg.size() < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8)
+    // Our own bounds-checked walk first: TurboJPEG never sees a header that is
+    // malformed, and a handle is not thrown away for one.
+    JpegHeader header;
+    if (readJpegHeader(jpeg, header) != JpegSyntaxError::None)
         return Errc::BadJpeg;
+    int width = 0, height = 0, subsampling = 0, colorspace = 0;
     if (tjDecompressHeader3(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &width,
                             &height, &subsampling, &colorspace) != 0) {
         recover();

@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "codec/jpeg_syntax.h"
+
 namespace pistream {
 
 namespace {
 
 constexpr int kMcuSize = 16; // 4:2:0: an MCU is 16x16 luma pixels
-
-constexpr std::uint8_t kSof0 = 0xC0, kSof2 = 0xC2, kSos = 0xDA, kEoi = 0xD9, kDri = 0xDD,
-                       kRst0 = 0xD0;
 
 int mcus(int pixels)
 {
@@ -23,39 +22,15 @@ int mcuRowsPerStrip(int height, int count)
 }
 
 // Where one of TurboJPEG's own JPEGs has its frame header (SOF) and its scan
-// header (SOS), and where the entropy-coded data begins.
-struct Layout {
-    std::size_t sof = 0;
-    std::size_t sos = 0;
-    std::size_t data = 0;
-};
-
-Layout layoutOf(std::span<const std::uint8_t> jpeg)
+// header (SOS), and where the entropy-coded data begins: its headers only, as
+// it ends with EOI.
+JpegHeader layoutOf(std::span<const std::uint8_t> jpeg)
 {
-    const auto fail = [] {
+    JpegHeader header;
+    if (readJpegHeader(jpeg, header) != JpegSyntaxError::None || header.data > jpeg.size() - 2 ||
+        jpeg[jpeg.size() - 2] != 0xFF || jpeg[jpeg.size() - 1] != jpeg_marker::kEoi)
         throw std::runtime_error("parallel JPEG: TurboJPEG's output is not the expected layout");
-    };
-    if (jpeg.size() < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 || jpeg[jpeg.size() - 2] != 0xFF ||
-        jpeg[jpeg.size() - 1] != kEoi)
-        fail();
-    Layout layout;
-    for (std::size_t at = 2;;) {
-        if (at + 4 > jpeg.size() || jpeg[at] != 0xFF)
-            fail();
-        const std::uint8_t marker = jpeg[at + 1];
-        const std::size_t length = (std::size_t{jpeg[at + 2]} << 8) | jpeg[at + 3];
-        if (marker >= kSof0 && marker <= kSof2)
-            layout.sof = at;
-        if (marker == kSos) {
-            layout.sos = at;
-            layout.data = at + 2 + length;
-            break;
-        }
-        at += 2 + length;
-    }
-    if (layout.sof == 0 || layout.data > jpeg.size() - 2)
-        fail();
-    return layout;
+    return header;
 }
 
 } // namespace
@@ -118,7 +93,7 @@ void ParallelJpegEncoder::encode(const RawFrame& frame, ByteBuffer& out)
 void ParallelJpegEncoder::join(int count, int restartInterval, int height, ByteBuffer& out)
 {
     const ByteBuffer& first = strips_.front()->jpeg;
-    const Layout head = layoutOf(first.span());
+    const JpegHeader head = layoutOf(first.span());
     std::size_t total = head.data + 6 + 2;
     for (int index = 0; index < count; ++index)
         total += strips_[static_cast<std::size_t>(index)]->jpeg.size() + 2;
@@ -130,7 +105,7 @@ void ParallelJpegEncoder::join(int count, int restartInterval, int height, ByteB
     sof[5] = static_cast<std::uint8_t>(height >> 8);
     sof[6] = static_cast<std::uint8_t>(height);
     const std::uint8_t dri[] = {0xFF,
-                                kDri,
+                                jpeg_marker::kDri,
                                 0x00,
                                 0x04,
                                 static_cast<std::uint8_t>(restartInterval >> 8),
@@ -143,7 +118,8 @@ void ParallelJpegEncoder::join(int count, int restartInterval, int height, ByteB
         const std::size_t data = index == 0 ? head.data : layoutOf(strip.span()).data;
         out.append(strip.span().subspan(data, strip.size() - 2 - data)); // without its EOI
         const std::uint8_t marker[] = {
-            0xFF, index + 1 < count ? static_cast<std::uint8_t>(kRst0 + index % 8) : kEoi};
+            0xFF, index + 1 < count ? static_cast<std::uint8_t>(jpeg_marker::kRst0 + index % 8)
+                                    : jpeg_marker::kEoi};
         out.append(marker);
     }
 }

@@ -3,6 +3,7 @@
 //     build-sanitize/tests/fuzz/pistream-fuzz-seeds tests/fuzz/corpus
 // Run again after a protocol change, and commit the result.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,6 +13,7 @@
 
 #include "codec/gzip_compressor.h"
 #include "codec/jpeg_encoder.h"
+#include "codec/jpeg_syntax.h"
 #include "codec/parallel_jpeg_encoder.h"
 #include "core/raw_frame.h"
 #include "protocol/messages.h"
@@ -137,11 +139,10 @@ int main(int argc, char** argv)
     // The JPEG header check.
     write(root / "jpeg_header", "gradient", jpeg);
     Bytes huge = jpeg; // the same JPEG claiming 65535x65535 in its SOF0
-    for (std::size_t i = 0; i + 8 < huge.size(); ++i)
-        if (huge[i] == 0xFF && huge[i + 1] == 0xC0) {
-            huge[i + 5] = huge[i + 6] = huge[i + 7] = huge[i + 8] = 0xFF;
-            break;
-        }
+    JpegHeader layout;
+    if (readJpegHeader(jpeg, layout) != JpegSyntaxError::None)
+        return 1;
+    std::fill_n(huge.begin() + static_cast<long>(layout.sof) + 5, 4, 0xFF); // height, width
     write(root / "jpeg_header", "huge", huge);
 
     // JPEGs in strips joined by restart markers, as the server makes them: 64x64
@@ -160,11 +161,25 @@ int main(int argc, char** argv)
         ParallelJpegEncoder striped(80, threads);
         ByteBuffer out;
         striped.encode(strip, out);
-        write(root / "jpeg_bands",
+        write(root / "jpeg_syntax",
               std::to_string(side) + "x" + std::to_string(height) + "-" + std::to_string(threads),
               Bytes(out.data(), out.data() + out.size()));
     }
-    write(root / "jpeg_bands", "no-restarts", jpeg);
+    write(root / "jpeg_syntax", "no-restarts", jpeg);
+    // The marker syntax a real encoder rarely writes: fill bytes before markers,
+    // stuffing after them, restart markers back to back, a second scan.
+    const std::size_t data = layout.data;
+    const auto spliced = [&](std::size_t at, const Bytes& insert) {
+        Bytes bytes = jpeg;
+        bytes.insert(bytes.begin() + static_cast<long>(at), insert.begin(), insert.end());
+        return bytes;
+    };
+    write(root / "jpeg_syntax", "fill-bytes", spliced(layout.sof, {0xFF, 0xFF}));
+    write(root / "jpeg_syntax", "fill-and-stuffing", spliced(data + 1, {0xFF, 0xFF, 0x00}));
+    write(root / "jpeg_syntax", "restarts", spliced(data, {0xFF, 0xD0, 0xFF, 0xFF, 0xD1}));
+    Bytes twoScans(jpeg.begin(), jpeg.end() - 2); // a second scan: the first one's SOS again
+    twoScans.insert(twoScans.end(), jpeg.begin() + static_cast<long>(layout.sos), jpeg.end());
+    write(root / "jpeg_syntax", "two-scans", twoScans);
     std::cout << "seeds written under " << root.string() << "\n";
     return 0;
 }

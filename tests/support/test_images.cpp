@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "codec/jpeg_syntax.h"
+
 namespace pistream::test {
 
 RawFrame YuvPicture::frame() const
@@ -44,6 +46,27 @@ YuvPicture makePicture(int width, int height, int padding, int seed)
             picture.v[at] = static_cast<std::uint8_t>(64 + (row * 128) / std::max(1, ch));
         }
     return picture;
+}
+
+std::vector<std::uint8_t> cat(std::initializer_list<std::vector<std::uint8_t>> parts)
+{
+    std::vector<std::uint8_t> out;
+    for (const auto& part : parts)
+        out.insert(out.end(), part.begin(), part.end());
+    return out;
+}
+
+std::vector<std::uint8_t> claimingSize(std::vector<std::uint8_t> jpeg, int width, int height)
+{
+    JpegHeader header;
+    if (readJpegHeader(jpeg, header) != JpegSyntaxError::None)
+        throw std::invalid_argument("claimingSize: not a JPEG with a frame header");
+    std::uint8_t* sof = jpeg.data() + header.sof; // marker, length, precision, height, width
+    sof[5] = static_cast<std::uint8_t>(height >> 8);
+    sof[6] = static_cast<std::uint8_t>(height);
+    sof[7] = static_cast<std::uint8_t>(width >> 8);
+    sof[8] = static_cast<std::uint8_t>(width);
+    return jpeg;
 }
 
 double lumaPsnr(const YuvPicture& a, const std::uint8_t* b, int bStride)

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,13 @@ struct YuvPicture {
 };
 
 YuvPicture makePicture(int width, int height, int padding, int seed = 0);
+
+// The parts one after another.
+std::vector<std::uint8_t> cat(std::initializer_list<std::vector<std::uint8_t>> parts);
+
+// The same JPEG with another size written into its frame header (SOF), found
+// with the JPEG marker reader. Throws std::invalid_argument if it has none.
+std::vector<std::uint8_t> claimingSize(std::vector<std::uint8_t> jpeg, int width, int height);
 
 // PSNR of two luma planes of the same size, in dB (infinity when identical).
 double lumaPsnr(const YuvPicture& a, const std::uint8_t* b, int bStride);
