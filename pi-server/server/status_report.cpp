@@ -1,6 +1,7 @@
 #include "server/status_report.h"
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/version.h"
 
