@@ -11,12 +11,12 @@
 #include "core/version.h"
 #include "hub/frame_hub.h"
 #include "security/pairing_key.h"
-#include "server/service_notifier.h"
-#include "server/stats_reporter.h"
-#include "server/status_report.h"
 #include "server_options.h"
 #include "sources/camera_backend.h"
 #include "sources/source_supervisor.h"
+#include "telemetry/service_notifier.h"
+#include "telemetry/stats_reporter.h"
+#include "telemetry/status_report.h"
 
 using namespace pistream;
 
@@ -99,13 +99,15 @@ int main(int argc, char** argv)
             openSource(options.source), [&options] { return openSource(options.source); });
         const StreamFormat format = source->format();
 
-        // One direction: source -> pipeline -> hub -> consumers -> reports.
+        // One direction: source -> pipeline -> hub -> consumers -> telemetry -> reports.
         asio::io_context io(1);
         FrameHub hub(io);
         EncodePipeline pipeline(*source, options.pipeline, hub);
         StreamServer server(io, hub, options.server, helloFor(format));
         server.start();
-        StatusReport status(pipeline, server, source->describe(), format);
+        // Reports: views of one telemetry snapshot.
+        Telemetry telemetry(pipeline, server);
+        StatusReport status(telemetry, source->describe(), format);
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
         if (options.httpEnabled) {
@@ -113,9 +115,8 @@ int main(int argc, char** argv)
                                                 [&status] { return status.build(); });
             http->start();
         }
-        StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), pipeline,
-                            server);
-        ServiceNotifier service(io, pipeline, server, source->describe());
+        StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), telemetry);
+        ServiceNotifier service(io, telemetry, source->describe());
 
         asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const std::error_code& error, int signal) {

@@ -1,4 +1,4 @@
-#include "server/service_notifier.h"
+#include "telemetry/service_notifier.h"
 
 #include <fmt/format.h>
 
@@ -31,10 +31,10 @@ bool ServiceNotifier::available()
 #endif
 }
 
-ServiceNotifier::ServiceNotifier(asio::io_context& io, const EncodePipeline& pipeline,
-                                 const StreamServer& server, std::string description)
-    : timer_(io), pipeline_(pipeline), server_(server), description_(std::move(description)),
-      period_(kCheckWithoutWatchdog)
+ServiceNotifier::ServiceNotifier(asio::io_context& io, const Telemetry& telemetry,
+                                 std::string description)
+    : timer_(io), telemetry_(telemetry), description_(std::move(description)),
+      period_(kCheckWithoutWatchdog), statusMeter_(kStatusEvery)
 {
 #ifdef PISTREAM_HAVE_SYSTEMD
     std::uint64_t usec = 0;
@@ -51,7 +51,7 @@ void ServiceNotifier::start()
 {
     if (!available())
         return;
-    lastStatus_ = std::chrono::steady_clock::now();
+    statusMeter_.update(std::chrono::steady_clock::now(), telemetry_.snapshot());
     schedule();
 }
 
@@ -74,7 +74,8 @@ void ServiceNotifier::schedule()
 
 void ServiceNotifier::tick()
 {
-    const std::uint64_t frames = pipeline_.stats().framesIn;
+    const TelemetrySnapshot snapshot = telemetry_.snapshot();
+    const std::uint64_t frames = snapshot.pipeline.framesIn;
     const bool flowing = frames > lastFrames_;
     lastFrames_ = frames;
     if (flowing && !ready_) {
@@ -86,15 +87,11 @@ void ServiceNotifier::tick()
     if (ready_ && flowing && watchdog_.count() > 0)
         notify("WATCHDOG=1");
 
-    const auto now = std::chrono::steady_clock::now();
-    if (ready_ && now - lastStatus_ >= kStatusEvery) {
-        const double seconds = std::chrono::duration<double>(now - lastStatus_).count();
-        const double fps = static_cast<double>(frames - statusFrames_) / seconds;
+    if (statusMeter_.update(std::chrono::steady_clock::now(), snapshot) && ready_) {
+        const double fps = statusMeter_.figures().fpsIn;
         notify(fmt::format("STATUS={}: {} viewers, {:.1f} fps{}", description_,
-                           server_.stats().viewers, fps,
+                           snapshot.stream.viewers, fps,
                            fps > 0 ? "" : " (source not delivering)"));
-        lastStatus_ = now;
-        statusFrames_ = frames;
     }
 }
 

@@ -6,8 +6,7 @@
 
 #include <asio.hpp>
 
-#include "pipeline/encode_pipeline.h"
-#include "server/stream_server.h"
+#include "telemetry/telemetry.h"
 
 namespace pistream {
 
@@ -19,8 +18,7 @@ namespace pistream {
 // without libsystemd, it does nothing.
 class ServiceNotifier {
 public:
-    ServiceNotifier(asio::io_context& io, const EncodePipeline& pipeline,
-                    const StreamServer& server, std::string description);
+    ServiceNotifier(asio::io_context& io, const Telemetry& telemetry, std::string description);
 
     void start();
     void stop(); // STOPPING=1
@@ -32,15 +30,13 @@ private:
     void tick();
 
     asio::steady_timer timer_;
-    const EncodePipeline& pipeline_;
-    const StreamServer& server_;
+    const Telemetry& telemetry_;
     std::string description_;
     std::chrono::microseconds watchdog_{0}; // 0: no watchdog asked for
     std::chrono::steady_clock::duration period_;
     bool ready_ = false;
     std::uint64_t lastFrames_ = 0;
-    std::chrono::steady_clock::time_point lastStatus_;
-    std::uint64_t statusFrames_ = 0;
+    TelemetryMeter statusMeter_; // the STATUS line's period
 };
 
 } // namespace pistream

@@ -4,8 +4,7 @@
 
 #include <asio.hpp>
 
-#include "pipeline/encode_pipeline.h"
-#include "server/stream_server.h"
+#include "telemetry/telemetry.h"
 
 namespace pistream {
 
@@ -14,7 +13,7 @@ namespace pistream {
 class StatsReporter {
 public:
     StatsReporter(asio::io_context& io, std::chrono::duration<double> interval,
-                  const EncodePipeline& pipeline, const StreamServer& server);
+                  const Telemetry& telemetry);
 
     void start();
     void stop();
@@ -25,11 +24,8 @@ private:
 
     asio::steady_timer timer_;
     std::chrono::steady_clock::duration interval_;
-    const EncodePipeline& pipeline_;
-    const StreamServer& server_;
-    PipelineStats lastPipeline_;
-    StreamServerStats lastServer_;
-    std::chrono::steady_clock::time_point lastTime_;
+    const Telemetry& telemetry_;
+    TelemetryMeter meter_{std::chrono::steady_clock::duration::zero()}; // since the last line
 };
 
 } // namespace pistream

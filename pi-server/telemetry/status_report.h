@@ -4,33 +4,28 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
-#include "pipeline/encode_pipeline.h"
-#include "server/stream_server.h"
 #include "sources/frame_source.h"
+#include "telemetry/telemetry.h"
 
 namespace pistream {
 
 // The server's state as JSON for /api/status: source, size, rates, viewers,
-// bytes, drops, gzip, uptime, version and the SoC temperature where the
-// kernel reports one. Rates are measured over at least a second between calls.
+// bytes, drops, the stream port's connections, gzip, uptime, version and the
+// SoC temperature where the kernel reports one. Rates are measured over at
+// least a second between calls.
 class StatusReport {
 public:
-    StatusReport(const EncodePipeline& pipeline, const StreamServer& server,
-                 std::string description, StreamFormat format);
+    StatusReport(const Telemetry& telemetry, std::string description, StreamFormat format);
 
-    // io thread (StreamServer::stats() is).
+    // io thread (Telemetry::snapshot() is).
     nlohmann::json build();
 
 private:
-    const EncodePipeline& pipeline_;
-    const StreamServer& server_;
+    const Telemetry& telemetry_;
     std::string description_;
     StreamFormat format_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-    std::chrono::steady_clock::time_point sampled_ = started_;
-    PipelineStats lastPipeline_;
-    double fpsIn_ = 0;
-    double fpsOut_ = 0;
+    TelemetryMeter meter_{std::chrono::seconds(1)};
 };
 
 // The SoC temperature in °C from /sys/class/thermal (thermal_zone0 is the SoC

@@ -1,4 +1,4 @@
-#include "server/status_report.h"
+#include "telemetry/status_report.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -7,25 +7,21 @@
 
 namespace pistream {
 
-StatusReport::StatusReport(const EncodePipeline& pipeline, const StreamServer& server,
-                           std::string description, StreamFormat format)
-    : pipeline_(pipeline), server_(server), description_(std::move(description)), format_(format),
-      lastPipeline_(pipeline.stats())
-{}
+StatusReport::StatusReport(const Telemetry& telemetry, std::string description, StreamFormat format)
+    : telemetry_(telemetry), description_(std::move(description)), format_(format)
+{
+    meter_.update(started_, telemetry_.snapshot());
+}
 
 nlohmann::json StatusReport::build()
 {
     const auto now = std::chrono::steady_clock::now();
-    const PipelineStats p = pipeline_.stats();
-    const double seconds = std::chrono::duration<double>(now - sampled_).count();
-    // Over a second at least; the very first answer makes do with a quarter.
-    if (seconds >= 1.0 || (sampled_ == started_ && seconds >= 0.25)) {
-        fpsIn_ = static_cast<double>(p.framesIn - lastPipeline_.framesIn) / seconds;
-        fpsOut_ = static_cast<double>(p.framesOut - lastPipeline_.framesOut) / seconds;
-        lastPipeline_ = p;
-        sampled_ = now;
-    }
-    const StreamServerStats s = server_.stats();
+    const TelemetrySnapshot snapshot = telemetry_.snapshot();
+    meter_.update(now, snapshot);
+    const TelemetryFigures& f = meter_.figures();
+    const PipelineStats& p = snapshot.pipeline;
+    const StreamServerStats& s = snapshot.stream;
+    const EncodePipeline& pipeline = telemetry_.pipeline();
     const double saving =
         p.jpegBytes
             ? 100.0 * (1.0 - static_cast<double>(p.payloadBytes) / static_cast<double>(p.jpegBytes))
@@ -37,17 +33,25 @@ nlohmann::json StatusReport::build()
         {"source", {{"description", description_}}},
         {"width", format_.width},
         {"height", format_.height},
-        {"fps", {{"configured", format_.fps()}, {"in", fpsIn_}, {"out", fpsOut_}}},
+        {"fps", {{"configured", format_.fps()}, {"in", f.fpsIn}, {"out", f.fpsOut}}},
         {"viewers", {{"tcp", s.viewers}}},
         {"bytesSent", {{"tcp", s.totals.bytesSent}}},
         {"frames",
          {{"in", p.framesIn},
           {"encoded", p.framesOut},
           {"dropped", p.framesDropped},
+          {"idle", p.framesIdle},
+          {"sentToViewers", s.totals.framesSent},
           {"skippedForViewers", s.totals.framesSkipped}}},
+        {"stream",
+         {{"viewersServed", s.viewersServed},
+          {"viewersRefused", s.viewersRefused},
+          {"handshaking", s.handshaking},
+          {"handshakeFailures", s.handshakeFailures},
+          {"turnedAway", s.turnedAway}}},
         {"gzip",
-         {{"mode", pipeline_.gzipSetting().toString()},
-          {"paused", pipeline_.gzipPaused()},
+         {{"mode", pipeline.gzipSetting().toString()},
+          {"paused", pipeline.gzipPaused()},
           {"savingPercent", saving}}},
         {"socTemperatureC",
          temperature < 0 ? nlohmann::json(nullptr) : nlohmann::json(temperature)},

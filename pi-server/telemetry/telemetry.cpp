@@ -1,0 +1,54 @@
+#include "telemetry/telemetry.h"
+
+namespace pistream {
+
+TelemetryFigures TelemetryFigures::between(const TelemetrySnapshot& first,
+                                           const TelemetrySnapshot& last, double seconds)
+{
+    const PipelineStats& a = first.pipeline;
+    const PipelineStats& b = last.pipeline;
+    const SessionTotals& sa = first.stream.totals;
+    const SessionTotals& sb = last.stream.totals;
+    const auto perSecond = [seconds](std::uint64_t from, std::uint64_t to) {
+        return seconds > 0 ? static_cast<double>(to - from) / seconds : 0.0;
+    };
+    const std::uint64_t encoded = b.framesOut - a.framesOut;
+    const std::uint64_t jpegBytes = b.jpegBytes - a.jpegBytes;
+    const std::uint64_t payloadBytes = b.payloadBytes - a.payloadBytes;
+    const double perFrame = encoded ? 1.0 / static_cast<double>(encoded) : 0.0;
+
+    TelemetryFigures figures;
+    figures.seconds = seconds;
+    figures.fpsIn = perSecond(a.framesIn, b.framesIn);
+    figures.fpsOut = perSecond(a.framesOut, b.framesOut);
+    figures.framesSentPerSecond = perSecond(sa.framesSent, sb.framesSent);
+    figures.megabitsPerSecond = perSecond(sa.bytesSent, sb.bytesSent) * 8 / 1e6;
+    figures.skipped = sb.framesSkipped - sa.framesSkipped;
+    figures.dropped = b.framesDropped - a.framesDropped;
+    figures.encodeMillis = (b.encodeMillis - a.encodeMillis) * perFrame;
+    figures.gzipMillis = (b.gzipMillis - a.gzipMillis) * perFrame;
+    figures.gzipSavingPercent =
+        jpegBytes
+            ? 100.0 * (1.0 - static_cast<double>(payloadBytes) / static_cast<double>(jpegBytes))
+            : 0.0;
+    return figures;
+}
+
+Telemetry::Telemetry(const EncodePipeline& pipeline, const StreamServer& server)
+    : pipeline_(pipeline), server_(server)
+{}
+
+TelemetrySnapshot Telemetry::snapshot() const
+{
+    return {pipeline_.stats(), server_.stats()};
+}
+
+bool TelemetryMeter::update(Clock::time_point now, const TelemetrySnapshot& snapshot)
+{
+    if (!meter_.update(now, snapshot))
+        return false;
+    figures_ = TelemetryFigures::between(meter_.first(), meter_.last(), meter_.seconds());
+    return true;
+}
+
+} // namespace pistream
