@@ -226,9 +226,7 @@ void ViewerWindow::render(const LinkStatus& status)
     if (front_ && texture_) {
         const double latency =
             static_cast<double>(monotonicMicros() - front_->captureOnViewerClock) / 1000.0;
-        latencies_.push_back(latency);
-        if (latencies_.size() > 60)
-            latencies_.pop_front();
+        latencies_.add(latency);
     }
     const std::string title = "pistream: " + config_.title + " (" + nameOf(status.state) + ")";
     if (title != shownTitle_) {
@@ -243,13 +241,8 @@ std::vector<std::string> ViewerWindow::statsLines(const LinkStatus& status) cons
     lines.push_back(fmt::format("{}  {}", config_.title, nameOf(status.state)));
     lines.push_back(fmt::format("{}x{}  {:.1f} fps  {:.2f} Mbit/s", status.width, status.height,
                                 status.fps, status.mbits));
-    std::string latency = "-";
-    if (!latencies_.empty()) {
-        std::vector<double> sorted(latencies_.begin(), latencies_.end());
-        std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
-                         sorted.end());
-        latency = fmt::format("{:.1f} ms", sorted[sorted.size() / 2]);
-    }
+    const auto median = latencies_.percentile(50);
+    const std::string latency = median ? fmt::format("{:.1f} ms", *median) : "-";
     lines.push_back(
         fmt::format("latency {}  rtt {}", latency,
                     status.rttMillis ? fmt::format("{:.2f} ms", *status.rttMillis) : "-"));

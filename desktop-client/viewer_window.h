@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -9,6 +8,7 @@
 
 #include "frame_slot.h"
 #include "live_connection.h"
+#include "stats/latency_window.h"
 #include "text_overlay.h"
 
 struct SDL_Window;
@@ -76,7 +76,7 @@ private:
     bool sized_ = false;
     bool showOverlay_ = true;
     bool showHelp_ = false;
-    std::deque<double> latencies_; // ms, at the moment each frame was shown
+    LatencyWindow latencies_{60}; // ms, at the moment each of the last frames was shown
     std::string message_;
     std::chrono::steady_clock::time_point messageUntil_;
     std::string shownTitle_;
