@@ -1,6 +1,6 @@
 // The viewer's parts that need no window: backoff, the frame slot, letterbox,
-// the rate meter and latency window, the recorder, and the reconnecting
-// connection against good and bad servers.
+// the rate meter and latency window, the recorder, and the pipeline
+// reconnecting against good and bad servers.
 
 #include <filesystem>
 #include <set>
@@ -8,19 +8,19 @@
 
 #include <doctest/doctest.h>
 
-#include "backoff.h"
 #include "codec/gzip_compressor.h"
 #include "codec/jpeg_encoder.h"
+#include "connection/backoff.h"
 #include "core/rate_meter.h"
-#include "frame_slot.h"
-#include "letterbox.h"
-#include "live_connection.h"
-#include "mkv_recorder.h"
+#include "decode/frame_slot.h"
+#include "sinks/mkv_recorder.h"
 #include "stats/latency_window.h"
+#include "stats/viewer_stats.h"
+#include "stream/viewer_pipeline.h"
 #include "support/printers.h"
 #include "support/scripted_server.h"
 #include "support/test_images.h"
-#include "viewer_stats.h"
+#include "ui/letterbox.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -89,6 +89,17 @@ Probe probe(const std::filesystem::path& path)
     avformat_close_input(&context);
     return result;
 }
+
+// Counts the pictures the pipeline published, as the window's wake-up does.
+class CountingSink : public ViewerSink {
+public:
+    explicit CountingSink(std::atomic<int>& published) : published_(published) {}
+    void onFrame(const SinkFrame&) override {}
+    void onNewestPicture() override { ++published_; }
+
+private:
+    std::atomic<int>& published_;
+};
 
 } // namespace
 
@@ -281,12 +292,14 @@ TEST_CASE("the connection reconnects through refused, hostile and vanishing serv
         good,
     };
     ScriptedServer server(scripts, 1500ms);
-    LiveConfig config;
+    PipelineConfig config;
     config.client.server = {"127.0.0.1", server.port()};
     config.client.connectTimeout = 500ms;
-    FrameSlot slot;
     std::atomic<int> published{0};
-    LiveConnection connection(config, slot, [&] { ++published; });
+    ViewerPipeline connection(config);
+    FrameSlot& slot = connection.slot();
+    CountingSink sink(published);
+    connection.addSink(&sink);
     connection.start();
 
     std::set<std::string> reasons;

@@ -1,4 +1,4 @@
-#include "viewer_stats.h"
+#include "stats/viewer_stats.h"
 
 #include <nlohmann/json.hpp>
 
