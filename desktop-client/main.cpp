@@ -1,16 +1,19 @@
 // pistream-viewer: one window updated in place with the live stream, or a
-// headless view that prints statistics (--headless, or when there is no display).
+// headless view that prints statistics (--headless, or when there is no
+// display). Either way one ViewerPipeline receives and decodes, and the
+// window or the headless printer, and the recorder, are its sinks.
 
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
 
+#include "connection/key_store.h"
 #include "core/log.h"
-#include "headless_view.h"
-#include "key_store.h"
-#include "live_connection.h"
+#include "sinks/headless_printer.h"
+#include "sinks/recorder_sink.h"
+#include "stream/viewer_pipeline.h"
+#include "ui/viewer_window.h"
 #include "viewer_options.h"
-#include "viewer_window.h"
 
 using namespace pistream;
 
@@ -31,16 +34,38 @@ void rememberKey(const std::string& server, const std::string& key)
     }
 }
 
+// The pipeline on its own thread, reconnecting; SDL owns the main thread.
 int runWindow(const ViewerOptions& options)
 {
-    FrameSlot slot;
-    ViewerWindow window(options.window, slot); // throws NoDisplay
-    LiveConfig live{options.client, options.recordPath, std::chrono::milliseconds(2000)};
-    LiveConnection connection(live, slot, [&window] { window.notifyFrame(); });
-    connection.start();
-    const int code = window.run(connection);
-    connection.stop();
+    ViewerPipeline pipeline(PipelineConfig{options.client, true, true});
+    ViewerWindow window(options.window, pipeline.slot()); // throws NoDisplay
+    RecorderSink recorder(pipeline.io(), options.recordPath);
+    pipeline.addSink(&recorder);
+    pipeline.addSink(&window);
+    pipeline.start();
+    int code = 1;
+    try {
+        code = window.run(pipeline, recorder);
+    } catch (...) {
+        pipeline.stop(); // its thread must not outlive the sinks
+        throw;
+    }
+    pipeline.stop();
     return code;
+}
+
+// The pipeline on this thread, until the printer has what it asked for or
+// the connection ends.
+int runHeadless(const ViewerOptions& options)
+{
+    ViewerPipeline pipeline(PipelineConfig{options.client, false, options.headlessConfig.decode});
+    HeadlessPrinter printer(pipeline, options.headlessConfig);
+    RecorderSink recorder(pipeline.io(), options.recordPath);
+    pipeline.addSink(&recorder);
+    pipeline.addSink(&printer);
+    printer.start();
+    pipeline.run();
+    return printer.summarize();
 }
 
 } // namespace
@@ -64,8 +89,7 @@ int main(int argc, char** argv)
                 spdlog::warn("{}: running headless", error.what());
             }
         }
-        HeadlessView view(options.client, options.headlessConfig);
-        return view.run();
+        return runHeadless(options);
     } catch (const std::exception& error) {
         std::fprintf(stderr, "pistream-viewer: %s\n", error.what());
         return 1;

@@ -1,8 +1,8 @@
 #include "viewer_options.h"
 
 #include "cli/toml_config.h"
+#include "connection/key_store.h"
 #include "core/version.h"
-#include "key_store.h"
 #include "security/pairing_key.h"
 
 namespace pistream {

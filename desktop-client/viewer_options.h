@@ -3,10 +3,9 @@
 #include <optional>
 #include <string>
 
-#include "headless_view.h"
-#include "live_connection.h"
-#include "stream_client.h"
-#include "viewer_window.h"
+#include "connection/stream_client.h"
+#include "sinks/headless_printer.h"
+#include "ui/window_config.h"
 
 namespace pistream {
 

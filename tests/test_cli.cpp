@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "cli/toml_config.h"
-#include "key_store.h"
+#include "connection/key_store.h"
 #include "net/endpoint.h"
 #include "server_options.h"
 #include "support/printers.h"

@@ -4,8 +4,8 @@
 
 #include "codec/gzip_compressor.h"
 #include "codec/jpeg_encoder.h"
+#include "connection/stream_client.h"
 #include "core/error.h"
-#include "stream_client.h"
 #include "support/printers.h"
 #include "support/scripted_server.h"
 #include "support/test_images.h"

@@ -1,5 +1,6 @@
 // The viewer's parts that need no window: backoff, the frame slot, letterbox,
-// the recorder, and the reconnecting connection against good and bad servers.
+// the rate meter and latency window, the recorder, and the pipeline
+// reconnecting against good and bad servers.
 
 #include <filesystem>
 #include <set>
@@ -7,16 +8,19 @@
 
 #include <doctest/doctest.h>
 
-#include "backoff.h"
 #include "codec/gzip_compressor.h"
 #include "codec/jpeg_encoder.h"
-#include "frame_slot.h"
-#include "letterbox.h"
-#include "live_connection.h"
-#include "mkv_recorder.h"
+#include "connection/backoff.h"
+#include "core/rate_meter.h"
+#include "decode/frame_slot.h"
+#include "sinks/mkv_recorder.h"
+#include "stats/latency_window.h"
+#include "stats/viewer_stats.h"
+#include "stream/viewer_pipeline.h"
 #include "support/printers.h"
 #include "support/scripted_server.h"
 #include "support/test_images.h"
+#include "ui/letterbox.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -86,6 +90,17 @@ Probe probe(const std::filesystem::path& path)
     return result;
 }
 
+// Counts the pictures the pipeline published, as the window's wake-up does.
+class CountingSink : public ViewerSink {
+public:
+    explicit CountingSink(std::atomic<int>& published) : published_(published) {}
+    void onFrame(const SinkFrame&) override {}
+    void onNewestPicture() override { ++published_; }
+
+private:
+    std::atomic<int>& published_;
+};
+
 } // namespace
 
 TEST_CASE("backoff: 0.5 s doubling to 5 s, with bounded jitter, reset on success")
@@ -130,6 +145,55 @@ TEST_CASE(
     }
     CHECK(seen.size() == 3);
     CHECK(slot.dropped() == 2);
+}
+
+TEST_CASE("rate meter: the rate of a growing total over closed periods, on injected time")
+{
+    const RateMeter::Clock::time_point t0{};
+    RateMeter meter(1s);
+    CHECK(meter.update(t0, 100) == 0);                        // the first call only starts a period
+    CHECK(meter.update(t0 + 500ms, 115) == 0);                // too short to close
+    CHECK(meter.update(t0 + 1s, 130) == doctest::Approx(30)); // 30 over the last second
+    CHECK(meter.rate() == doctest::Approx(30));
+    CHECK(meter.update(t0 + 1500ms, 200) == doctest::Approx(30)); // still the closed period's
+    CHECK(meter.update(t0 + 3s, 190) == doctest::Approx(30));     // (190 - 130) / 2 s
+    CHECK(meter.update(t0 + 3s, 500) == doctest::Approx(30));     // no time passed: nothing closes
+    meter.reset();
+    CHECK(meter.rate() == 0);
+
+    RateMeter everyCall(0s); // the headless line: since the last line, however long
+    everyCall.update(t0, 0);
+    CHECK(everyCall.update(t0 + 250ms, 8'000'000) == doctest::Approx(32'000'000));
+    CHECK(everyCall.update(t0 + 2250ms, 8'000'000) == doctest::Approx(0));
+}
+
+TEST_CASE("latency window: bounded memory however long it runs, percentiles of the newest")
+{
+    LatencyWindow window(100);
+    CHECK_FALSE(window.percentile(50));
+    CHECK_FALSE(window.max());
+    for (int i = 1; i <= 100; ++i)
+        window.add(i);
+    CHECK(window.percentile(50) == doctest::Approx(50));
+    CHECK(window.percentile(99) == doctest::Approx(99));
+    CHECK(window.percentile(0) == doctest::Approx(1));
+    CHECK(window.percentile(100) == doctest::Approx(100));
+    // Days of frames: the ring keeps its size; the count and the maximum cover them all.
+    for (int i = 0; i < 1'000'000; ++i)
+        window.add(1000 + i % 10);
+    CHECK(window.count() == 1'000'100);
+    CHECK(window.size() == 100);
+    CHECK(window.capacity() == 100);
+    CHECK(window.max() == doctest::Approx(1009));
+    CHECK(window.percentile(0) >= 1000); // the early samples were forgotten
+    CHECK(window.percentile(100) == doctest::Approx(1009));
+
+    // The viewer's statistics keep no more than their window either.
+    ViewerStats stats;
+    for (std::size_t i = 0; i < ViewerStats::kLatencySamples + 1000; ++i)
+        stats.addLatency(5);
+    CHECK(stats.latencies().size() == ViewerStats::kLatencySamples);
+    CHECK(stats.latencies().count() == ViewerStats::kLatencySamples + 1000);
 }
 
 TEST_CASE("letterbox keeps the aspect ratio and centres the picture")
@@ -228,12 +292,14 @@ TEST_CASE("the connection reconnects through refused, hostile and vanishing serv
         good,
     };
     ScriptedServer server(scripts, 1500ms);
-    LiveConfig config;
+    PipelineConfig config;
     config.client.server = {"127.0.0.1", server.port()};
     config.client.connectTimeout = 500ms;
-    FrameSlot slot;
     std::atomic<int> published{0};
-    LiveConnection connection(config, slot, [&] { ++published; });
+    ViewerPipeline connection(config);
+    FrameSlot& slot = connection.slot();
+    CountingSink sink(published);
+    connection.addSink(&sink);
     connection.start();
 
     std::set<std::string> reasons;

@@ -1,4 +1,4 @@
-#include "mkv_recorder.h"
+#include "sinks/mkv_recorder.h"
 
 #include <stdexcept>
 

@@ -1,15 +1,18 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
-#include <deque>
-#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
-#include "frame_slot.h"
-#include "live_connection.h"
-#include "text_overlay.h"
+#include "decode/frame_slot.h"
+#include "sinks/recorder_sink.h"
+#include "stats/latency_window.h"
+#include "stream/link_status.h"
+#include "stream/viewer_sink.h"
+#include "ui/text_overlay.h"
+#include "ui/window_config.h"
 
 struct SDL_Window;
 struct SDL_Renderer;
@@ -17,15 +20,7 @@ struct SDL_Texture;
 
 namespace pistream {
 
-struct WindowConfig {
-    std::string title; // shown in the title bar, e.g. "raspberrypi.local:8485"
-    int width = 0;     // 0: follow the stream's size (at most 1280x720)
-    int height = 0;
-    bool fullscreen = false;
-    bool overlay = true;
-    std::string font; // TTF file; empty: DejaVu from fonts-dejavu-core
-    std::filesystem::path snapshotDir = ".";
-};
+class ViewerPipeline;
 
 // SDL could not open a window (no display, no video driver).
 class NoDisplay : public std::runtime_error {
@@ -33,30 +28,38 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// The viewer's one window, owned by the main thread: shows the newest decoded
-// frame from the slot in an IYUV texture (colour conversion on the GPU),
+// The viewer's one window, owned by the main thread, and a sink of the
+// pipeline: shows the newest decoded frame from the pipeline's slot in an
+// IYUV texture (colour conversion on the GPU),
 // letterboxed, with a stats overlay, and the connection's state over the last
 // picture when it is not live. Keys: f fullscreen, q/Esc quit, s snapshot,
 // r record, o overlay, h/? help.
-class ViewerWindow {
+class ViewerWindow : public ViewerSink {
 public:
     // Throws NoDisplay when there is no display to open a window on.
     ViewerWindow(const WindowConfig& config, FrameSlot& slot);
-    ~ViewerWindow();
+    ~ViewerWindow() override;
     ViewerWindow(const ViewerWindow&) = delete;
     ViewerWindow& operator=(const ViewerWindow&) = delete;
 
+    // The pipeline's thread: nothing to do per frame; the picture comes through the slot.
+    void onFrame(const SinkFrame&) override {}
     // Thread-safe: wakes the window when the slot has a new frame.
-    void notifyFrame();
+    void onNewestPicture() override;
 
     // Runs until the user quits; returns the exit code.
-    int run(LiveConnection& connection);
+    int run(const ViewerPipeline& pipeline, RecorderSink& recorder);
 
 private:
-    bool handleKey(int key, int modifiers, LiveConnection& connection);
+    struct Shown {
+        LinkStatus link;
+        RecorderStatus recorder;
+    };
+
+    bool handleKey(int key, int modifiers, RecorderSink& recorder);
     void uploadFrame();
-    void render(const LinkStatus& status);
-    std::vector<std::string> statsLines(const LinkStatus& status) const;
+    void render(const Shown& status);
+    std::vector<std::string> statsLines(const Shown& status) const;
     void snapshot();
     void flash(const std::string& message);
 
@@ -76,7 +79,7 @@ private:
     bool sized_ = false;
     bool showOverlay_ = true;
     bool showHelp_ = false;
-    std::deque<double> latencies_; // ms, at the moment each frame was shown
+    LatencyWindow latencies_{60}; // ms, at the moment each of the last frames was shown
     std::string message_;
     std::chrono::steady_clock::time_point messageUntil_;
     std::string shownTitle_;

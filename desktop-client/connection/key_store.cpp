@@ -1,4 +1,4 @@
-#include "key_store.h"
+#include "connection/key_store.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "text_overlay.h"
+#include "ui/text_overlay.h"
 
 #include <SDL.h>
 #include <SDL_ttf.h>

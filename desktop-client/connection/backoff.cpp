@@ -1,4 +1,4 @@
-#include "backoff.h"
+#include "connection/backoff.h"
 
 #include <algorithm>
 

@@ -1,23 +1,30 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
-#include <string>
-#include <vector>
 
 #include "protocol/messages.h"
+#include "stats/latency_window.h"
 
 namespace pistream {
 
 // What the viewer measured: frame counts, sequence gaps (frames the server
 // skipped for us or never encoded), decode errors, bytes, and end-to-end
-// latency from the capture timestamp to the decoded frame.
+// latency from the capture timestamp to the decoded frame. Its memory is
+// bounded however long it runs: percentiles come from the newest samples.
 class ViewerStats {
 public:
+    // About 70 minutes at 30 fps; a float each.
+    static constexpr std::size_t kLatencySamples = std::size_t(1) << 17;
+
+    ViewerStats() : latencies_(kLatencySamples) {}
+
     void addFrame(const FrameHeader& header, std::size_t wireBytes, std::int64_t receivedMicros);
     void addLatency(double millis);
     void addDecodeError() { ++decodeErrors_; }
+    // A new connection: its first sequence number is neither a gap nor out of order.
+    void restartSequence() { lastSequence_.reset(); }
 
     std::uint64_t frames() const { return frames_; }
     std::uint64_t bytes() const { return bytes_; }
@@ -28,14 +35,13 @@ public:
     int width() const { return width_; }
     int height() const { return height_; }
     double seconds() const;
-    // Percentile (0..100) of the latency samples; nothing before the first sample.
+    // Percentile (0..100) of the newest latency samples; nothing before the first sample.
     std::optional<double> latencyPercentile(double percentile) const;
+    const LatencyWindow& latencies() const { return latencies_; }
 
     nlohmann::json toJson() const;
 
 private:
-    static constexpr std::size_t kMaxSamples = 1'000'000; // ~9 hours at 30 fps
-
     std::uint64_t frames_ = 0;
     std::uint64_t bytes_ = 0;
     std::uint64_t gaps_ = 0;
@@ -47,7 +53,7 @@ private:
     std::int64_t lastMicros_ = 0;
     int width_ = 0;
     int height_ = 0;
-    std::vector<float> latencies_;
+    LatencyWindow latencies_;
 };
 
 } // namespace pistream

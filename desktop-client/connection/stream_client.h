@@ -9,9 +9,9 @@
 
 #include <asio.hpp>
 
-#include "clock_sync.h"
 #include "codec/gzip_inflater.h"
 #include "codec/jpeg_decoder.h"
+#include "connection/clock_sync.h"
 #include "net/endpoint.h"
 #include "net/stream_socket.h"
 #include "net/tls_psk.h"

@@ -1,4 +1,4 @@
-#include "frame_slot.h"
+#include "decode/frame_slot.h"
 
 namespace pistream {
 

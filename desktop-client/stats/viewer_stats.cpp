@@ -1,7 +1,6 @@
-#include "viewer_stats.h"
+#include "stats/viewer_stats.h"
 
-#include <algorithm>
-#include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace pistream {
 
@@ -27,8 +26,7 @@ void ViewerStats::addFrame(const FrameHeader& header, std::size_t wireBytes,
 
 void ViewerStats::addLatency(double millis)
 {
-    if (latencies_.size() < kMaxSamples)
-        latencies_.push_back(static_cast<float>(millis));
+    latencies_.add(millis);
 }
 
 double ViewerStats::seconds() const
@@ -38,27 +36,19 @@ double ViewerStats::seconds() const
 
 std::optional<double> ViewerStats::latencyPercentile(double percentile) const
 {
-    if (latencies_.empty())
-        return std::nullopt;
-    std::vector<float> sorted = latencies_;
-    // Nearest-rank percentile.
-    const auto rank = static_cast<std::size_t>(
-        std::ceil(percentile / 100.0 * static_cast<double>(sorted.size())));
-    const std::size_t index = std::min(sorted.size() - 1, rank > 0 ? rank - 1 : 0);
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(index), sorted.end());
-    return sorted[index];
+    return latencies_.percentile(percentile);
 }
 
 nlohmann::json ViewerStats::toJson() const
 {
     const double span = seconds();
     nlohmann::json latency = nullptr;
-    if (!latencies_.empty())
+    if (latencies_.count() > 0)
         latency = {{"p50", *latencyPercentile(50)},
                    {"p95", *latencyPercentile(95)},
                    {"p99", *latencyPercentile(99)},
-                   {"max", *std::max_element(latencies_.begin(), latencies_.end())},
-                   {"samples", latencies_.size()}};
+                   {"max", *latencies_.max()},
+                   {"samples", latencies_.count()}};
     return {{"frames", frames_},
             {"seconds", span},
             {"fps", span > 0 && frames_ > 1 ? static_cast<double>(frames_ - 1) / span : 0.0},

@@ -1,4 +1,4 @@
-#include "stream_client.h"
+#include "connection/stream_client.h"
 
 #include "core/clock.h"
 #include "core/error.h"

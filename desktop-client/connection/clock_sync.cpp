@@ -1,4 +1,4 @@
-#include "clock_sync.h"
+#include "connection/clock_sync.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "viewer_window.h"
+#include "ui/viewer_window.h"
 
 #include <SDL.h>
 #include <algorithm>
@@ -8,7 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
-#include "letterbox.h"
+#include "stream/viewer_pipeline.h"
+#include "ui/letterbox.h"
 
 namespace pistream {
 
@@ -90,16 +91,16 @@ ViewerWindow::~ViewerWindow()
     SDL_Quit();
 }
 
-void ViewerWindow::notifyFrame()
+void ViewerWindow::onNewestPicture()
 {
     SDL_Event event{};
     event.type = frameEvent_;
     SDL_PushEvent(&event);
 }
 
-int ViewerWindow::run(LiveConnection& connection)
+int ViewerWindow::run(const ViewerPipeline& pipeline, RecorderSink& recorder)
 {
-    LinkStatus status = connection.status();
+    Shown status{pipeline.status(), recorder.status()};
     auto lastStatus = std::chrono::steady_clock::now();
     bool dirty = true;
     for (;;) {
@@ -109,7 +110,7 @@ int ViewerWindow::run(LiveConnection& connection)
             if (event.type == SDL_QUIT)
                 return 0;
             if (event.type == SDL_KEYDOWN &&
-                handleKey(event.key.keysym.sym, event.key.keysym.mod, connection))
+                handleKey(event.key.keysym.sym, event.key.keysym.mod, recorder))
                 return 0;
             if (event.type == SDL_WINDOWEVENT || event.type == SDL_KEYDOWN)
                 dirty = true;
@@ -121,7 +122,7 @@ int ViewerWindow::run(LiveConnection& connection)
         }
         const auto now = std::chrono::steady_clock::now();
         if (now - lastStatus >= kStatusRefresh) {
-            status = connection.status();
+            status = {pipeline.status(), recorder.status()};
             lastStatus = now;
             dirty = true;
         }
@@ -132,7 +133,7 @@ int ViewerWindow::run(LiveConnection& connection)
     }
 }
 
-bool ViewerWindow::handleKey(int key, int modifiers, LiveConnection& connection)
+bool ViewerWindow::handleKey(int key, int modifiers, RecorderSink& recorder)
 {
     switch (key) {
     case SDLK_q:
@@ -147,8 +148,8 @@ bool ViewerWindow::handleKey(int key, int modifiers, LiveConnection& connection)
         snapshot();
         break;
     case SDLK_r: {
-        const bool was = !connection.status().recording.empty();
-        connection.toggleRecording();
+        const bool was = !recorder.status().recording.empty();
+        recorder.toggle();
         flash(was ? "recording stopped" : "recording started");
         break;
     }
@@ -193,8 +194,9 @@ void ViewerWindow::uploadFrame()
                              image.strides[1], image.planes[2], image.strides[2]);
 }
 
-void ViewerWindow::render(const LinkStatus& status)
+void ViewerWindow::render(const Shown& shown)
 {
+    const LinkStatus& status = shown.link;
     int width = 0, height = 0;
     SDL_GetRendererOutputSize(renderer_, &width, &height);
     SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
@@ -206,7 +208,7 @@ void ViewerWindow::render(const LinkStatus& status)
     }
 
     if (text_ && showOverlay_)
-        text_->draw(statsLines(status), TextOverlay::Anchor::TopRight, width, height);
+        text_->draw(statsLines(shown), TextOverlay::Anchor::TopRight, width, height);
     if (help_ && showHelp_)
         help_->draw(kHelp, TextOverlay::Anchor::Centre, width, height);
 
@@ -226,9 +228,7 @@ void ViewerWindow::render(const LinkStatus& status)
     if (front_ && texture_) {
         const double latency =
             static_cast<double>(monotonicMicros() - front_->captureOnViewerClock) / 1000.0;
-        latencies_.push_back(latency);
-        if (latencies_.size() > 60)
-            latencies_.pop_front();
+        latencies_.add(latency);
     }
     const std::string title = "pistream: " + config_.title + " (" + nameOf(status.state) + ")";
     if (title != shownTitle_) {
@@ -237,28 +237,24 @@ void ViewerWindow::render(const LinkStatus& status)
     }
 }
 
-std::vector<std::string> ViewerWindow::statsLines(const LinkStatus& status) const
+std::vector<std::string> ViewerWindow::statsLines(const Shown& shown) const
 {
+    const LinkStatus& status = shown.link;
     std::vector<std::string> lines;
     lines.push_back(fmt::format("{}  {}", config_.title, nameOf(status.state)));
     lines.push_back(fmt::format("{}x{}  {:.1f} fps  {:.2f} Mbit/s", status.width, status.height,
                                 status.fps, status.mbits));
-    std::string latency = "-";
-    if (!latencies_.empty()) {
-        std::vector<double> sorted(latencies_.begin(), latencies_.end());
-        std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
-                         sorted.end());
-        latency = fmt::format("{:.1f} ms", sorted[sorted.size() / 2]);
-    }
+    const auto median = latencies_.percentile(50);
+    const std::string latency = median ? fmt::format("{:.1f} ms", *median) : "-";
     lines.push_back(
         fmt::format("latency {}  rtt {}", latency,
                     status.rttMillis ? fmt::format("{:.2f} ms", *status.rttMillis) : "-"));
     lines.push_back(fmt::format("dropped {}  skipped {}  errors {}", slot_.dropped(), status.gaps,
                                 status.decodeErrors));
-    if (!status.recording.empty())
-        lines.push_back("REC " + status.recording);
-    if (!status.lastError.empty())
-        lines.push_back(status.lastError);
+    if (!shown.recorder.recording.empty())
+        lines.push_back("REC " + shown.recorder.recording);
+    if (!shown.recorder.lastError.empty())
+        lines.push_back(shown.recorder.lastError);
     if (!message_.empty() && std::chrono::steady_clock::now() < messageUntil_)
         lines.push_back(message_);
     return lines;

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <asio.hpp>
+
+#include "sinks/mkv_recorder.h"
+#include "stream/viewer_sink.h"
+
+namespace pistream {
+
+// "pistream-20261122-041530-123.jpg": a local-time name for snapshots and recordings.
+std::string timestampedName(const char* prefix, const char* extension);
+
+// What the overlay shows about recording; a copy taken under a lock.
+struct RecorderStatus {
+    std::string recording; // the file being recorded, if any
+    std::string lastError; // the last recording problem, if any
+};
+
+// The recorder as a sink of the pipeline: writes each JPEG as received into
+// an MkvRecorder while recording. A recording opens with the next frame
+// (when the size is known) and closes when toggled off or the pipeline ends.
+// A recording that fails stops with its error kept for the overlay; the
+// stream goes on.
+class RecorderSink : public ViewerSink {
+public:
+    // io: the pipeline's; path: record from the first frame on (empty: not yet).
+    RecorderSink(asio::io_context& io, std::string path);
+    ~RecorderSink() override;
+
+    // Any thread: starts recording into a new timestamped file, or stops.
+    void toggle();
+    // Any thread.
+    RecorderStatus status() const;
+
+    void onFrame(const SinkFrame& frame) override;
+    void onEnded(const std::string& reason, bool failed) override;
+
+private:
+    void startRecording(std::string path);
+    void stopRecording();
+    void failed(const std::string& error);
+
+    asio::io_context& io_;
+    std::unique_ptr<MkvRecorder> recorder_;
+    std::string pending_; // opens with the next frame
+
+    mutable std::mutex mutex_;
+    RecorderStatus status_;
+};
+
+} // namespace pistream

@@ -1,0 +1,250 @@
+#include "stream/viewer_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+
+namespace pistream {
+
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(250);
+
+} // namespace
+
+const char* nameOf(LinkState state)
+{
+    switch (state) {
+    case LinkState::Connecting:
+        return "connecting";
+    case LinkState::Live:
+        return "live";
+    case LinkState::Stalled:
+        return "stalled";
+    case LinkState::SourceDown:
+        return "source down";
+    case LinkState::Reconnecting:
+        return "reconnecting";
+    case LinkState::WrongKey:
+        return "wrong key";
+    case LinkState::Ended:
+        return "ended";
+    }
+    return "?";
+}
+
+ViewerPipeline::ViewerPipeline(const PipelineConfig& config)
+    : config_(config), serverName_(config.client.server.toString()), retryTimer_(io_),
+      tickTimer_(io_), decoder_(config.client.decodeThreads, config.client.limits)
+{}
+
+ViewerPipeline::~ViewerPipeline()
+{
+    stop();
+}
+
+void ViewerPipeline::run()
+{
+    begin();
+    io_.run();
+}
+
+void ViewerPipeline::start()
+{
+    work_.emplace(io_.get_executor());
+    thread_ = std::thread([this] {
+        begin();
+        io_.run();
+    });
+}
+
+void ViewerPipeline::stop(const std::string& reason)
+{
+    // On the pipeline's thread (a sink that is done) it ends at once, so no
+    // later frame of the same read is counted or handed on.
+    asio::dispatch(io_, [this, reason] {
+        if (client_)
+            client_->stop(reason);
+        end(reason, false);
+    });
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
+        thread_.join();
+}
+
+LinkStatus ViewerPipeline::status() const
+{
+    std::lock_guard lock(mutex_);
+    return status_;
+}
+
+const ClockSync& ViewerPipeline::clock() const
+{
+    return client_ ? client_->clock() : noClock_;
+}
+
+void ViewerPipeline::begin()
+{
+    connect();
+    tick();
+}
+
+void ViewerPipeline::connect()
+{
+    StreamClient::Handlers handlers;
+    handlers.onHello = [this](const Hello& hello) {
+        onHello(hello);
+    };
+    handlers.onFrame = [this](const ReceivedFrame& frame) {
+        onFrame(frame);
+    };
+    handlers.onStatus = [this](const Status& status) {
+        onStatus(status);
+    };
+    handlers.onClosed = [this](const std::string& reason, bool) {
+        onClosed(reason);
+    };
+    client_ = std::make_shared<StreamClient>(io_, config_.client, std::move(handlers));
+    client_->start();
+}
+
+void ViewerPipeline::onHello(const Hello& hello)
+{
+    spdlog::info("connected to {}: {}x{} @ {:.2f} fps, protocol {}.{}", serverName_, hello.width,
+                 hello.height, static_cast<double>(hello.fpsNumerator) / hello.fpsDenominator,
+                 hello.versionMajor, hello.versionMinor);
+    backoff_.reset();
+    lastFrame_ = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    status_.width = hello.width;
+    status_.height = hello.height;
+}
+
+void ViewerPipeline::onStatus(const Status& status)
+{
+    sourceDown_ = status.state != SourceState::Live;
+    if (sourceDown_)
+        spdlog::warn("source is down: {}", status.text);
+    else
+        spdlog::info("source is live: {}", status.text);
+    setState(sourceDown_ ? LinkState::SourceDown : LinkState::Live, status.text);
+}
+
+void ViewerPipeline::onFrame(const ReceivedFrame& frame)
+{
+    if (ended_)
+        return;
+    lastFrame_ = std::chrono::steady_clock::now();
+    stats_.addFrame(frame.header, frame.wireBytes, frame.receivedMicros);
+
+    const ClockSync& clock = client_->clock();
+    DecodedFrame& picture = slot_.back();
+    std::error_code error;
+    if (config_.decode)
+        error = decoder_.decode(frame, clock.toViewerClock(frame.header.captureMicros), picture);
+    if (error) {
+        stats_.addDecodeError();
+        spdlog::warn("frame {} skipped: {}", frame.header.sequence, error.message());
+    } else if (clock.offsetMicros()) {
+        const std::int64_t latency =
+            monotonicMicros() - clock.toViewerClock(frame.header.captureMicros);
+        stats_.addLatency(static_cast<double>(latency) / 1000.0);
+    }
+    {
+        std::lock_guard lock(mutex_);
+        status_.frames = stats_.frames();
+        status_.gaps = stats_.gaps();
+        status_.decodeErrors = stats_.decodeErrors();
+        status_.width = frame.header.width;
+        status_.height = frame.header.height;
+        const auto rtt = clock.roundTripMicros();
+        status_.rttMillis =
+            rtt ? std::optional<double>(static_cast<double>(*rtt) / 1000) : std::nullopt;
+        if (status_.state != LinkState::Live && !sourceDown_) {
+            status_.state = LinkState::Live;
+            status_.detail.clear();
+        }
+    }
+
+    const bool decoded = config_.decode && !error;
+    const SinkFrame sinkFrame{frame, decoded ? &picture : nullptr};
+    for (ViewerSink* sink : sinks_)
+        sink->onFrame(sinkFrame);
+    if (!decoded || ended_)
+        return;
+    slot_.publish();
+    for (ViewerSink* sink : sinks_)
+        sink->onNewestPicture();
+}
+
+void ViewerPipeline::onClosed(const std::string& reason)
+{
+    if (ended_)
+        return;
+    if (!config_.reconnect) {
+        end(reason, true);
+        return;
+    }
+    if (client_ && client_->wrongKey()) {
+        // Retrying with the same key cannot help (and the server slows us down).
+        spdlog::error("{}", reason);
+        setState(LinkState::WrongKey, "start the viewer with --key KEY");
+        end(reason, true);
+        return;
+    }
+    const auto delay = backoff_.next();
+    spdlog::warn("connection to {}: {}; reconnecting in {:.1f} s", serverName_, reason,
+                 static_cast<double>(delay.count()) / 1000);
+    sourceDown_ = false;
+    stats_.restartSequence();
+    setState(LinkState::Reconnecting, reason);
+    retryTimer_.expires_after(delay);
+    retryTimer_.async_wait([this](const std::error_code& error) {
+        if (!error && !ended_)
+            connect();
+    });
+}
+
+void ViewerPipeline::end(const std::string& reason, bool failed)
+{
+    if (ended_)
+        return;
+    ended_ = true;
+    retryTimer_.cancel();
+    tickTimer_.cancel();
+    {
+        std::lock_guard lock(mutex_);
+        if (status_.state != LinkState::WrongKey) {
+            status_.state = LinkState::Ended;
+            status_.detail = reason;
+        }
+    }
+    for (ViewerSink* sink : sinks_)
+        sink->onEnded(reason, failed);
+    work_.reset();
+}
+
+void ViewerPipeline::tick()
+{
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        status_.fps = frameRate_.update(now, static_cast<double>(stats_.frames()));
+        status_.mbits = byteRate_.update(now, static_cast<double>(stats_.bytes())) * 8 / 1e6;
+        if (status_.state == LinkState::Live && now - lastFrame_ > config_.stallAfter)
+            status_.state = LinkState::Stalled;
+    }
+    tickTimer_.expires_after(kTick);
+    tickTimer_.async_wait([this](const std::error_code& error) {
+        if (!error && !ended_)
+            tick();
+    });
+}
+
+void ViewerPipeline::setState(LinkState state, const std::string& detail)
+{
+    std::lock_guard lock(mutex_);
+    status_.state = state;
+    status_.detail = detail;
+}
+
+} // namespace pistream

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "connection/backoff.h"
+#include "connection/stream_client.h"
+#include "core/rate_meter.h"
+#include "decode/frame_decoder.h"
+#include "decode/frame_slot.h"
+#include "stats/viewer_stats.h"
+#include "stream/link_status.h"
+#include "stream/viewer_sink.h"
+
+namespace pistream {
+
+struct PipelineConfig {
+    ClientConfig client;
+    bool reconnect = true; // false: the first connection's end ends the pipeline (headless)
+    bool decode = true;    // false: frames reach the sinks undecoded (--no-decode)
+    std::chrono::milliseconds stallAfter{2000}; // no frame this long: "stalled"
+};
+
+// The viewer's one receive-and-decode pipeline, whatever shows the frames:
+// owns the connection (StreamClient, the pairing key, reconnecting with
+// Backoff), the decode stage (FrameDecoder into the FrameSlot), the server's
+// clock (through the client) and the statistics (ViewerStats, rates), and
+// feeds every frame to its sinks. It runs on its own io_context, either
+// on the calling thread (run(): headless) or on a thread of its own (start():
+// the window, whose UI thread takes the newest picture from slot()).
+class ViewerPipeline {
+public:
+    explicit ViewerPipeline(const PipelineConfig& config);
+    ~ViewerPipeline();
+    ViewerPipeline(const ViewerPipeline&) = delete;
+    ViewerPipeline& operator=(const ViewerPipeline&) = delete;
+
+    // Before run() or start(); the sink must outlive the pipeline's thread.
+    void addSink(ViewerSink* sink) { sinks_.push_back(sink); }
+
+    // Runs on this thread until the pipeline ends.
+    void run();
+    // Runs on a thread of its own until stop().
+    void start();
+    // Thread-safe; ends the connection, then (after start()) joins the thread.
+    void stop(const std::string& reason = "viewer closed");
+
+    // For sinks' own timers and signals: everything on it runs on the
+    // pipeline's thread.
+    asio::io_context& io() { return io_; }
+    // The newest decoded picture, for a UI thread.
+    FrameSlot& slot() { return slot_; }
+
+    // Thread-safe.
+    LinkStatus status() const;
+    // The pipeline's thread only (or after it ended).
+    const ViewerStats& stats() const { return stats_; }
+    const ClockSync& clock() const;
+    const std::string& server() const { return serverName_; }
+
+private:
+    void begin();
+    void connect();
+    void onHello(const Hello& hello);
+    void onFrame(const ReceivedFrame& frame);
+    void onStatus(const Status& status);
+    void onClosed(const std::string& reason);
+    void end(const std::string& reason, bool failed);
+    void tick();
+    void setState(LinkState state, const std::string& detail);
+
+    PipelineConfig config_;
+    std::string serverName_;
+    asio::io_context io_;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+    asio::steady_timer retryTimer_;
+    asio::steady_timer tickTimer_;
+    std::thread thread_;
+    std::vector<ViewerSink*> sinks_;
+
+    std::shared_ptr<StreamClient> client_;
+    ClockSync noClock_; // before the first connection
+    Backoff backoff_;
+    FrameDecoder decoder_;
+    FrameSlot slot_;
+    ViewerStats stats_;
+    RateMeter frameRate_;
+    RateMeter byteRate_;
+    std::chrono::steady_clock::time_point lastFrame_;
+    bool sourceDown_ = false;
+    bool ended_ = false;
+
+    mutable std::mutex mutex_;
+    LinkStatus status_;
+};
+
+} // namespace pistream
