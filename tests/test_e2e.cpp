@@ -140,8 +140,23 @@ TEST_CASE("SIGTERM: the server says bye, the viewer reports it, both exit")
     CHECK(viewer.err().find("server said bye: server shutting down") != std::string::npos);
 }
 
+namespace {
+
+// Whether the real server sees a camera here (a Pi with one): then the
+// "no camera" cases do not apply, and scripts/pi-check.sh tests the camera.
+bool cameraHere()
+{
+    TempDir dir;
+    Process list({serverBinary(), "--list-cameras"}, dir.path(), "probe");
+    const auto code = list.wait(20s);
+    return code && *code == 0;
+}
+
+} // namespace
+
 TEST_CASE("start-up errors are one clear line and a non-zero exit")
 {
+    const bool camera = cameraHere();
     TempDir dir;
     Process first(serverArgs({"--size", "64x48"}), dir.path(), "first");
     const auto port = startServer(first);
@@ -179,6 +194,8 @@ TEST_CASE("start-up errors are one clear line and a non-zero exit")
     int index = 0;
     for (const auto& c : cases) {
         CAPTURE(c.args);
+        if (camera && std::string(c.message).starts_with("no cameras found"))
+            continue; // a Pi with a camera: not an error there
         Process process(c.args, dir.path(), "case" + std::to_string(index++));
         const auto code = process.wait(20s);
         REQUIRE(code);
@@ -193,6 +210,10 @@ TEST_CASE("--list-cameras says plainly there is none, quickly, and exits 1")
     Process list({serverBinary(), "--list-cameras"}, dir.path(), "list");
     const auto code = list.wait(20s);
     REQUIRE(code);
+    if (*code == 0) {
+        MESSAGE("a camera is present: scripts/pi-check.sh tests it");
+        return;
+    }
     CHECK(*code == 1);
     CHECK_MESSAGE(list.out().rfind("no cameras found (libcamera 0.", 0) == 0, list.out());
     CHECK(list.err().empty()); // libcamera's own INFO/WARN chatter is kept off the terminal

@@ -123,15 +123,14 @@ TEST_CASE("a viewer that makes no progress is dropped after the stall timeout")
     auto stalled = fixture.connect();
     auto reader = fixture.connect();
     REQUIRE(fixture.waitViewers(2));
-    // Fill the stalled viewer's socket, then keep the reader busy.
+    // Fill the stalled viewer's socket and keep the reader busy until the
+    // server drops the stalled one (a generous deadline, no assumed timing).
     bool dropped = false;
-    for (int i = 0; i < 400 && !dropped; ++i) {
-        fixture.publish(makeFrame(static_cast<std::uint64_t>(i), 256 * 1024));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (std::uint64_t i = 0; !dropped && std::chrono::steady_clock::now() < until; ++i) {
+        fixture.publish(makeFrame(i, 256 * 1024));
         REQUIRE(reader.readType(MessageType::Frame));
-        if (i > 40 && i % 10 == 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            dropped = fixture.stats().viewers == 1;
-        }
+        dropped = fixture.stats().viewers == 1;
     }
     CHECK(dropped);
     // the reader is still served

@@ -13,6 +13,7 @@
 #include "core/encoded_frame.h"
 #include "server/stream_server.h"
 #include "support/test_images.h"
+#include "support/wait_for.h"
 #include "support/wire_peer.h"
 
 namespace pistream::test {
@@ -98,12 +99,8 @@ public:
     // Waits until the server sees `count` viewers (the accept is asynchronous).
     bool waitViewers(int count)
     {
-        for (int i = 0; i < 500; ++i) {
-            if (stats().viewers == count)
-                return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return false;
+        return waitFor([&] { return stats().viewers == count; }, std::chrono::seconds(30),
+                       std::chrono::milliseconds(5));
     }
 
 private:
