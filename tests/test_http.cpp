@@ -23,6 +23,7 @@
 #include "http/http_server.h"
 #include "security/pairing_key.h"
 #include "support/test_images.h"
+#include "support/wait_for.h"
 
 using namespace pistream;
 using namespace pistream::test;
@@ -95,13 +96,17 @@ struct Reply {
 };
 
 // Sends `request`, reads until the server closes, `enough` says so, or the
-// (generous) deadline passes.
+// (generous) deadline passes. `from`: the loopback address to connect from.
 Reply exchange(std::uint16_t port, const std::string& request,
                const std::function<bool(const std::string&)>& enough = {},
-               std::chrono::milliseconds limit = 10000ms)
+               std::chrono::milliseconds limit = 10000ms, const char* from = nullptr)
 {
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
+    if (from) {
+        socket.open(asio::ip::tcp::v4());
+        socket.bind({asio::ip::make_address(from), 0});
+    }
     socket.connect({asio::ip::make_address("127.0.0.1"), port});
     asio::write(socket, asio::buffer(request));
     Reply reply;
@@ -748,4 +753,76 @@ TEST_CASE("the router keeps every page but /health behind the key, and says how 
     CHECK(loggedIn.key == KeyCheck::Passed);
     CHECK(loggedIn.headers.find("Set-Cookie: pistream_session=") == 0);
     CHECK(loggedIn.headers.find("; Secure\r\nLocation: ./\r\n") != std::string::npos);
+}
+
+TEST_CASE("repeated wrong keys over HTTP slow that address down, and the key works after the wait")
+{
+    HttpServerConfig config;
+    config.pairingKey = generatePairingKey();
+    config.guard.firstPenalty = 60s; // only the injected clock ends it
+    auto skew = std::make_shared<std::atomic<std::int64_t>>(0);
+    config.clock = [skew] {
+        return std::chrono::steady_clock::now() + 1s * skew->load();
+    };
+    Fixture fixture(config);
+    const auto withKey = [&](const std::string& key, const char* from = nullptr) {
+        return exchange(fixture.port(),
+                        "GET /api/status HTTP/1.1\r\n" + basicHeader(":" + key) + "\r\n", {},
+                        10000ms, from);
+    };
+    const std::string wrongKey = "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA";
+    const auto stats = [&] {
+        return fixture.onIoThread([&] { return fixture.server->stats(); });
+    };
+
+    // Asking without a key is no attempt: never slowed down.
+    for (int i = 0; i < config.guard.freeFailures + 3; ++i)
+        CHECK(statusOf(get(fixture.port(), "/api/status")) == 401);
+    // Wrong keys are: after freeFailures + 1 of them the address must wait.
+    for (int i = 0; i <= config.guard.freeFailures; ++i)
+        CHECK(statusOf(withKey(wrongKey).text) == 401);
+    const Reply slowed = withKey(config.pairingKey);
+    CHECK(slowed.text.empty()); // closed at once: not a byte, not even for the right key
+    CHECK(slowed.closed);
+    CHECK(stats().turnedAway == 1);
+    // Another address is not slowed down.
+    CHECK(
+        statusOf(exchange(fixture.port(), "GET /health HTTP/1.1\r\n\r\n", {}, 10000ms, "127.0.0.9")
+                     .text) == 200);
+    CHECK(statusOf(withKey(config.pairingKey, "127.0.0.9").text) == 200);
+    CHECK(stats().turnedAway == 1);
+
+    // Once the wait is over the right key gets in, and clears the slate.
+    skew->store(61);
+    CHECK(statusOf(withKey(config.pairingKey).text) == 200);
+    CHECK(statusOf(withKey(wrongKey).text) == 401);
+    CHECK(statusOf(withKey(config.pairingKey).text) == 200);
+    CHECK(stats().turnedAway == 1);
+}
+
+TEST_CASE("one address cannot hold every HTTP connection with requests it never finishes")
+{
+    HttpServerConfig config;
+    config.guard.maxPendingPerAddress = 2;
+    config.requestTimeout = 60s; // the silent ones stay pending throughout
+    Fixture fixture(config);
+    const auto stats = [&] {
+        return fixture.onIoThread([&] { return fixture.server->stats(); });
+    };
+    asio::io_context io;
+    std::vector<asio::ip::tcp::socket> silent;
+    for (int i = 0; i < 3; ++i) {
+        auto& socket = silent.emplace_back(io);
+        socket.open(asio::ip::tcp::v4());
+        socket.bind({asio::ip::make_address("127.0.0.66"), 0});
+        socket.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
+    }
+    // The third is closed at once; the owner's requests still get in.
+    CHECK(waitFor([&] { return stats().turnedAway == 1; }, 10s));
+    CHECK(statusOf(get(fixture.port(), "/health")) == 200);
+    std::array<char, 16> byte{};
+    std::error_code error;
+    silent[2].read_some(asio::buffer(byte), error);
+    CHECK((error == asio::error::eof || error == asio::error::connection_reset));
+    CHECK(stats().clients == 2);
 }
