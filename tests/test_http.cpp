@@ -16,10 +16,14 @@
 #include "codec/jpeg_decoder.h"
 #include "codec/jpeg_encoder.h"
 #include "core/clock.h"
+#include "http/http_auth.h"
 #include "http/http_request.h"
+#include "http/http_response.h"
+#include "http/http_router.h"
 #include "http/http_server.h"
 #include "security/pairing_key.h"
 #include "support/test_images.h"
+#include "support/wait_for.h"
 
 using namespace pistream;
 using namespace pistream::test;
@@ -92,13 +96,17 @@ struct Reply {
 };
 
 // Sends `request`, reads until the server closes, `enough` says so, or the
-// (generous) deadline passes.
+// (generous) deadline passes. `from`: the loopback address to connect from.
 Reply exchange(std::uint16_t port, const std::string& request,
                const std::function<bool(const std::string&)>& enough = {},
-               std::chrono::milliseconds limit = 10000ms)
+               std::chrono::milliseconds limit = 10000ms, const char* from = nullptr)
 {
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
+    if (from) {
+        socket.open(asio::ip::tcp::v4());
+        socket.bind({asio::ip::make_address(from), 0});
+    }
     socket.connect({asio::ip::make_address("127.0.0.1"), port});
     asio::write(socket, asio::buffer(request));
     Reply reply;
@@ -538,4 +546,283 @@ TEST_CASE("people log in with a form and a cookie, and a wrong key gets the form
     CHECK(statusOf(withCookie("")) == 401);
     CHECK(statusOf(roundTrip(fixture.port(),
                              "POST /api/status HTTP/1.1\r\nContent-Length: 0\r\n\r\n")) == 405);
+}
+
+namespace {
+
+HttpRequest requestOf(const std::string& text)
+{
+    HttpRequestParser parser;
+    REQUIRE(parseAll(parser, text) == HttpRequestParser::State::Complete);
+    return parser.request();
+}
+
+HttpRequest getWith(const std::string& path, const std::string& headers = {})
+{
+    return requestOf("GET " + path + " HTTP/1.1\r\n" + headers + "\r\n");
+}
+
+HttpRequest loginWith(const std::string& body)
+{
+    return requestOf("POST /login HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) +
+                     "\r\n\r\n" + body);
+}
+
+std::string basicHeader(const std::string& userAndPassword)
+{
+    return "Authorization: Basic " + base64(userAndPassword) + "\r\n";
+}
+
+EncodedFramePtr frameCapturedAt(std::int64_t micros)
+{
+    auto frame = std::make_shared<EncodedFrame>();
+    const std::array<std::uint8_t, 4> jpeg{0xFF, 0xD8, 0xFF, 0xD9};
+    frame->jpegStorage.assign(jpeg);
+    frame->jpeg = {frame->jpegStorage.data(), frame->jpegStorage.size()};
+    frame->header.captureMicros = micros;
+    return frame;
+}
+
+constexpr std::int64_t kNowUnix = 1'900'000'000;
+constexpr std::int64_t kNowMicros = 100'000'000;
+
+} // namespace
+
+TEST_CASE("response heads: status line, reason, length only when known, close, no caching")
+{
+    const std::string head = responseHead(404, "text/plain", 12, "X-A: b\r\n");
+    CHECK(head.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+    CHECK(head.find("Content-Type: text/plain\r\n") != std::string::npos);
+    CHECK(head.find("Content-Length: 12\r\n") != std::string::npos);
+    CHECK(head.find("Connection: close\r\nX-A: b\r\n\r\n") != std::string::npos);
+    CHECK(head.find("Cache-Control: no-store\r\n") != std::string::npos);
+    CHECK(responseHead(200, "x/y", std::string::npos).find("Content-Length") == std::string::npos);
+    CHECK(std::string(reasonPhrase(431)) == "Request Header Fields Too Large");
+    CHECK(std::string(reasonPhrase(599)) == "Error");
+    const auto snapshot = snapshotResponse(frameCapturedAt(0), false);
+    CHECK(snapshot.head().find("Content-Length: 4\r\n") != std::string::npos);
+}
+
+TEST_CASE("HttpAuth: a wrong key is told from none, and cookies are not guesses")
+{
+    const std::string key = generatePairingKey();
+    const HttpAuth auth(key);
+    CHECK_FALSE(auth.open());
+    CHECK(auth.check(getWith("/"), kNowUnix) == KeyCheck::Missing);
+    CHECK(auth.check(getWith("/", basicHeader("me:" + key)), kNowUnix) == KeyCheck::Passed);
+    CHECK(auth.check(getWith("/", basicHeader("me:WRONG")), kNowUnix) == KeyCheck::WrongKey);
+    CHECK(auth.check(getWith("/", basicHeader(key + ":")), kNowUnix) == KeyCheck::Missing);
+    CHECK(auth.check(getWith("/", "Authorization: Bearer " + key + "\r\n"), kNowUnix) ==
+          KeyCheck::Missing);
+
+    // The cookie a login sets lets its browser in until it expires.
+    const std::string setCookie = auth.sessionCookie(kNowUnix, false);
+    CHECK(setCookie.find("HttpOnly; SameSite=Strict\r\n") != std::string::npos);
+    CHECK(auth.sessionCookie(kNowUnix, true).find("; Secure\r\n") != std::string::npos);
+    const auto start = setCookie.find('=') + 1;
+    const std::string cookie =
+        "Cookie: pistream_session=" + setCookie.substr(start, setCookie.find(';') - start) + "\r\n";
+    CHECK(auth.check(getWith("/", cookie), kNowUnix + 3600) == KeyCheck::Passed);
+    CHECK(auth.check(getWith("/", cookie), kNowUnix + HttpAuth::kSessionSeconds) ==
+          KeyCheck::Missing); // expired: log in again, not a wrong key
+
+    CHECK(auth.checkLoginForm(loginWith("key=" + key)) == KeyCheck::Passed);
+    CHECK(auth.checkLoginForm(loginWith("key=ABCD")) == KeyCheck::WrongKey);
+    CHECK(auth.checkLoginForm(loginWith("key=")) == KeyCheck::Missing);
+    CHECK(auth.checkLoginForm(loginWith("other=1")) == KeyCheck::Missing);
+
+    const HttpAuth open("");
+    CHECK(open.open());
+    CHECK(open.check(getWith("/", basicHeader("me:WRONG")), kNowUnix) == KeyCheck::NotAsked);
+    CHECK(open.checkLoginForm(loginWith("key=x")) == KeyCheck::NotAsked);
+}
+
+TEST_CASE("the router answers every page from the request and its context, with no socket")
+{
+    const HttpRouter router("");
+    int statusCalls = 0;
+    RouteContext context;
+    context.source = {SourceState::Live, "test pattern"};
+    context.nowMicros = kNowMicros;
+    context.nowUnix = kNowUnix;
+    context.status = [&statusCalls] {
+        ++statusCalls;
+        return nlohmann::json{{"width", 64}};
+    };
+    using Action = HttpResponse::Action;
+
+    SUBCASE("/health follows the source, and asks for no key")
+    {
+        auto health = router.route(getWith("/health"), context);
+        CHECK(health.status == 200);
+        CHECK(health.body == "ok: test pattern\n");
+        CHECK(health.key == KeyCheck::NotAsked);
+        context.source = {SourceState::Down, "no frame for 2000 ms"};
+        health = router.route(getWith("/health"), context);
+        CHECK(health.status == 503);
+        CHECK(health.body == "source down: no frame for 2000 ms\n");
+    }
+    SUBCASE("the page, the stream, the status")
+    {
+        const auto page = router.route(getWith("/"), context);
+        CHECK(page.status == 200);
+        CHECK(page.contentType == "text/html; charset=utf-8");
+        CHECK(page.body.find("<img id=\"picture\" src=\"stream.mjpg\"") != std::string::npos);
+        CHECK(router.route(getWith("/index.html"), context).body == page.body);
+        CHECK(statusCalls == 0); // the status is made only when asked for
+
+        CHECK(router.route(getWith("/stream.mjpg"), context).action == Action::StreamMjpeg);
+        const auto head = router.route(requestOf("HEAD /stream.mjpg HTTP/1.1\r\n\r\n"), context);
+        CHECK(head.action == Action::StreamMjpeg);
+        CHECK(head.headOnly);
+
+        const auto status = router.route(getWith("/api/status"), context);
+        CHECK(status.contentType == "application/json");
+        CHECK(nlohmann::json::parse(status.body)["width"] == 64);
+        CHECK(statusCalls == 1);
+    }
+    SUBCASE("a snapshot is the newest frame when fresh, else a wait for the next")
+    {
+        CHECK(router.route(getWith("/snapshot.jpg"), context).action == Action::WaitForSnapshot);
+        context.latest = frameCapturedAt(kNowMicros - HttpRouter::kFreshMicros);
+        CHECK(router.route(getWith("/snapshot.jpg"), context).action == Action::WaitForSnapshot);
+        context.latest = frameCapturedAt(kNowMicros - HttpRouter::kFreshMicros + 1);
+        const auto fresh = router.route(getWith("/snapshot.jpg"), context);
+        CHECK(fresh.action == Action::Send);
+        CHECK(fresh.frame == context.latest);
+        CHECK(fresh.contentType == "image/jpeg");
+        CHECK(router.route(requestOf("HEAD /snapshot.jpg HTTP/1.0\r\n\r\n"), context).headOnly);
+    }
+    SUBCASE("other methods and paths")
+    {
+        const auto post = router.route(requestOf("POST / HTTP/1.1\r\n\r\n"), context);
+        CHECK(post.status == 405);
+        CHECK(post.headers == "Allow: GET, HEAD\r\n");
+        CHECK(router.route(getWith("/../../etc/passwd"), context).status == 404);
+        const auto login = router.route(loginWith("key=x"), context);
+        CHECK(login.status == 303); // no key needed
+        CHECK(login.key == KeyCheck::NotAsked);
+    }
+}
+
+TEST_CASE("the router keeps every page but /health behind the key, and says how the key fared")
+{
+    const std::string key = generatePairingKey();
+    const HttpRouter router(key);
+    RouteContext context;
+    context.nowUnix = kNowUnix;
+    context.nowMicros = kNowMicros;
+    context.latest = frameCapturedAt(kNowMicros);
+    context.status = [] {
+        return nlohmann::json{{"secret", 1}};
+    };
+
+    const auto tool = router.route(getWith("/api/status"), context);
+    CHECK(tool.status == 401);
+    CHECK(tool.key == KeyCheck::Missing);
+    CHECK(tool.headers.find("WWW-Authenticate: Basic realm=\"pistream\"") != std::string::npos);
+    CHECK(tool.body.find("secret") == std::string::npos);
+    const auto person = router.route(getWith("/"), context);
+    CHECK(person.status == 303);
+    CHECK(person.headers == "Location: login\r\n");
+    CHECK(router.route(getWith("/snapshot.jpg"), context).frame == nullptr);
+    CHECK(router.route(getWith("/stream.mjpg"), context).action == HttpResponse::Action::Send);
+    CHECK(router.route(getWith("/nope"), context).status == 401); // no map of pages either
+
+    const auto wrong = router.route(getWith("/api/status", basicHeader(":WRONG")), context);
+    CHECK(wrong.status == 401);
+    CHECK(wrong.key == KeyCheck::WrongKey);
+    const auto health = router.route(getWith("/health", basicHeader(":WRONG")), context);
+    CHECK(health.status == 200);
+    CHECK(health.key == KeyCheck::NotAsked);
+    const auto right = router.route(getWith("/api/status", basicHeader(":" + key)), context);
+    CHECK(right.status == 200);
+    CHECK(right.key == KeyCheck::Passed);
+    CHECK(router.route(getWith("/snapshot.jpg", basicHeader(":" + key)), context).frame ==
+          context.latest);
+
+    CHECK(router.route(getWith("/login"), context).status == 200);
+    const auto badForm = router.route(loginWith("key=AAAA"), context);
+    CHECK(badForm.status == 401);
+    CHECK(badForm.key == KeyCheck::WrongKey);
+    CHECK(badForm.body.find("not this camera's key") != std::string::npos);
+    CHECK(router.route(loginWith("key="), context).key == KeyCheck::Missing);
+    context.secure = true;
+    const auto loggedIn = router.route(loginWith("key=" + key), context);
+    CHECK(loggedIn.status == 303);
+    CHECK(loggedIn.key == KeyCheck::Passed);
+    CHECK(loggedIn.headers.find("Set-Cookie: pistream_session=") == 0);
+    CHECK(loggedIn.headers.find("; Secure\r\nLocation: ./\r\n") != std::string::npos);
+}
+
+TEST_CASE("repeated wrong keys over HTTP slow that address down, and the key works after the wait")
+{
+    HttpServerConfig config;
+    config.pairingKey = generatePairingKey();
+    config.guard.firstPenalty = 60s; // only the injected clock ends it
+    auto skew = std::make_shared<std::atomic<std::int64_t>>(0);
+    config.clock = [skew] {
+        return std::chrono::steady_clock::now() + 1s * skew->load();
+    };
+    Fixture fixture(config);
+    const auto withKey = [&](const std::string& key, const char* from = nullptr) {
+        return exchange(fixture.port(),
+                        "GET /api/status HTTP/1.1\r\n" + basicHeader(":" + key) + "\r\n", {},
+                        10000ms, from);
+    };
+    const std::string wrongKey = "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA";
+    const auto stats = [&] {
+        return fixture.onIoThread([&] { return fixture.server->stats(); });
+    };
+
+    // Asking without a key is no attempt: never slowed down.
+    for (int i = 0; i < config.guard.freeFailures + 3; ++i)
+        CHECK(statusOf(get(fixture.port(), "/api/status")) == 401);
+    // Wrong keys are: after freeFailures + 1 of them the address must wait.
+    for (int i = 0; i <= config.guard.freeFailures; ++i)
+        CHECK(statusOf(withKey(wrongKey).text) == 401);
+    const Reply slowed = withKey(config.pairingKey);
+    CHECK(slowed.text.empty()); // closed at once: not a byte, not even for the right key
+    CHECK(slowed.closed);
+    CHECK(stats().turnedAway == 1);
+    // Another address is not slowed down.
+    CHECK(
+        statusOf(exchange(fixture.port(), "GET /health HTTP/1.1\r\n\r\n", {}, 10000ms, "127.0.0.9")
+                     .text) == 200);
+    CHECK(statusOf(withKey(config.pairingKey, "127.0.0.9").text) == 200);
+    CHECK(stats().turnedAway == 1);
+
+    // Once the wait is over the right key gets in, and clears the slate.
+    skew->store(61);
+    CHECK(statusOf(withKey(config.pairingKey).text) == 200);
+    CHECK(statusOf(withKey(wrongKey).text) == 401);
+    CHECK(statusOf(withKey(config.pairingKey).text) == 200);
+    CHECK(stats().turnedAway == 1);
+}
+
+TEST_CASE("one address cannot hold every HTTP connection with requests it never finishes")
+{
+    HttpServerConfig config;
+    config.guard.maxPendingPerAddress = 2;
+    config.requestTimeout = 60s; // the silent ones stay pending throughout
+    Fixture fixture(config);
+    const auto stats = [&] {
+        return fixture.onIoThread([&] { return fixture.server->stats(); });
+    };
+    asio::io_context io;
+    std::vector<asio::ip::tcp::socket> silent;
+    for (int i = 0; i < 3; ++i) {
+        auto& socket = silent.emplace_back(io);
+        socket.open(asio::ip::tcp::v4());
+        socket.bind({asio::ip::make_address("127.0.0.66"), 0});
+        socket.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
+    }
+    // The third is closed at once; the owner's requests still get in.
+    CHECK(waitFor([&] { return stats().turnedAway == 1; }, 10s));
+    CHECK(statusOf(get(fixture.port(), "/health")) == 200);
+    std::array<char, 16> byte{};
+    std::error_code error;
+    silent[2].read_some(asio::buffer(byte), error);
+    CHECK((error == asio::error::eof || error == asio::error::connection_reset));
+    CHECK(stats().clients == 2);
 }

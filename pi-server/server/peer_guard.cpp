@@ -49,10 +49,11 @@ PeerGuard::Admission PeerGuard::admit(const asio::ip::address& address, Clock::t
         return Admission{false, std::move(reason), log};
     };
     if (pending_ >= limits_.maxPending)
-        return busy(std::to_string(limits_.maxPending) + " handshakes already in progress");
+        return busy(std::to_string(limits_.maxPending) + " " + limits_.pendingName +
+                    " already in progress");
     if (it != peers_.end() && it->second.pending >= limits_.maxPendingPerAddress)
-        return busy(std::to_string(limits_.maxPendingPerAddress) +
-                    " handshakes from this address already in progress");
+        return busy(std::to_string(limits_.maxPendingPerAddress) + " " + limits_.pendingName +
+                    " from this address already in progress");
     if (it == peers_.end()) {
         if (peers_.size() >= limits_.maxTracked)
             makeRoom(now);
@@ -70,10 +71,7 @@ void PeerGuard::finished(const asio::ip::address& address, bool authenticated,
     if (it == peers_.end())
         return;
     Peer& peer = it->second;
-    if (peer.pending > 0) {
-        --peer.pending;
-        --pending_;
-    }
+    release(peer);
     if (authenticated) {
         peer.failures = 0;
         peer.blockedUntil = {};
@@ -84,7 +82,29 @@ void PeerGuard::finished(const asio::ip::address& address, bool authenticated,
         peer.blockedUntil = now + penalty;
         peer.refusalLogged = false;
     }
-    if (peer.pending == 0 && peer.failures == 0)
+    forgetIfClean(it);
+}
+
+void PeerGuard::released(const asio::ip::address& address)
+{
+    const auto it = peers_.find(keyOf(address));
+    if (it == peers_.end())
+        return;
+    release(it->second);
+    forgetIfClean(it);
+}
+
+void PeerGuard::release(Peer& peer)
+{
+    if (peer.pending > 0) {
+        --peer.pending;
+        --pending_;
+    }
+}
+
+void PeerGuard::forgetIfClean(std::unordered_map<std::string, Peer>::iterator it)
+{
+    if (it->second.pending == 0 && it->second.failures == 0)
         peers_.erase(it); // nothing to remember
 }
 

@@ -16,9 +16,11 @@ struct PeerGuardLimits {
     std::chrono::milliseconds firstPenalty{1000}; // then it waits 1 s, 2 s, 4 s ...
     std::chrono::milliseconds maxPenalty{60000};  // ... at most a minute between attempts
     std::size_t maxTracked = 1024;                // addresses remembered; the memory stays bounded
+    std::string pendingName = "handshakes";       // what is pending, for the refusal's reason
 };
 
-// Decides whether a connection may start its handshake, so that nobody
+// Decides whether a connection may start its handshake (the stream port) or
+// send its request (the HTTP port, with an instance of its own), so that nobody
 // without the key can crowd out the owner: a cap on handshakes in progress,
 // a smaller one per address, and per address an exponentially growing wait
 // after repeated failures (brute force is hopeless against 160 bits anyway;
@@ -39,6 +41,10 @@ public:
     Admission admit(const asio::ip::address& address, Clock::time_point now);
     // The handshake of a connection admit() allowed has ended.
     void finished(const asio::ip::address& address, bool authenticated, Clock::time_point now);
+    // A connection admit() allowed is no longer pending, and no key was tried
+    // (an HTTP request without credentials, or one that never came): frees
+    // its slot and leaves the address's failures as they are.
+    void released(const asio::ip::address& address);
 
     int pending() const { return pending_; }
     std::size_t tracked() const { return peers_.size(); }
@@ -51,6 +57,8 @@ private:
         bool refusalLogged = false;
     };
     static std::string keyOf(const asio::ip::address& address);
+    void release(Peer& peer);
+    void forgetIfClean(std::unordered_map<std::string, Peer>::iterator it);
     void makeRoom(Clock::time_point now);
 
     PeerGuardLimits limits_;

@@ -1,0 +1,206 @@
+#include "http/http_connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+
+namespace pistream {
+
+namespace {
+
+std::int64_t unixNow()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+HttpConnection::HttpConnection(const Context& context, asio::ip::tcp::socket socket,
+                               const asio::ip::address& address)
+    : context_(context), address_(address), socket_(std::move(socket), context.tls),
+      deadline_(context.io), parser_(context.config.maxRequestBytes),
+      stream_(socket_, context.config.pacing, context.totals)
+{}
+
+void HttpConnection::start()
+{
+    armDeadline(context_.config.requestTimeout, 408, "request not complete in time");
+    if (!socket_.secure()) {
+        read();
+        return;
+    }
+    // HTTPS: the handshake counts against the request's deadline.
+    socket_.asyncHandshake(asio::ssl::stream_base::server,
+                           [self = shared_from_this()](const std::error_code& error) {
+                               if (self->mode_ != Mode::Request)
+                                   return;
+                               if (error) {
+                                   spdlog::debug("http: TLS handshake with {} failed: {}",
+                                                 self->remote(), error.message());
+                                   self->close();
+                                   return;
+                               }
+                               self->read();
+                           });
+}
+
+void HttpConnection::refuse(HttpResponse response)
+{
+    endRequest(KeyCheck::NotAsked);
+    answer(std::move(response));
+}
+
+void HttpConnection::onFrame(const EncodedFramePtr& frame)
+{
+    if (mode_ == Mode::Snapshot)
+        answer(snapshotResponse(frame, head_));
+}
+
+void HttpConnection::close()
+{
+    if (mode_ == Mode::Closed)
+        return;
+    endRequest(KeyCheck::NotAsked);
+    subscription_.reset();
+    stream_.stop();
+    mode_ = Mode::Closed;
+    deadline_.cancel();
+    socket_.close();
+    context_.closed(this);
+}
+
+void HttpConnection::armDeadline(std::chrono::milliseconds after, int status, const char* why)
+{
+    deadline_.expires_after(after);
+    deadline_.async_wait([self = shared_from_this(), status, why](const std::error_code& error) {
+        if (error || self->mode_ == Mode::Closed)
+            return;
+        if (self->mode_ == Mode::Request || self->mode_ == Mode::Snapshot) {
+            self->endRequest(KeyCheck::NotAsked);
+            self->answer(textResponse(status, std::string(why) + "\n"));
+        } else {
+            self->close();
+        }
+    });
+}
+
+void HttpConnection::read()
+{
+    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](
+                                                       const std::error_code& error,
+                                                       std::size_t length) {
+        if (self->mode_ != Mode::Request)
+            return;
+        if (error) {
+            self->close();
+            return;
+        }
+        switch (self->parser_.feed({self->buffer_.data(), length})) {
+        case HttpRequestParser::State::NeedMore:
+            self->read();
+            break;
+        case HttpRequestParser::State::Failed:
+            self->endRequest(KeyCheck::NotAsked);
+            self->answer(textResponse(self->parser_.errorStatus(), self->parser_.error() + "\n"));
+            break;
+        case HttpRequestParser::State::Complete:
+            ++self->context_.totals.requests;
+            self->act(self->context_.router.route(
+                self->parser_.request(),
+                {self->context_.hub.sourceStatus(), self->context_.hub.latest(), monotonicMicros(),
+                 unixNow(), self->socket_.secure(), self->context_.status}));
+            break;
+        }
+    });
+}
+
+void HttpConnection::act(HttpResponse response)
+{
+    head_ = response.headOnly;
+    endRequest(response.key);
+    if (response.key == KeyCheck::Missing || response.key == KeyCheck::WrongKey)
+        ++context_.totals.refused;
+    if (response.key == KeyCheck::WrongKey)
+        spdlog::warn("http: wrong pairing key from {}", remote());
+    switch (response.action) {
+    case HttpResponse::Action::Send:
+        answer(std::move(response));
+        break;
+    case HttpResponse::Action::StreamMjpeg:
+        startStream(response);
+        break;
+    case HttpResponse::Action::WaitForSnapshot:
+        // Saying so makes the pipeline encode a frame.
+        mode_ = Mode::Snapshot;
+        subscription_ = context_.hub.subscribe(*this);
+        armDeadline(context_.config.snapshotTimeout, 503, "no frame from the source in time");
+        break;
+    }
+}
+
+void HttpConnection::endRequest(KeyCheck key)
+{
+    if (!pending_)
+        return;
+    pending_ = false;
+    context_.requestEnded(address_, key);
+}
+
+void HttpConnection::startStream(const HttpResponse& response)
+{
+    if (response.headOnly) {
+        headText_ = MjpegStream::responseHead();
+        mode_ = Mode::Answering;
+        armDeadline(context_.config.stallTimeout, 0, "");
+        asio::async_write(socket_, asio::buffer(headText_),
+                          [self = shared_from_this()](const std::error_code&, std::size_t sent) {
+                              self->context_.totals.bytesSent += sent;
+                              self->close();
+                          });
+        return;
+    }
+    mode_ = Mode::Streaming;
+    deadline_.cancel();
+    auto self = shared_from_this();
+    stream_.start(context_.hub, self,
+                  {[this] { armDeadline(context_.config.stallTimeout, 0, ""); },
+                   [this](const std::error_code& error) {
+                       if (error)
+                           close();
+                       else
+                           deadline_.cancel();
+                   }});
+}
+
+void HttpConnection::answer(HttpResponse response)
+{
+    subscription_.reset();
+    mode_ = Mode::Answering;
+    response_ = std::move(response);
+    headText_ = response_.head();
+    std::span<const std::uint8_t> body;
+    if (response_.frame)
+        body = response_.frame->jpeg;
+    else
+        body = {reinterpret_cast<const std::uint8_t*>(response_.body.data()),
+                response_.body.size()};
+    if (response_.headOnly)
+        body = {};
+    armDeadline(context_.config.stallTimeout, 0, "");
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(headText_),
+                                                    asio::buffer(body.data(), body.size())};
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this()](const std::error_code&, std::size_t sent) {
+                          self->context_.totals.bytesSent += sent;
+                          self->close();
+                      });
+}
+
+std::string HttpConnection::remote() const
+{
+    return address_.to_string();
+}
+
+} // namespace pistream

@@ -1,0 +1,116 @@
+#include "http/http_router.h"
+
+#include <nlohmann/json.hpp>
+
+#include "http/http_page.h"
+
+namespace pistream {
+
+namespace {
+
+HttpResponse html(int status, std::string body)
+{
+    HttpResponse response;
+    response.status = status;
+    response.contentType = "text/html; charset=utf-8";
+    response.body = std::move(body);
+    return response;
+}
+
+bool isIndex(const std::string& path)
+{
+    return path == "/" || path == "/index.html";
+}
+
+} // namespace
+
+HttpResponse HttpRouter::route(const HttpRequest& request, const RouteContext& context) const
+{
+    const bool login = request.path == "/login";
+    if (login && request.method == "POST")
+        return logIn(request, context);
+    const bool head = request.method == "HEAD";
+    if (request.method != "GET" && !head)
+        return textResponse(405, "only GET and HEAD\n", "Allow: GET, HEAD\r\n");
+    HttpResponse response;
+    if (login) {
+        response = html(200, loginPage(false));
+    } else if (request.path == "/health") {
+        if (context.source.live())
+            response = textResponse(200, "ok: " + context.source.text + "\n");
+        else
+            response = textResponse(503, "source down: " + context.source.text + "\n");
+    } else {
+        const KeyCheck key = auth_.check(request, context.nowUnix);
+        if (key == KeyCheck::Missing || key == KeyCheck::WrongKey) {
+            if (isIndex(request.path)) // a person: the login form
+                response = textResponse(303, "log in first\n", "Location: login\r\n");
+            else // a tool: HTTP Basic
+                response = textResponse(
+                    401,
+                    "this camera needs its pairing key: any user name, the key as password "
+                    "(the server's log says where the key file is)\n",
+                    "WWW-Authenticate: Basic realm=\"pistream\", charset=\"UTF-8\"\r\n");
+        } else {
+            response = page(request, context);
+        }
+        response.key = key;
+    }
+    response.headOnly = head;
+    return response;
+}
+
+// POST /login with the form's key: a session cookie, or the form again.
+HttpResponse HttpRouter::logIn(const HttpRequest& request, const RouteContext& context) const
+{
+    HttpResponse response;
+    const KeyCheck key = auth_.checkLoginForm(request);
+    switch (key) {
+    case KeyCheck::NotAsked:
+        response = textResponse(303, "no key needed\n", "Location: ./\r\n");
+        break;
+    case KeyCheck::Passed:
+        response =
+            textResponse(303, "logged in\n",
+                         auth_.sessionCookie(context.nowUnix, context.secure) + "Location: ./\r\n");
+        break;
+    case KeyCheck::Missing:
+    case KeyCheck::WrongKey:
+        response = html(401, loginPage(true));
+        break;
+    }
+    response.key = key;
+    return response;
+}
+
+// The pages behind the key.
+HttpResponse HttpRouter::page(const HttpRequest& request, const RouteContext& context) const
+{
+    const std::string& path = request.path;
+    if (isIndex(path))
+        return html(200, std::string(indexPage()));
+    if (path == "/stream.mjpg") {
+        HttpResponse response;
+        response.action = HttpResponse::Action::StreamMjpeg;
+        return response;
+    }
+    if (path == "/snapshot.jpg") {
+        const EncodedFramePtr& latest = context.latest;
+        if (latest && context.nowMicros - latest->header.captureMicros < kFreshMicros)
+            return snapshotResponse(latest, false);
+        // Waiting for the next frame makes the pipeline encode one.
+        HttpResponse response;
+        response.action = HttpResponse::Action::WaitForSnapshot;
+        return response;
+    }
+    if (path == "/api/status") {
+        HttpResponse response;
+        response.contentType = "application/json";
+        response.body =
+            (context.status ? context.status() : nlohmann::json::object()).dump(2) + "\n";
+        return response;
+    }
+    return textResponse(404, "no such page: " + path + "\n");
+}
+
+} // namespace pistream

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "http/http_auth.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
+#include "hub/frame_hub.h"
+
+namespace pistream {
+
+// What a request may be answered from, passed in for each request: the
+// router reads no clock and holds no socket.
+struct RouteContext {
+    SourceStatus source;                    // for /health
+    EncodedFramePtr latest;                 // the newest frame, or nullptr, for /snapshot.jpg
+    std::int64_t nowMicros = 0;             // monotonic (core/clock.h): is `latest` fresh?
+    std::int64_t nowUnix = 0;               // wall clock: session cookies
+    bool secure = false;                    // HTTPS: cookies are marked Secure
+    std::function<nlohmann::json()> status; // /api/status, called only for it
+};
+
+// Request in, response out (the Asio http/server example's request_handler):
+// the pages, the key check in front of them, the login form. Pure, so every
+// path and every refusal is tested without a socket. What needs the frame
+// hub (a stream, a snapshot to wait for) comes back as the response's action.
+//
+//   GET /             the live page (without the key: 303 to the login form)
+//   GET /login        the login form; POST /login checks it and sets the cookie
+//   GET /stream.mjpg  StreamMjpeg
+//   GET /snapshot.jpg the newest frame if fresh, else WaitForSnapshot
+//   GET /api/status   the status JSON
+//   GET /health       200 while the source is live, 503 with the reason if not (no key)
+class HttpRouter {
+public:
+    // A snapshot may be this old and still count as the newest frame.
+    static constexpr std::int64_t kFreshMicros = 500'000;
+
+    explicit HttpRouter(std::string pairingKey) : auth_(std::move(pairingKey)) {}
+
+    HttpResponse route(const HttpRequest& request, const RouteContext& context) const;
+
+private:
+    HttpResponse logIn(const HttpRequest& request, const RouteContext& context) const;
+    HttpResponse page(const HttpRequest& request, const RouteContext& context) const;
+
+    HttpAuth auth_;
+};
+
+} // namespace pistream

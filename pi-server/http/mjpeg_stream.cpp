@@ -1,0 +1,93 @@
+#include "http/mjpeg_stream.h"
+
+#include "http/http_response.h"
+
+namespace pistream {
+
+MjpegStream::MjpegStream(StreamSocket& socket, const PacingLimits& limits, HttpStats& totals)
+    : socket_(socket), totals_(totals), pacer_(socket.tcp(), limits)
+{}
+
+std::string MjpegStream::responseHead()
+{
+    return pistream::responseHead(
+        200, std::string("multipart/x-mixed-replace; boundary=") + kBoundary, std::string::npos);
+}
+
+void MjpegStream::start(FrameHub& hub, const std::shared_ptr<void>& owner, Hooks hooks)
+{
+    owner_ = owner;
+    hooks_ = std::move(hooks);
+    active_ = true;
+    subscription_ = hub.subscribe(*this);
+    std::error_code ignored;
+    socket_.tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
+    head_ = responseHead();
+    buffers_[0] = asio::buffer(head_);
+    write(1, false);
+}
+
+void MjpegStream::stop()
+{
+    active_ = false;
+    subscription_.reset();
+    pacer_.clear();
+}
+
+void MjpegStream::onFrame(const EncodedFramePtr& frame)
+{
+    if (!active_)
+        return;
+    totals_.partsSkipped += pacer_.offer(frame);
+    sendNext();
+}
+
+// The next part when the browser can take it.
+void MjpegStream::sendNext()
+{
+    if (writing_ || !active_)
+        return;
+    auto owner = owner_.lock();
+    if (!owner)
+        return;
+    auto next = pacer_.next([this, owner] { sendNext(); });
+    totals_.partsSkipped += next.skipped;
+    if (!next.frame)
+        return;
+    sending_ = std::move(next.frame);
+    head_ = std::string("--") + kBoundary + "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+            std::to_string(sending_->jpeg.size()) +
+            "\r\nX-Timestamp-Us: " + std::to_string(sending_->header.captureMicros) + "\r\n\r\n";
+    buffers_ = {asio::buffer(head_), asio::buffer(sending_->jpeg.data(), sending_->jpeg.size()),
+                asio::buffer("\r\n", 2)};
+    write(buffers_.size(), true);
+}
+
+void MjpegStream::write(std::size_t buffers, bool part)
+{
+    auto owner = owner_.lock();
+    if (!owner)
+        return;
+    writing_ = true;
+    hooks_.writing();
+    asio::async_write(socket_, std::span<const asio::const_buffer>(buffers_.data(), buffers),
+                      [this, owner, part](const std::error_code& error, std::size_t sent) {
+                          onWritten(error, sent, part);
+                      });
+}
+
+void MjpegStream::onWritten(const std::error_code& error, std::size_t sent, bool part)
+{
+    totals_.bytesSent += sent;
+    if (part)
+        ++totals_.partsSent;
+    writing_ = false;
+    sending_.reset();
+    if (!active_)
+        return;
+    hooks_.written(error);
+    if (!error)
+        sendNext();
+}
+
+} // namespace pistream
