@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/log.h"

@@ -1,5 +1,6 @@
 #include "http/http_server.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
