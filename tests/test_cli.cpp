@@ -193,5 +193,6 @@ TEST_CASE("the shipped systemd/server.toml is a valid config and matches the def
     CHECK(shipped.server.listen.toString() == defaults.server.listen.toString());
     CHECK(shipped.pipeline.quality == defaults.pipeline.quality);
     CHECK(shipped.server.maxViewers == defaults.server.maxViewers);
-    CHECK(shipped.server.session.pacing.maxQueuedFrames == defaults.server.session.pacing.maxQueuedFrames);
+    CHECK(shipped.server.session.pacing.maxQueuedFrames ==
+          defaults.server.session.pacing.maxQueuedFrames);
 }

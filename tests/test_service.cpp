@@ -90,7 +90,9 @@ TEST_CASE("READY once frames flow, WATCHDOG only while they do, STOPPING on SIGT
         const auto status = serverStatus(httpPort);
         return status ? (*status)["frames"]["in"].get<std::uint64_t>() : 0;
     };
-    const auto isPing = [](const Notification& n) { return contains(n, "WATCHDOG=1"); };
+    const auto isPing = [](const Notification& n) {
+        return contains(n, "WATCHDOG=1");
+    };
 
     // Collect until the reopened source has delivered (the server has seen more
     // frames than one source gives) and a ping has come after that.
@@ -102,8 +104,8 @@ TEST_CASE("READY once frames flow, WATCHDOG only while they do, STOPPING on SIGT
             notes.insert(notes.end(), more.begin(), more.end());
             if (!reopened && framesIn() > 4)
                 reopened = notes.size();
-            return reopened && std::any_of(notes.begin() + static_cast<long>(*reopened),
-                                           notes.end(), isPing);
+            return reopened &&
+                   std::any_of(notes.begin() + static_cast<long>(*reopened), notes.end(), isPing);
         },
         60s, 0ms);
     const std::uint64_t frames = framesIn(); // after every ping counted here
@@ -130,7 +132,8 @@ TEST_CASE("READY once frames flow, WATCHDOG only while they do, STOPPING on SIGT
     CHECK(std::any_of(ready, notes.begin() + static_cast<long>(*reopened), isPing));
     // ...none without a new frame (had the source stayed hung for WatchdogSec,
     // systemd would restart the service)...
-    const auto pings = static_cast<std::uint64_t>(std::count_if(notes.begin(), notes.end(), isPing));
+    const auto pings =
+        static_cast<std::uint64_t>(std::count_if(notes.begin(), notes.end(), isPing));
     MESSAGE(pings << " pings for " << frames << " frames");
     CHECK(pings <= frames);
     // ...and again once the reopened source delivers.

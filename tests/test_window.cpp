@@ -249,8 +249,8 @@ TEST_CASE("over TLS: the right key shows the picture, a wrong key says so once a
     REQUIRE(waitFor([&] { return occurrences(server.err(), "refused: wrong key") >= 1; }, 10s));
     // Not a wait for something to happen but the window in which it must not:
     // a reconnecting viewer would try again after 0.5 s, then 1 s, then 2 s.
-    CHECK_FALSE(waitFor([&] { return occurrences(server.err(), "refused: wrong key") > 1; }, 3s,
-                        100ms));
+    CHECK_FALSE(
+        waitFor([&] { return occurrences(server.err(), "refused: wrong key") > 1; }, 3s, 100ms));
     CHECK(wrong.running()); // the window stays, saying why
     const Shot refused = screenshot(display, dir, "wrong");
     CHECK(refused.count(isYellow) == 0); // nothing of the stream
@@ -275,8 +275,8 @@ TEST_CASE("--record writes a Matroska MJPEG file players open, even when the vie
     REQUIRE(b.waitForErr(std::regex("recording to"), 10s));
     // Each frame is on disk before the next arrives: wait until both files
     // hold 30, then stop one cleanly and kill the other.
-    CHECK(waitFor([&] { return packetsIn(dir, killed) >= 30 && packetsIn(dir, clean) >= 30; },
-                  60s, 200ms));
+    CHECK(waitFor([&] { return packetsIn(dir, killed) >= 30 && packetsIn(dir, clean) >= 30; }, 60s,
+                  200ms));
     const int beforeKill = packetsIn(dir, killed);
     b.signal(SIGKILL);
     REQUIRE(b.wait(10s));
@@ -408,8 +408,8 @@ TEST_CASE(
     // Each hostile server's reason logged, and the good stream's frames on screen.
     const std::vector<std::string> reasons = {
         "frame 1 skipped: JPEG decode failed", "JPEG size differs",
-        "frame width or height is zero or over the limit",
-        "inflates past the declared JPEG length", "message length over the cap"};
+        "frame width or height is zero or over the limit", "inflates past the declared JPEG length",
+        "message length over the cap"};
     waitFor(
         [&] {
             const std::string log = viewer.err();

@@ -1,6 +1,7 @@
 #include "http/http_server.h"
 
 #include <nlohmann/json.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"

@@ -4,10 +4,9 @@
 // counters rather than on the wording of its log.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "support/process.h"
 
