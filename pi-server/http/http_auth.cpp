@@ -9,9 +9,10 @@ KeyCheck HttpAuth::check(const HttpRequest& request, std::int64_t nowUnix) const
     if (open())
         return KeyCheck::NotAsked;
     const std::string password = request.basicPassword();
-    if (pairingKeyMatches(key_, password) ||
-        sessionTokenValid(key_, request.cookie(kCookieName), nowUnix))
+    if (pairingKeyMatches(key_, password))
         return KeyCheck::Passed;
+    if (sessionTokenValid(key_, request.cookie(kCookieName), nowUnix))
+        return KeyCheck::Session;
     // An expired or foreign cookie is not a guess at the key: only a password is.
     return password.empty() ? KeyCheck::Missing : KeyCheck::WrongKey;
 }

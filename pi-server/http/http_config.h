@@ -32,7 +32,10 @@ struct HttpServerConfig {
     // sending its request (a browser opens several connections at once, so
     // the caps are wider than the stream port's), and a failure is a wrong
     // pairing key, never a request without one.
-    PeerGuardLimits guard{.maxPending = 32, .maxPendingPerAddress = 16, .pendingName = "requests"};
+    PeerGuardLimits guard{.maxPending = 32,
+                          .maxPendingPerAddress = 16,
+                          .pendingName = "requests",
+                          .refuseSlowedAtAccept = false};
     // The guard's clock; empty: std::chrono::steady_clock. Tests inject time.
     std::function<PeerGuard::Clock::time_point()> clock;
 };

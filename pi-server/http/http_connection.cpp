@@ -110,7 +110,8 @@ void HttpConnection::read()
             self->act(self->context_.router.route(
                 self->parser_.request(),
                 {self->context_.hub.sourceStatus(), self->context_.hub.latest(), monotonicMicros(),
-                 unixNow(), self->socket_.secure(), self->context_.status}));
+                 unixNow(), self->socket_.secure(), self->context_.status,
+                 self->context_.keyWait(self->address_)}));
             break;
         }
     });
@@ -166,11 +167,9 @@ void HttpConnection::startStream(const HttpResponse& response)
     auto self = shared_from_this();
     stream_.start(context_.hub, self,
                   {[this] { armDeadline(context_.config.stallTimeout, 0, ""); },
-                   [this](const std::error_code& error) {
-                       if (error)
-                           close();
-                       else
-                           deadline_.cancel();
+                   [this] { deadline_.cancel(); },
+                   [this](const std::error_code&) {
+                       close();
                    }});
 }
 

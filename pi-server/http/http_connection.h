@@ -37,6 +37,8 @@ public:
         asio::ssl::context* tls; // HTTPS, or nullptr
         HttpStats& totals;
         std::function<nlohmann::json()> status; // /api/status
+        // How long an address must wait before its next key attempt.
+        std::function<std::chrono::milliseconds(const asio::ip::address&)> keyWait;
         // The request was read (or will never be): the connection no longer
         // counts as pending for the PeerGuard; `key` says how its key fared.
         std::function<void(const asio::ip::address&, KeyCheck key)> requestEnded;

@@ -13,7 +13,8 @@ namespace pistream {
 // is never slowed down.
 enum class KeyCheck {
     NotAsked, // no key needed: /health, /login's form, or --insecure
-    Passed,   // the right key, as a Basic password, a login form or a session cookie
+    Passed,   // the right key, as a Basic password or in the login form
+    Session,  // a valid session cookie: let in, but no attempt at the key
     Missing,  // none offered (no Authorization header, an empty password, no valid cookie)
     WrongKey, // a key was offered and it was not this camera's
 };

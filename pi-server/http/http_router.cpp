@@ -27,6 +27,16 @@ bool isIndex(const std::string& path)
 HttpResponse HttpRouter::route(const HttpRequest& request, const RouteContext& context) const
 {
     const bool login = request.path == "/login";
+    // An address slowed down after wrong keys may not try one now; without a
+    // key (the health check, a cookie, the login form itself) it is served.
+    const bool offersKey = (login && request.method == "POST") || !request.basicPassword().empty();
+    if (offersKey && context.keyWait.count() > 0 && !auth_.open()) {
+        const auto seconds = (context.keyWait.count() + 999) / 1000;
+        return textResponse(429,
+                            "too many wrong keys from this address: try again in " +
+                                std::to_string(seconds) + " s\n",
+                            "Retry-After: " + std::to_string(seconds) + "\r\n");
+    }
     if (login && request.method == "POST")
         return logIn(request, context);
     const bool head = request.method == "HEAD";
@@ -67,6 +77,7 @@ HttpResponse HttpRouter::logIn(const HttpRequest& request, const RouteContext& c
     const KeyCheck key = auth_.checkLoginForm(request);
     switch (key) {
     case KeyCheck::NotAsked:
+    case KeyCheck::Session:
         response = textResponse(303, "no key needed\n", "Location: ./\r\n");
         break;
     case KeyCheck::Passed:

@@ -21,6 +21,9 @@ struct RouteContext {
     std::int64_t nowUnix = 0;               // wall clock: session cookies
     bool secure = false;                    // HTTPS: cookies are marked Secure
     std::function<nlohmann::json()> status; // /api/status, called only for it
+    // How long this address must wait before it may try the key again (after
+    // wrong keys, PeerGuard); meanwhile a request offering a key gets 429.
+    std::chrono::milliseconds keyWait{0};
 };
 
 // Request in, response out (the Asio http/server example's request_handler):

@@ -21,6 +21,9 @@ HttpServer::HttpServer(asio::io_context& io, FrameHub& hub, const HttpServerConf
                                      nullptr,
                                      totals_,
                                      [this] { return statusJson(); },
+                                     [this](const asio::ip::address& address) {
+                                         return guard_.keyWait(address, now());
+                                     },
                                      [this](const asio::ip::address& address, KeyCheck key) {
                                          if (key == KeyCheck::Passed)
                                              guard_.finished(address, true, now());
@@ -79,8 +82,8 @@ void HttpServer::accept()
 void HttpServer::onAccept(asio::ip::tcp::socket socket)
 {
     // The same admission as the stream port's: caps on connections still
-    // sending their request, and addresses slowed down after wrong keys are
-    // closed before a byte is read or a TLS handshake is made.
+    // sending their request, per address and in all. An address slowed down
+    // after wrong keys is let in; the router refuses only its key attempts.
     std::error_code ignored;
     const auto address = socket.remote_endpoint(ignored).address();
     const auto admission = guard_.admit(address, now());

@@ -52,8 +52,16 @@ void MjpegStream::sendNext()
         return;
     auto next = pacer_.next([this, owner] { sendNext(); });
     totals_.partsSkipped += next.skipped;
-    if (!next.frame)
+    if (!next.frame) {
+        if (!pacer_.empty() && !held_) {
+            // The browser has not taken what it was sent: a browser that never
+            // does is closed after the stall timeout, as a stream viewer is.
+            held_ = true;
+            hooks_.busy();
+        }
         return;
+    }
+    held_ = false;
     sending_ = std::move(next.frame);
     head_ = std::string("--") + kBoundary + "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
             std::to_string(sending_->jpeg.size()) +
@@ -69,7 +77,7 @@ void MjpegStream::write(std::size_t buffers, bool part)
     if (!owner)
         return;
     writing_ = true;
-    hooks_.writing();
+    hooks_.busy();
     asio::async_write(socket_, std::span<const asio::const_buffer>(buffers_.data(), buffers),
                       [this, owner, part](const std::error_code& error, std::size_t sent) {
                           onWritten(error, sent, part);
@@ -85,9 +93,13 @@ void MjpegStream::onWritten(const std::error_code& error, std::size_t sent, bool
     sending_.reset();
     if (!active_)
         return;
-    hooks_.written(error);
-    if (!error)
-        sendNext();
+    if (error) {
+        hooks_.failed(error);
+        return;
+    }
+    sendNext();
+    if (!writing_ && !held_)
+        hooks_.idle();
 }
 
 } // namespace pistream

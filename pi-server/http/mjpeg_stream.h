@@ -22,10 +22,13 @@ class MjpegStream final : public FrameSubscriber {
 public:
     static constexpr const char* kBoundary = "pistreamframe";
 
-    // What the stream tells its connection, which keeps the deadlines.
+    // What the stream tells its connection, which keeps the stall deadline:
+    // it runs while something waits to go out (a write under way, or frames
+    // held back until the socket has room) and no write has completed.
     struct Hooks {
-        std::function<void()> writing;                       // a write began
-        std::function<void(const std::error_code&)> written; // it ended; an error ends the stream
+        std::function<void()> busy;                         // (re)start the stall clock
+        std::function<void()> idle;                         // nothing to send: stop it
+        std::function<void(const std::error_code&)> failed; // a write failed: the stream ends
     };
 
     MjpegStream(StreamSocket& socket, const PacingLimits& limits, HttpStats& totals);
@@ -56,6 +59,7 @@ private:
     Hooks hooks_;
     bool active_ = false;
     bool writing_ = false;
+    bool held_ = false; // frames wait for room in the socket; the stall clock runs
     // While a write is under way: the response head or a part's head, the
     // frame whose JPEG is written, and the buffers that point into them.
     std::string head_;

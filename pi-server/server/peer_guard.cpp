@@ -31,7 +31,7 @@ PeerGuard::Admission PeerGuard::admit(const asio::ip::address& address, Clock::t
 {
     const std::string key = keyOf(address);
     auto it = peers_.find(key);
-    if (it != peers_.end() && now < it->second.blockedUntil) {
+    if (limits_.refuseSlowedAtAccept && it != peers_.end() && now < it->second.blockedUntil) {
         Peer& peer = it->second;
         Admission refused{false,
                           "slowed down after " + std::to_string(peer.failures) +
@@ -62,6 +62,16 @@ PeerGuard::Admission PeerGuard::admit(const asio::ip::address& address, Clock::t
     ++it->second.pending;
     ++pending_;
     return {};
+}
+
+std::chrono::milliseconds PeerGuard::keyWait(const asio::ip::address& address,
+                                             Clock::time_point now) const
+{
+    const auto it = peers_.find(keyOf(address));
+    if (it == peers_.end() || now >= it->second.blockedUntil)
+        return std::chrono::milliseconds(0);
+    // Rounded up: a wait still under way is never told as zero.
+    return std::chrono::ceil<std::chrono::milliseconds>(it->second.blockedUntil - now);
 }
 
 void PeerGuard::finished(const asio::ip::address& address, bool authenticated,

@@ -17,6 +17,10 @@ struct PeerGuardLimits {
     std::chrono::milliseconds maxPenalty{60000};  // ... at most a minute between attempts
     std::size_t maxTracked = 1024;                // addresses remembered; the memory stays bounded
     std::string pendingName = "handshakes";       // what is pending, for the refusal's reason
+    // The stream port closes a slowed-down address at accept; the HTTP port
+    // lets it in (its health check, its cookie holders) and refuses only its
+    // key attempts, asking keyWait().
+    bool refuseSlowedAtAccept = true;
 };
 
 // Decides whether a connection may start its handshake (the stream port) or
@@ -39,6 +43,10 @@ public:
     explicit PeerGuard(const PeerGuardLimits& limits = {}) : limits_(limits) {}
 
     Admission admit(const asio::ip::address& address, Clock::time_point now);
+    // How long `address` must wait before its next attempt at the key (zero:
+    // it may try now).
+    std::chrono::milliseconds keyWait(const asio::ip::address& address,
+                                      Clock::time_point now) const;
     // The handshake of a connection admit() allowed has ended.
     void finished(const asio::ip::address& address, bool authenticated, Clock::time_point now);
     // A connection admit() allowed is no longer pending, and no key was tried
