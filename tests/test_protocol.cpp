@@ -314,6 +314,35 @@ TEST_CASE("text fields are capped")
     CHECK(message.size() == 4 + 1 + 1 + kMaxTextSize);
 }
 
+TEST_CASE("a peer's text arrives safe to log, draw and put in JSON")
+{
+    const auto decoded = [](const std::string& bytes) {
+        Bytes body = {1}; // down
+        body.insert(body.end(), bytes.begin(), bytes.end());
+        Status status;
+        REQUIRE_FALSE(decode(body, status));
+        return status.text;
+    };
+    CHECK(decoded("camera 0: no frame for 2 s") == "camera 0: no frame for 2 s");
+    CHECK(decoded("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7") ==
+          "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7"); // UTF-8 stays
+    // Terminal escapes, newlines (forged log lines), NULs, C1 controls.
+    CHECK(decoded(std::string("\x1b[2Jgone\nfake: line\r\0", 21)) ==
+          "\\x1b[2Jgone\\x0afake: line\\x0d\\x00");
+    CHECK(decoded("\xc2\x9b"
+                  "31m") == "\\xc2\\x9b"
+                            "31m");
+    // Not UTF-8: stray continuation, overlong, surrogate, cut short, too high.
+    CHECK(decoded("\x80") == "\\x80");
+    CHECK(decoded("\xc0\xaf") == "\\xc0\\xaf");
+    CHECK(decoded("\xed\xa0\x80") == "\\xed\\xa0\\x80");
+    CHECK(decoded("ok\xe2\x82") == "ok\\xe2\\x82");
+    CHECK(decoded("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");
+    Bye bye;
+    REQUIRE_FALSE(decode(Bytes{3, 0x07, 'x'}, bye));
+    CHECK(bye.text == "\\x07x");
+}
+
 TEST_CASE("the worked example in docs/protocol.md is what the code writes")
 {
     const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 1280, 720, 30, 1});

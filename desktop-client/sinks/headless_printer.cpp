@@ -56,7 +56,8 @@ int HeadlessPrinter::summarize()
         json["clock_offset_us"] = offset ? nlohmann::json(*offset) : nlohmann::json(nullptr);
         json["rtt_us"] = rtt ? nlohmann::json(*rtt) : nlohmann::json(nullptr);
         json["decoded"] = config_.decode;
-        std::cout << json.dump() << std::endl;
+        std::cout << json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << std::endl;
     }
     if (success_)
         spdlog::info("done: {} frames ({})", stats.frames(), reason_);

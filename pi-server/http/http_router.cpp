@@ -117,8 +117,9 @@ HttpResponse HttpRouter::page(const HttpRequest& request, const RouteContext& co
     if (path == "/api/status") {
         HttpResponse response;
         response.contentType = "application/json";
-        response.body =
-            (context.status ? context.status() : nlohmann::json::object()).dump(2) + "\n";
+        response.body = (context.status ? context.status() : nlohmann::json::object())
+                            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                        "\n";
         return response;
     }
     return textResponse(404, "no such page: " + path + "\n");
