@@ -11,6 +11,7 @@ StatusReport::StatusReport(const Telemetry& telemetry, std::string description, 
     : telemetry_(telemetry), description_(std::move(description)), format_(format)
 {
     meter_.update(started_, telemetry_.snapshot());
+    firstMeter_.update(started_, telemetry_.snapshot());
 }
 
 nlohmann::json StatusReport::build()
@@ -18,7 +19,9 @@ nlohmann::json StatusReport::build()
     const auto now = std::chrono::steady_clock::now();
     const TelemetrySnapshot snapshot = telemetry_.snapshot();
     meter_.update(now, snapshot);
-    const TelemetryFigures& f = meter_.figures();
+    firstMeter_.update(now, snapshot);
+    const TelemetryFigures& f =
+        meter_.figures().seconds > 0 ? meter_.figures() : firstMeter_.figures();
     const PipelineStats& p = snapshot.pipeline;
     const StreamServerStats& s = snapshot.stream;
     const EncodePipeline& pipeline = telemetry_.pipeline();

@@ -26,6 +26,8 @@ private:
     StreamFormat format_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     TelemetryMeter meter_{std::chrono::seconds(1)};
+    // Until a whole second has passed, rates over a quarter of one at least.
+    TelemetryMeter firstMeter_{std::chrono::milliseconds(250)};
 };
 
 // The SoC temperature in °C from /sys/class/thermal (thermal_zone0 is the SoC
