@@ -199,6 +199,18 @@ std::vector<std::string> streamParts(std::uint16_t port, std::size_t count)
     return partsOf(bodyOf(reply.text), "pistreamframe");
 }
 
+// A browser that asks for /stream.mjpg and then never reads, with a small
+// receive buffer so that its socket fills after a few parts.
+asio::ip::tcp::socket stalledStream(asio::io_context& io, std::uint16_t port)
+{
+    asio::ip::tcp::socket socket(io);
+    socket.open(asio::ip::tcp::v4());
+    socket.set_option(asio::socket_base::receive_buffer_size(4096));
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    asio::write(socket, asio::buffer(std::string("GET /stream.mjpg HTTP/1.1\r\n\r\n")));
+    return socket;
+}
+
 std::string base64(const std::string& text)
 {
     std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
@@ -394,11 +406,7 @@ TEST_CASE("many browsers stream at once, and a stalled one skips frames without 
 
     // A browser that never reads: its frames are skipped, not queued.
     asio::io_context io;
-    asio::ip::tcp::socket stalled(io);
-    stalled.open(asio::ip::tcp::v4());
-    stalled.set_option(asio::socket_base::receive_buffer_size(4096));
-    stalled.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
-    asio::write(stalled, asio::buffer(std::string("GET /stream.mjpg HTTP/1.1\r\n\r\n")));
+    auto stalled = stalledStream(io, fixture.port());
 
     std::atomic<bool> done{false};
     std::thread publisher([&] {
@@ -440,11 +448,7 @@ TEST_CASE("a browser that stops reading its stream is closed after the stall tim
     config.stallTimeout = 300ms;
     Fixture fixture(config);
     asio::io_context io;
-    asio::ip::tcp::socket stalled(io);
-    stalled.open(asio::ip::tcp::v4());
-    stalled.set_option(asio::socket_base::receive_buffer_size(4096));
-    stalled.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
-    asio::write(stalled, asio::buffer(std::string("GET /stream.mjpg HTTP/1.1\r\n\r\n")));
+    auto stalled = stalledStream(io, fixture.port());
     const auto stats = [&] {
         return fixture.onIoThread([&] { return fixture.server->stats(); });
     };
