@@ -338,6 +338,15 @@ TEST_CASE("a peer's text arrives safe to log, draw and put in JSON")
     CHECK(decoded("\xed\xa0\x80") == "\\xed\\xa0\\x80");
     CHECK(decoded("ok\xe2\x82") == "ok\\xe2\\x82");
     CHECK(decoded("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");
+    // Escapes make text longer; it is cut at the cap, so it encodes unchanged.
+    const std::string escaped = decoded(std::string(kMaxTextSize, '\x01'));
+    CHECK(escaped.size() == kMaxTextSize);
+    CHECK(escaped.substr(0, 8) == "\\x01\\x01");
+    const auto again = encode(Status{SourceState::Down, escaped});
+    Status status;
+    REQUIRE_FALSE(decode(std::span(again).subspan(kLengthPrefixSize + 1), status));
+    CHECK(status.text == escaped);
+    CHECK(decoded(std::string(kMaxTextSize - 1, 'a') + "\x01").size() == kMaxTextSize - 1);
     Bye bye;
     REQUIRE_FALSE(decode(Bytes{3, 0x07, 'x'}, bye));
     CHECK(bye.text == "\\x07x");

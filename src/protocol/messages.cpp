@@ -70,7 +70,9 @@ std::size_t printableUtf8(std::span<const std::uint8_t> bytes)
 }
 
 // A peer's text as it may be logged, drawn or put in JSON: well-formed UTF-8
-// without control characters stays; any other byte becomes \xNN.
+// without control characters stays; any other byte becomes \xNN. What the
+// escapes make longer is cut at kMaxTextSize, at a character's boundary, so
+// the text encodes again unchanged.
 std::error_code readText(std::span<const std::uint8_t> bytes, std::string& text)
 {
     if (bytes.size() > kMaxTextSize)
@@ -78,14 +80,14 @@ std::error_code readText(std::span<const std::uint8_t> bytes, std::string& text)
     static constexpr char kHex[] = "0123456789abcdef";
     text.clear();
     while (!bytes.empty()) {
-        std::size_t take = printableUtf8(bytes);
-        if (take > 0) {
-            text.append(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
-        } else {
-            take = 1;
+        const std::size_t printable = printableUtf8(bytes);
+        if (text.size() + (printable > 0 ? printable : 4) > kMaxTextSize)
+            break;
+        if (printable > 0)
+            text.append(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(printable));
+        else
             text += {'\\', 'x', kHex[bytes[0] >> 4], kHex[bytes[0] & 0xF]};
-        }
-        bytes = bytes.subspan(take);
+        bytes = bytes.subspan(printable > 0 ? printable : 1);
     }
     return {};
 }
