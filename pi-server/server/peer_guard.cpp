@@ -85,8 +85,9 @@ void PeerGuard::finished(const asio::ip::address& address, bool authenticated,
     if (authenticated) {
         peer.failures = 0;
         peer.blockedUntil = {};
-    } else if (++peer.failures > limits_.freeFailures) {
-        const int doublings = std::min(peer.failures - limits_.freeFailures - 1, 16);
+    } else if (++peer.failures >= limits_.freeFailures) {
+        // The freeFailures-th failure in a row starts the first wait.
+        const int doublings = std::min(peer.failures - limits_.freeFailures, 16);
         const std::chrono::milliseconds doubled = limits_.firstPenalty * (1L << doublings);
         const auto penalty = std::min(doubled, limits_.maxPenalty);
         peer.blockedUntil = now + penalty;

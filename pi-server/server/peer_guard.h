@@ -12,7 +12,7 @@ namespace pistream {
 struct PeerGuardLimits {
     int maxPending = 16;          // connections still in the handshake, from everyone
     int maxPendingPerAddress = 4; // ... from one address: one peer cannot take every slot
-    int freeFailures = 3;         // wrong keys in a row before an address is slowed down
+    int freeFailures = 3;         // failed attempts in a row that slow an address down
     std::chrono::milliseconds firstPenalty{1000}; // then it waits 1 s, 2 s, 4 s ...
     std::chrono::milliseconds maxPenalty{60000};  // ... at most a minute between attempts
     std::size_t maxTracked = 1024;                // addresses remembered; the memory stays bounded
