@@ -51,14 +51,17 @@ struct ClientOutcome {
     int frames = 0;
     std::optional<HandshakeFailure> failure; // the handshake failed, and why
     std::string reason;
+    std::optional<ByeReason> bye;
+    bool closeNotify = false; // TLS ended with the server's close_notify, not just TCP's end
 };
 
 // A minimal pistream client made of core pieces only (so this runs in the
 // server-only cross builds too): connects, does the TLS-PSK handshake when
 // given a key ("" for plain TCP), then reads messages until it has `frames`
-// frames, the connection ends or the timeout passes.
+// frames, the connection ends or the timeout passes. With sayBye it answers
+// the HELLO with a BYE and reads on until the server closes.
 ClientOutcome runClient(std::uint16_t port, const std::string& key, int frames,
-                        std::chrono::milliseconds timeout = 5s)
+                        std::chrono::milliseconds timeout = 5s, bool sayBye = false)
 {
     asio::io_context io;
     const auto tls = key.empty() ? nullptr : std::make_unique<PskTls>(TlsRole::Client, key);
@@ -66,6 +69,7 @@ ClientOutcome runClient(std::uint16_t port, const std::string& key, int frames,
     MessageReader reader(kDefaultMaxMessage);
     std::array<std::uint8_t, 65536> buffer{};
     ClientOutcome outcome;
+    const auto byeMessage = encode(Bye{ByeReason::Normal, "done"});
     asio::steady_timer deadline(io);
     const auto end = [&](const std::string& reason) {
         if (outcome.reason.empty())
@@ -82,6 +86,8 @@ ClientOutcome runClient(std::uint16_t port, const std::string& key, int frames,
         stream.async_read_some(
             asio::buffer(buffer), [&](const std::error_code& error, std::size_t bytes) {
                 if (error) {
+                    // asio reports TLS's end without a close_notify as stream_truncated.
+                    outcome.closeNotify = stream.secure() && error == asio::error::eof;
                     end("closed");
                     return;
                 }
@@ -99,6 +105,13 @@ ClientOutcome runClient(std::uint16_t port, const std::string& key, int frames,
                     const auto& message = reader.message();
                     if (message.type == static_cast<std::uint8_t>(MessageType::Hello)) {
                         outcome.hello = true;
+                        if (sayBye)
+                            asio::async_write(stream, asio::buffer(byeMessage),
+                                              [](const std::error_code&, std::size_t) {});
+                    } else if (message.type == static_cast<std::uint8_t>(MessageType::Bye)) {
+                        Bye bye;
+                        REQUIRE_FALSE(decode(message.body, bye));
+                        outcome.bye = bye.reason;
                     } else if (message.type == static_cast<std::uint8_t>(MessageType::Frame)) {
                         FrameHeader header;
                         std::span<const std::uint8_t> payload;
@@ -232,17 +245,18 @@ TEST_CASE("peer guard: an address that keeps failing waits longer each time, suc
         REQUIRE(guard.admit(bad, now).allowed);
         guard.finished(bad, false, now);
     };
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 2; ++i)
         fail(); // typos are free
     CHECK(guard.admit(bad, now).allowed);
-    guard.finished(bad, false, now); // the 4th: 1 s
-    CHECK_FALSE(guard.admit(bad, now + 900ms).allowed);
+    guard.finished(bad, false, now); // the 3rd in a row: wait 1 s
+    CHECK_FALSE(guard.admit(bad, now).allowed);
+    CHECK_FALSE(guard.admit(bad, now + 999ms).allowed);
     CHECK(guard.admit(kAddress("192.0.2.8"), now).allowed); // another address is not affected
     now += 1s;
-    fail(); // the 5th: 2 s
-    const auto refused = guard.admit(bad, now + 1500ms);
+    fail(); // the 4th: 2 s
+    const auto refused = guard.admit(bad, now + 1999ms);
     CHECK_FALSE(refused.allowed);
-    CHECK(refused.reason.find("5 failed attempts") != std::string::npos);
+    CHECK(refused.reason.find("4 failed attempts") != std::string::npos);
     now += 2s;
     for (int i = 0; i < 20; ++i) {
         fail();
@@ -294,6 +308,28 @@ TEST_CASE("a viewer with the key streams over TLS, and the server counts it as a
     const auto stats = fixture.stats();
     CHECK(stats.viewersServed == 2);
     CHECK(stats.handshakeFailures == 0);
+}
+
+TEST_CASE("the server ends TLS with close_notify after a BYE, its own or the viewer's")
+{
+    SUBCASE("the server's BYE: server full")
+    {
+        StreamServerConfig config = secureConfig();
+        config.maxViewers = 0;
+        ServerFixture fixture(config);
+        const auto outcome = runClient(fixture.endpoint().port(), kKey, 1);
+        CHECK(outcome.hello);
+        CHECK(outcome.bye == ByeReason::ServerFull);
+        CHECK(outcome.closeNotify);
+    }
+    SUBCASE("the viewer's BYE")
+    {
+        ServerFixture fixture(secureConfig());
+        const auto outcome = runClient(fixture.endpoint().port(), kKey, 1, 5s, true);
+        CHECK(outcome.hello);
+        CHECK(outcome.reason == "closed"); // by the server, not the timeout
+        CHECK(outcome.closeNotify);
+    }
 }
 
 TEST_CASE("a wrong key: the handshake fails, no frame byte leaves, the viewer says wrong key")
@@ -367,10 +403,11 @@ TEST_CASE("repeated wrong keys slow that address down without touching others")
 {
     ServerFixture fixture(secureConfig());
     Publisher publisher(fixture.hub());
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 3; ++i)
         CHECK(runClient(fixture.endpoint().port(), kOtherKey, 1).failure ==
               HandshakeFailure::WrongKey);
-    // The 5th attempt within the second is closed before any handshake.
+    // After 3 failures in a row (protocol.md), the 4th attempt within the
+    // second is closed before any handshake.
     const auto slowed = runClient(fixture.endpoint().port(), kOtherKey, 1);
     CHECK(slowed.failure == HandshakeFailure::Closed); // closed before any handshake
     CHECK(fixture.stats().turnedAway == 1);

@@ -96,7 +96,8 @@ void ViewerSession::finish(Message bye, const std::string& reason)
         return;
     subscription_.reset();
     pacer_.clear();
-    control_.push_back(std::move(bye));
+    if (bye)
+        control_.push_back(std::move(bye));
     closeAfterWrite_ = true;
     closeReason_ = reason;
     doWrite();
@@ -182,7 +183,7 @@ bool ViewerSession::handleMessage(const MessageView& message)
         return true;
     }
     case MessageType::Bye:
-        close("viewer said bye");
+        finish(nullptr, "viewer said bye"); // nothing more to say but close_notify
         return false;
     default:
         return true; // unknown or server-only types: ignored, as the protocol says
@@ -206,8 +207,14 @@ void ViewerSession::doWrite()
             asio::buffer(writingFrame_->wireHeader),
             asio::buffer(writingFrame_->payload.data(), writingFrame_->payload.size())};
     } else {
-        if (closeAfterWrite_)
-            close(closeReason_);
+        if (closeAfterWrite_) {
+            // Everything is out, the BYE last: end TLS in order, then close.
+            // Counted as a write, so a peer that takes nothing stalls out.
+            writing_ = true;
+            lastProgress_ = std::chrono::steady_clock::now();
+            stream_.asyncCloseNotify(
+                [self = shared_from_this()] { self->close(self->closeReason_); });
+        }
         return; // nothing to send, or frames wait for room (the pacer calls back)
     }
     writing_ = true;

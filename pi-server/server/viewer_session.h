@@ -63,7 +63,8 @@ public:
     void onSourceStatus(const SourceStatus& status) override;
 
     void send(Message message);
-    // Drops queued frames, sends the bye, then closes.
+    // Drops queued frames, sends what control messages are queued and the
+    // bye (if any), ends TLS with close_notify, then closes.
     void finish(Message bye, const std::string& reason);
     void close(const std::string& reason);
     // Closes the session if a write has made no progress for the stall timeout.

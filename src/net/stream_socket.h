@@ -64,8 +64,25 @@ public:
             socket_.async_write_some(buffers, std::forward<Handler>(handler));
     }
 
-    // Ends the TCP connection at once (no TLS close_notify: the peer sees the
-    // end of the stream, which is how every pistream connection ends).
+    // Over TLS, sends close_notify (RFC 8446 6.1: the sender's end of the
+    // stream, so the peer can tell it from a truncation) and then calls
+    // done(); it does not wait for the peer's own close_notify, as the
+    // connection is closed next anyway. Plain TCP: calls done() at once.
+    // Must not overlap a write; a read may be pending.
+    template <typename Handler> void asyncCloseNotify(Handler&& done)
+    {
+        if (!tls_) {
+            done();
+            return;
+        }
+        // Marked as received, SSL_shutdown only writes ours and is finished.
+        SSL_set_shutdown(tls_->native_handle(), SSL_RECEIVED_SHUTDOWN);
+        tls_->async_shutdown(
+            [done = std::forward<Handler>(done)](const std::error_code&) mutable { done(); });
+    }
+
+    // Ends the TCP connection at once: call asyncCloseNotify() first where
+    // the connection ends in order.
     void close()
     {
         std::error_code ignored;
