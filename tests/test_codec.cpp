@@ -698,6 +698,45 @@ TEST_CASE("gzip members round trip and are real RFC 1952")
     CHECK_THROWS_AS(parseGzipStrategy("fast"), std::invalid_argument);
 }
 
+TEST_CASE("gzip header fields: we send none, and accept every optional one (protocol.md)")
+{
+    const std::vector<std::uint8_t> input(20000, 3);
+    GzipCompressor compressor(6, GzipStrategy::Default);
+    ByteBuffer ours;
+    compressor.compress(input, ours);
+    CHECK(ours.data()[3] == 0); // FLG: no FEXTRA, FNAME, FCOMMENT or FHCRC
+
+    // Another sender may use them all (zlib writes them from a gz_header).
+    std::vector<std::uint8_t> extra = {'p', 's', 2, 0, 'h', 'i'};
+    std::string name = "frame.jpg", comment = "from another sender";
+    gz_header header{};
+    header.extra = extra.data();
+    header.extra_len = static_cast<uInt>(extra.size());
+    header.name = reinterpret_cast<Bytef*>(name.data());
+    header.comment = reinterpret_cast<Bytef*>(comment.data());
+    header.hcrc = 1;
+    z_stream zs{};
+    REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    REQUIRE(deflateSetHeader(&zs, &header) == Z_OK);
+    std::vector<std::uint8_t> packed(deflateBound(&zs, input.size()) + 256);
+    zs.next_in = const_cast<Bytef*>(input.data());
+    zs.avail_in = static_cast<uInt>(input.size());
+    zs.next_out = packed.data();
+    zs.avail_out = static_cast<uInt>(packed.size());
+    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    packed.resize(zs.total_out);
+    deflateEnd(&zs);
+    REQUIRE(packed[3] == (2 | 4 | 8 | 16)); // FHCRC FEXTRA FNAME FCOMMENT
+
+    GzipInflater inflater;
+    ByteBuffer out;
+    REQUIRE_FALSE(inflater.inflate(packed, input.size(), out));
+    CHECK(std::equal(input.begin(), input.end(), out.data()));
+    // The header's CRC is checked too.
+    packed[12] ^= 0x01; // inside FEXTRA
+    CHECK(inflater.inflate(packed, input.size(), out));
+}
+
 TEST_CASE("inflate never writes past the declared size")
 {
     GzipCompressor compressor(9, GzipStrategy::Default);

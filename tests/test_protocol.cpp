@@ -301,6 +301,79 @@ TEST_CASE("frame fields are checked against the limits")
               Errc::MessageTruncated);
 }
 
+TEST_CASE("every message: longer bodies are a later minor version, shorter ones are errors")
+{
+    const auto bodyOf = [](const Bytes& message) {
+        return Bytes(message.begin() + 5, message.end());
+    };
+    SUBCASE("HELLO: extra bytes, reserved byte, codec, unknown frame rate, too short")
+    {
+        const Bytes body = bodyOf(encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30000, 1000}));
+        Hello hello;
+        auto longer = body;
+        longer[7] = 0xA5; // reserved: ignored
+        longer.insert(longer.end(), 9, 0xEE);
+        CHECK_FALSE(decode(longer, hello));
+        CHECK(hello.width == 640);
+        auto codec = body;
+        codec[6] = 2;
+        CHECK(decode(codec, hello) == Errc::UnsupportedCodec);
+        CHECK(make_error_code(Errc::UnsupportedCodec).message().find("codec") != std::string::npos);
+        // fps 0/0, 30/0, 0/1: the rate is unknown, the stream is fine.
+        auto unknownRate = body;
+        std::fill(unknownRate.begin() + 12, unknownRate.end(), 0);
+        CHECK_FALSE(decode(unknownRate, hello));
+        CHECK(hello.fpsDenominator == 0);
+        // Shorter than magic and major version: not pistream, or cut short.
+        for (std::size_t size = 0; size < 4; ++size)
+            CHECK(decode(std::span(body).first(size), hello) == Errc::BadMagic);
+        for (std::size_t size = 4; size < body.size(); ++size)
+            CHECK(decode(std::span(body).first(size), hello) == Errc::MessageTruncated);
+    }
+    SUBCASE("PING and PONG: extra bytes ignored, fewer are errors")
+    {
+        Ping ping;
+        Bytes body = bodyOf(encode(Ping{123456}));
+        body.insert(body.end(), 4, 0);
+        CHECK_FALSE(decode(body, ping));
+        CHECK(ping.viewerMicros == 123456);
+        for (std::size_t size = 0; size < 8; ++size)
+            CHECK(decode(std::span(body).first(size), ping) == Errc::MessageTruncated);
+        Pong pong;
+        body = bodyOf(encode(Pong{1, -2}));
+        body.insert(body.end(), 3, 0xFF);
+        CHECK_FALSE(decode(body, pong));
+        CHECK(pong.serverMicros == -2);
+        for (std::size_t size = 0; size < 16; ++size)
+            CHECK(decode(std::span(body).first(size), pong) == Errc::MessageTruncated);
+    }
+    SUBCASE("FRAME: the reserved byte is ignored, a header cut short is an error")
+    {
+        const Bytes jpeg = {0xFF, 0xD8, 0xFF, 0xD9};
+        Bytes body = bodyOf(frameMessage(FrameHeader{1, 0, 0, 8, 8, 0, 4}, jpeg));
+        body[29] = 0x5A;
+        FrameHeader header;
+        std::span<const std::uint8_t> payload;
+        CHECK_FALSE(decodeFrame(body, FrameLimits{}, header, payload));
+        CHECK(payload.size() == 4);
+        CHECK(decodeFrame(std::span(body).first(kFrameFieldsSize - 1), FrameLimits{}, header,
+                          payload) == Errc::MessageTruncated);
+    }
+    SUBCASE("STATUS and BYE: empty text is fine, no state or reason is not, unknown ones are kept")
+    {
+        Status status;
+        CHECK(decode(Bytes{}, status) == Errc::MessageTruncated);
+        REQUIRE_FALSE(decode(Bytes{9}, status));
+        CHECK(status.state == SourceState::Down); // unknown: shown as down
+        CHECK(status.text.empty());
+        Bye bye;
+        CHECK(decode(Bytes{}, bye) == Errc::MessageTruncated);
+        REQUIRE_FALSE(decode(Bytes{7, 'h', 'i'}, bye));
+        CHECK(static_cast<int>(bye.reason) == 7);
+        CHECK(bye.text == "hi");
+    }
+}
+
 TEST_CASE("text fields are capped")
 {
     Bytes body = {0};

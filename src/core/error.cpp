@@ -21,6 +21,8 @@ public:
             return "not a pistream server (bad magic in hello)";
         case Errc::UnsupportedVersion:
             return "unsupported protocol major version";
+        case Errc::UnsupportedCodec:
+            return "unsupported codec (this viewer decodes JPEG, codec 1)";
         case Errc::UnexpectedMessage:
             return "message not allowed at this point";
         case Errc::BadDimensions:

@@ -14,6 +14,7 @@ enum class Errc {
     MessageTruncated,    // body shorter than the message type needs
     BadMagic,            // hello without the "PSTM" magic
     UnsupportedVersion,  // hello with a major version we do not speak
+    UnsupportedCodec,    // hello with a codec this version does not know
     UnexpectedMessage,   // e.g. a frame before the hello
     BadDimensions,       // zero width or height, or over the configured limit
     JpegLengthTooLarge,  // declared JPEG length over width*height*3 + slack or the cap

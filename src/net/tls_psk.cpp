@@ -68,6 +68,9 @@ PskTls::PskTls(TlsRole role, std::string_view pairingKey)
     SSL_CTX_set_ex_data(ctx, contextIndex(), this);
     SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
     SSL_CTX_set_ciphersuites(ctx, preferredCipherSuites());
+    // Named in protocol.md, so another client knows what to offer: X25519
+    // first (its key share is sent at once), secp256r1 for those without it.
+    SSL_CTX_set1_groups_list(ctx, "X25519:P-256");
     // No resumption tickets: every connection proves the key afresh, and the
     // server keeps no per-client state.
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);

@@ -194,7 +194,7 @@ std::error_code decode(std::span<const std::uint8_t> body, Hello& hello)
         !reader.read(hello.fpsNumerator) || !reader.read(hello.fpsDenominator))
         return Errc::MessageTruncated;
     if (codec != static_cast<std::uint8_t>(Codec::Jpeg))
-        return Errc::UnsupportedVersion;
+        return Errc::UnsupportedCodec;
     hello.codec = Codec::Jpeg;
     if (hello.width == 0 || hello.height == 0)
         return Errc::BadDimensions;
