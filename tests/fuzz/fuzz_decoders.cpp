@@ -1,19 +1,35 @@
 // Every message decoder on hostile bodies; the first byte picks the decoder.
 // Checked: what decodes re-encodes to a message that decodes to the same
-// thing, and a frame's fields are within the limits it was decoded against.
+// thing, and a frame's fields are within the limits it was decoded against;
+// and protocol.md's receiver rules: a body under its type's minimum never
+// decodes, bytes appended to HELLO, PING and PONG are ignored, FRAME's
+// reserved byte changes nothing, and text arrives without control characters.
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include "protocol/messages.h"
 
 namespace {
 
 // decode(encode(decode(body))) must give the same encoding again.
-template <typename Message> void roundTrip(std::span<const std::uint8_t> body)
+template <typename Message>
+void roundTrip(std::span<const std::uint8_t> body, std::size_t minimum, bool extensible)
 {
     Message first;
     if (pistream::decode(body, first))
         return;
+    if (body.size() < minimum)
+        std::abort();
+    if (extensible) {
+        std::vector<std::uint8_t> longer(body.begin(), body.end());
+        longer.insert(longer.end(), {0xFF, 0x00, 0x7E});
+        Message extended;
+        if (pistream::decode(longer, extended) ||
+            pistream::encode(extended) != pistream::encode(first))
+            std::abort();
+    }
     const auto encoded = pistream::encode(first);
     // encode() returns the whole message: length prefix and type, then the body.
     const std::span<const std::uint8_t> again(encoded.data() + pistream::kLengthPrefixSize + 1,
@@ -23,13 +39,41 @@ template <typename Message> void roundTrip(std::span<const std::uint8_t> body)
         std::abort();
 }
 
+void safeText(const std::string& text)
+{
+    if (text.size() > pistream::kMaxTextSize || std::any_of(text.begin(), text.end(), [](char c) {
+            const auto byte = static_cast<unsigned char>(c);
+            return byte < 0x20 || byte == 0x7F;
+        }))
+        std::abort();
+}
+
+template <typename Message> void text(std::span<const std::uint8_t> body)
+{
+    roundTrip<Message>(body, 1, false);
+    Message message;
+    if (!pistream::decode(body, message))
+        safeText(message.text);
+}
+
 void frame(std::span<const std::uint8_t> body)
 {
     const pistream::FrameLimits limits{640, 480, 1 << 20};
     pistream::FrameHeader header;
     std::span<const std::uint8_t> payload;
+    if (body.size() > 29) { // the reserved byte is ignored
+        std::vector<std::uint8_t> flipped(body.begin(), body.end());
+        flipped[29] ^= 0xFF;
+        pistream::FrameHeader other;
+        std::span<const std::uint8_t> otherPayload;
+        const auto error = pistream::decodeFrame(body, limits, header, payload);
+        if (pistream::decodeFrame(flipped, limits, other, otherPayload) != error)
+            std::abort();
+    }
     if (pistream::decodeFrame(body, limits, header, payload))
         return;
+    if (body.size() < pistream::kFrameFieldsSize)
+        std::abort();
     if (header.width > limits.maxWidth || header.height > limits.maxHeight ||
         header.jpegLength > limits.maxJpegLength || payload.data() < body.data() ||
         payload.data() + payload.size() != body.data() + body.size())
@@ -45,19 +89,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::span<const std::uint8_t> body(data + 1, size - 1);
     switch (data[0] % 6) {
     case 0:
-        roundTrip<pistream::Hello>(body);
+        roundTrip<pistream::Hello>(body, 20, true);
         break;
     case 1:
-        roundTrip<pistream::Ping>(body);
+        roundTrip<pistream::Ping>(body, 8, true);
         break;
     case 2:
-        roundTrip<pistream::Pong>(body);
+        roundTrip<pistream::Pong>(body, 16, true);
         break;
     case 3:
-        roundTrip<pistream::Status>(body);
+        text<pistream::Status>(body);
         break;
     case 4:
-        roundTrip<pistream::Bye>(body);
+        text<pistream::Bye>(body);
         break;
     default:
         frame(body);
