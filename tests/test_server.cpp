@@ -53,10 +53,40 @@ TEST_CASE("a viewer gets the hello, then frames byte for byte, and pongs for pin
     CHECK(decodedPong.viewerMicros == -42);
     CHECK(decodedPong.serverMicros > 0);
 
-    // Unknown message types from a viewer are ignored, not fatal.
+    // Unknown message types from a viewer are ignored, not fatal, up to the
+    // cap: a length of 1024 (type and body; the prefix not counted).
     viewer.write({0, 0, 0, 2, 0x7E, 0});
+    std::vector<std::uint8_t> largest = {0, 0, 0x04, 0x00, 0x7D};
+    largest.resize(4 + 1024, 0xAB);
+    viewer.write(largest);
     viewer.write(encode(Ping{1}));
     CHECK(viewer.readType(MessageType::Pong));
+
+    // A longer PING is a later minor version's: answered from its first 8 bytes.
+    auto longer = encode(Ping{77});
+    longer[3] += 4;
+    longer.insert(longer.end(), {1, 2, 3, 4});
+    viewer.write(longer);
+    pong = viewer.readType(MessageType::Pong);
+    REQUIRE(pong);
+    REQUIRE_FALSE(decode(pong->body, decodedPong));
+    CHECK(decodedPong.viewerMicros == 77);
+}
+
+TEST_CASE("after a viewer's BYE nothing it sends is read, and the server closes")
+{
+    ServerFixture fixture;
+    auto viewer = fixture.connect();
+    REQUIRE(viewer.readType(MessageType::Hello));
+    REQUIRE(fixture.waitViewers(1));
+    auto both = encode(Bye{ByeReason::Normal, "leaving"});
+    const auto ping = encode(Ping{5});
+    both.insert(both.end(), ping.begin(), ping.end()); // in the same segment
+    viewer.write(both);
+    while (const auto message = viewer.read()) // frames may still come, but no PONG
+        CHECK(message->type != static_cast<std::uint8_t>(MessageType::Pong));
+    CHECK(viewer.waitClosed());
+    CHECK(fixture.waitViewers(0));
 }
 
 TEST_CASE("over the viewer cap, the next viewer is told why and closed")
