@@ -7,6 +7,8 @@
 
 #include "codec/gzip_inflater.h"
 #include "codec/jpeg_decoder.h"
+#include "codec/jpeg_encoder.h"
+#include "codec/jpeg_tables.h"
 #include "codec/parallel_jpeg_encoder.h"
 #include "core/frame_pool.h"
 #include "pipeline/encode_pipeline.h"
@@ -241,6 +243,40 @@ TEST_CASE("MJPEG frames pass through without re-encoding, and gzip auto backs of
     CHECK_FALSE(firstSource.expired());
     published.frames.clear();
     CHECK(firstSource.expired());
+}
+
+TEST_CASE("MJPEG frames without Huffman tables leave the pipeline complete, and let go at once")
+{
+    JpegEncoder encoder(80);
+    ByteBuffer encoded;
+    encoder.encode(makePicture(64, 48, 0, 2).frame(), encoded);
+    const std::vector<std::uint8_t> whole(encoded.data(), encoded.data() + encoded.size());
+    const std::vector<std::uint8_t> bare = withoutHuffmanTables(whole);
+    REQUIRE_FALSE(hasHuffmanTables(bare));
+
+    FakeSource source({64, 48, 30, 1, PixelFormat::Mjpeg});
+    Published published;
+    EncodePipeline pipeline(source, config("off"), published);
+    pipeline.start();
+    auto frame = std::make_shared<RawFrame>();
+    frame->format = PixelFormat::Mjpeg;
+    frame->width = 64;
+    frame->height = 48;
+    frame->jpeg = bare;
+    std::weak_ptr<const RawFrame> lent = frame;
+    source.push(std::move(frame));
+    REQUIRE(published.waitFor(1));
+    pipeline.stop();
+    const auto& out = published.frames.front();
+    CHECK(hasHuffmanTables(out->jpeg));
+    CHECK(out->payload.size() == bare.size() + 420);
+    CHECK(lent.expired()); // a copy went out: the source's buffer is back already
+    JpegDecoder decoder;
+    YuvImage fromOut, fromWhole;
+    REQUIRE_FALSE(decoder.decode(out->jpeg, 64, 48, fromOut));
+    REQUIRE_FALSE(decoder.decode(whole, 64, 48, fromWhole));
+    CHECK(std::memcmp(fromOut.planes[0], fromWhole.planes[0],
+                      static_cast<std::size_t>(fromWhole.strides[0]) * 48) == 0);
 }
 
 // A raw-frame observer as motion detection will be: it sees each encoded

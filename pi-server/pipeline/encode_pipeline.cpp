@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "codec/codec_threads.h"
+#include "codec/jpeg_tables.h"
 #include "core/clock.h"
 
 namespace pistream {
@@ -126,9 +127,16 @@ EncodedFramePtr EncodePipeline::encode(FramePtr frame)
     out->encodeMillis = out->gzipMillis = 0;
 
     if (frame->format == PixelFormat::Mjpeg) {
-        out->jpeg = frame->jpeg; // pass-through: the source's bytes go to the socket
-        out->source = frame;
         observe(*frame);
+        if (!hasHuffmanTables(frame->jpeg) &&
+            insertStandardHuffmanTables(frame->jpeg, out->jpegStorage)) {
+            // A webcam's "AVI1" frame: sent complete, so it stands alone.
+            out->jpeg = out->jpegStorage.span();
+            frame.reset();
+        } else {
+            out->jpeg = frame->jpeg; // pass-through: the source's bytes go to the socket
+            out->source = frame;
+        }
     } else {
         const auto start = std::chrono::steady_clock::now();
         jpeg_.encode(*frame, out->jpegStorage);

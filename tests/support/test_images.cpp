@@ -69,6 +69,23 @@ std::vector<std::uint8_t> claimingSize(std::vector<std::uint8_t> jpeg, int width
     return jpeg;
 }
 
+std::vector<std::uint8_t> withoutHuffmanTables(const std::vector<std::uint8_t>& jpeg)
+{
+    JpegMarkerReader reader(jpeg);
+    JpegSegment segment;
+    std::vector<std::uint8_t> out;
+    std::size_t copied = 0;
+    while (reader.next(segment) && segment.marker != jpeg_marker::kSos) {
+        if (segment.marker != jpeg_marker::kDht)
+            continue;
+        out.insert(out.end(), jpeg.begin() + static_cast<long>(copied),
+                   jpeg.begin() + static_cast<long>(segment.offset));
+        copied = segment.end();
+    }
+    out.insert(out.end(), jpeg.begin() + static_cast<long>(copied), jpeg.end());
+    return out;
+}
+
 double lumaPsnr(const YuvPicture& a, const std::uint8_t* b, int bStride)
 {
     double squared = 0;

@@ -35,6 +35,9 @@ std::vector<std::uint8_t> cat(std::initializer_list<std::vector<std::uint8_t>> p
 // with the JPEG marker reader. Throws std::invalid_argument if it has none.
 std::vector<std::uint8_t> claimingSize(std::vector<std::uint8_t> jpeg, int width, int height);
 
+// The same JPEG without its DHT segments: what an "AVI1" webcam sends.
+std::vector<std::uint8_t> withoutHuffmanTables(const std::vector<std::uint8_t>& jpeg);
+
 // PSNR of two luma planes of the same size, in dB (infinity when identical).
 double lumaPsnr(const YuvPicture& a, const std::uint8_t* b, int bStride);
 
