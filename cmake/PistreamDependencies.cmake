@@ -28,6 +28,17 @@ if(NOT TARGET asio::asio)
         INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
 
+# libyuv-dev: pixel format conversion (YUYV webcams to 4:2:0), with NEON code
+# on the Pi; no CMake or pkg-config file ships with it.
+find_path(LIBYUV_INCLUDE_DIR libyuv.h REQUIRED)
+find_library(LIBYUV_LIBRARY yuv REQUIRED)
+if(NOT TARGET libyuv::libyuv)
+    add_library(libyuv::libyuv UNKNOWN IMPORTED)
+    set_target_properties(libyuv::libyuv PROPERTIES
+        IMPORTED_LOCATION "${LIBYUV_LIBRARY}"
+        INTERFACE_INCLUDE_DIRECTORIES "${LIBYUV_INCLUDE_DIR}")
+endif()
+
 # libhttp-parser-dev: the server's HTTP request parser; no CMake or pkg-config
 # file ships with it, so the imported target is made here. The -dev package
 # is not multiarch (arm64 and amd64 cannot both be installed), so a multiarch

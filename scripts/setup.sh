@@ -11,7 +11,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkg-config
-    libturbojpeg0-dev zlib1g-dev libasio-dev libcli11-dev libtomlplusplus-dev
+    libturbojpeg0-dev zlib1g-dev libyuv-dev libasio-dev libcli11-dev libtomlplusplus-dev
     libspdlog-dev nlohmann-json3-dev libsystemd-dev libcamera-dev libhttp-parser-dev libssl-dev
     libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libavformat-dev libavcodec-dev libavutil-dev
 )
@@ -30,7 +30,7 @@ done
 # The server's libraries for 64-bit Raspberry Pi OS; header-only ones are arch-independent.
 cross_packages=(
     crossbuild-essential-arm64 qemu-user g++-arm-linux-gnueabihf rsync
-    libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64
+    libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64 libyuv-dev:arm64
     libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
     libcamera-dev:arm64 libhttp-parser2.9:arm64 libssl-dev:arm64
 )

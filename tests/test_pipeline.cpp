@@ -279,6 +279,42 @@ TEST_CASE("MJPEG frames without Huffman tables leave the pipeline complete, and 
                       static_cast<std::size_t>(fromWhole.strides[0]) * 48) == 0);
 }
 
+TEST_CASE("a YUYV frame goes through the pipeline as the same picture in 4:2:0")
+{
+    const YuvPicture picture = makePicture(64, 48, 0, 7);
+    // Pack it as YUYV: each chroma sample on both rows it covers.
+    std::vector<std::uint8_t> packed(64 * 2 * 48);
+    for (int row = 0; row < 48; ++row)
+        for (int col = 0; col < 64; col += 2) {
+            std::uint8_t* p = &packed[static_cast<std::size_t>(row * 128 + col * 2)];
+            const std::size_t chroma = static_cast<std::size_t>(row / 2 * 32 + col / 2);
+            p[0] = picture.y[static_cast<std::size_t>(row * 64 + col)];
+            p[1] = picture.u[chroma];
+            p[2] = picture.y[static_cast<std::size_t>(row * 64 + col + 1)];
+            p[3] = picture.v[chroma];
+        }
+    FakeSource source({64, 48, 30, 1, PixelFormat::Yuyv});
+    Published published;
+    EncodePipeline pipeline(source, config("off"), published);
+    pipeline.start();
+    auto frame = std::make_shared<RawFrame>();
+    frame->format = PixelFormat::Yuyv;
+    frame->width = 64;
+    frame->height = 48;
+    frame->planes[0] = {packed.data(), 128};
+    std::weak_ptr<const RawFrame> lent = frame;
+    source.push(std::move(frame));
+    REQUIRE(published.waitFor(1));
+    pipeline.stop();
+    CHECK(lent.expired()); // converted and encoded: the camera's buffer is back
+    // The same JPEG as the 4:2:0 picture it was packed from.
+    ParallelJpegEncoder reference(80, pipeline.encodeThreads());
+    ByteBuffer expected;
+    reference.encode(picture.frame(), expected);
+    const auto jpeg = published.frames.front()->jpeg;
+    CHECK(std::equal(jpeg.begin(), jpeg.end(), expected.data(), expected.data() + expected.size()));
+}
+
 // A raw-frame observer as motion detection will be: it sees each encoded
 // frame's planes while they are lent, never keeps them, and the camera's
 // buffer still goes back before the JPEG is published.

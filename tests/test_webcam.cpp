@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <random>
 
 #include <doctest/doctest.h>
 
@@ -12,6 +13,7 @@
 #include "codec/jpeg_encoder.h"
 #include "codec/jpeg_syntax.h"
 #include "codec/jpeg_tables.h"
+#include "codec/yuyv_converter.h"
 #include "support/printers.h"
 #include "support/test_images.h"
 
@@ -99,4 +101,47 @@ TEST_CASE("Motion JPEG without Huffman tables gets the standard ones, and the sa
     CHECK_FALSE(insertStandardHuffmanTables(Bytes{0xFF, 0xD8, 0xFF, 0xD9}, out)); // no scan
     CHECK_FALSE(insertStandardHuffmanTables(Bytes{0x89, 'P', 'N', 'G'}, out));
     CHECK_FALSE(hasHuffmanTables(Bytes{0xFF, 0xD8, 0xFF}));
+}
+
+TEST_CASE("YUYV becomes 4:2:0 planes: luma as it was, chroma the rounded mean of two rows")
+{
+    for (const auto& size : {std::pair{64, 48}, {66, 50}, {34, 18}, {2, 2}}) {
+        const int width = size.first, height = size.second;
+        const int stride = width * 2 + 12; // padded rows, as cameras' buffers have
+        CAPTURE(width);
+        CAPTURE(height);
+        Bytes packed(static_cast<std::size_t>(stride * height));
+        std::mt19937 random(static_cast<unsigned>(width));
+        for (auto& byte : packed)
+            byte = static_cast<std::uint8_t>(random());
+        RawFrame yuyv;
+        yuyv.format = PixelFormat::Yuyv;
+        yuyv.width = width;
+        yuyv.height = height;
+        yuyv.planes[0] = {packed.data(), stride};
+        yuyv.sequence = 9;
+        yuyv.captureMicros = 1234;
+
+        YuyvConverter converter;
+        const RawFrame& out = converter.toYuv420(yuyv);
+        REQUIRE(out.format == PixelFormat::Yuv420);
+        CHECK(out.width == width);
+        CHECK(out.sequence == 9);
+        CHECK(out.captureMicros == 1234);
+        const auto at = [&](int row, int byte) {
+            return packed[static_cast<std::size_t>(row * stride + byte)];
+        };
+        int wrong = 0;
+        for (int row = 0; row < height; ++row)
+            for (int col = 0; col < width; ++col)
+                wrong += out.planes[0].data[row * out.planes[0].stride + col] != at(row, 2 * col);
+        for (int row = 0; row < height / 2; ++row)
+            for (int col = 0; col < width / 2; ++col)
+                for (const std::size_t plane : {1U, 2U}) {
+                    const int offset = 4 * col + (plane == 1 ? 1 : 3);
+                    const int mean = (at(2 * row, offset) + at(2 * row + 1, offset) + 1) / 2;
+                    wrong += out.planes[plane].data[row * out.planes[plane].stride + col] != mean;
+                }
+        CHECK(wrong == 0);
+    }
 }

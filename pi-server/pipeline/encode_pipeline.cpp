@@ -139,10 +139,14 @@ EncodedFramePtr EncodePipeline::encode(FramePtr frame)
         }
     } else {
         const auto start = std::chrono::steady_clock::now();
-        jpeg_.encode(*frame, out->jpegStorage);
+        // A webcam's YUYV becomes 4:2:0 here, after the mailbox: frames
+        // replaced there are never converted.
+        const RawFrame& picture =
+            frame->format == PixelFormat::Yuyv ? yuyv_.toYuv420(*frame) : *frame;
+        jpeg_.encode(picture, out->jpegStorage);
         out->encodeMillis = millisSince(start);
         out->jpeg = out->jpegStorage.span();
-        observe(*frame);
+        observe(picture);
         frame.reset(); // the source's buffer goes back now, not when the viewers are done
     }
 

@@ -8,6 +8,7 @@
 
 #include "codec/gzip_compressor.h"
 #include "codec/parallel_jpeg_encoder.h"
+#include "codec/yuyv_converter.h"
 #include "core/encoded_frame.h"
 #include "pipeline/frame_sink.h"
 #include "pipeline/gzip_policy.h"
@@ -86,6 +87,7 @@ private:
     std::vector<RawFrameObserver*> rawObservers_;
 
     ParallelJpegEncoder jpeg_;
+    YuyvConverter yuyv_; // webcams' packed 4:2:2, on the encode thread
     std::unique_ptr<GzipCompressor> gzip_;
     GzipPolicy gzipPolicy_;
     EncodedFramePool framePool_;

@@ -10,6 +10,7 @@ namespace pistream {
 enum class PixelFormat {
     Yuv420, // three planes: Y at full size, U and V at half width and height
     Mjpeg,  // an already compressed JPEG, passed through without re-encoding
+    Yuyv,   // packed 4:2:2 (Y0 U Y1 V), as USB webcams deliver it: planes[0] only
 };
 
 struct Plane {
@@ -25,7 +26,7 @@ struct RawFrame {
     PixelFormat format = PixelFormat::Yuv420;
     int width = 0;
     int height = 0;
-    std::array<Plane, 3> planes{};      // Yuv420
+    std::array<Plane, 3> planes{};      // Yuv420; Yuyv uses planes[0]
     std::span<const std::uint8_t> jpeg; // Mjpeg
     std::uint64_t sequence = 0;         // counts every frame the source produced
     std::int64_t captureMicros = 0;     // monotonic clock, see clock.h
