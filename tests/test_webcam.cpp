@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <regex>
 
 #include <doctest/doctest.h>
 
@@ -14,6 +15,7 @@
 #include "codec/jpeg_syntax.h"
 #include "codec/jpeg_tables.h"
 #include "codec/yuyv_converter.h"
+#include "sources/camera_settings.h"
 #include "support/printers.h"
 #include "support/test_images.h"
 
@@ -58,6 +60,32 @@ Bytes ffmpegPixels(const Bytes& jpeg)
         return {};
     std::ifstream file(dir.file("out.yuv"), std::ios::binary);
     return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+// The offers in a `v4l2-ctl --list-formats-ext` listing, as the camera source
+// turns libcamera's stream formats into them: one per format and size, with
+// its fastest rate; formats pistream does not read (H.264) left out.
+std::vector<CameraFormatOffer> offersIn(const char* file)
+{
+    std::ifstream in(dataDir() / "v4l2" / file);
+    REQUIRE(in);
+    std::vector<CameraFormatOffer> offers;
+    std::optional<PixelFormat> format;
+    const std::regex fourcc(R"(\[\d+\]: '(\w+)')"), size(R"(Size: Discrete (\d+)x(\d+))"),
+        rate(R"(\(([\d.]+) fps\))");
+    std::smatch match;
+    for (std::string line; std::getline(in, line);) {
+        if (std::regex_search(line, match, fourcc)) {
+            format = match[1] == "MJPG"   ? std::optional(PixelFormat::Mjpeg)
+                     : match[1] == "YUYV" ? std::optional(PixelFormat::Yuyv)
+                                          : std::nullopt;
+        } else if (format && std::regex_search(line, match, size)) {
+            offers.push_back({*format, std::stoi(match[1]), std::stoi(match[2]), 0});
+        } else if (format && std::regex_search(line, match, rate)) {
+            offers.back().maxFps = std::max(offers.back().maxFps, std::stod(match[1]));
+        }
+    }
+    return offers;
 }
 
 Bytes firstFrameOf(const char* file)
@@ -144,4 +172,88 @@ TEST_CASE("YUYV becomes 4:2:0 planes: luma as it was, chroma the rounded mean of
                 }
         CHECK(wrong == 0);
     }
+}
+
+TEST_CASE("the format and size asked of a webcam, from what real webcams report")
+{
+    const auto c920 = offersIn("logitech_c920.txt");
+    REQUIRE(c920.size() == 19 + 17); // YUYV and MJPEG, not H.264
+    // MJPEG where it reaches the size and rate: nothing to encode.
+    CHECK(chooseCameraFormat(c920, 1920, 1080, 30) ==
+          CameraFormatChoice{PixelFormat::Mjpeg, 1920, 1080});
+    CHECK(chooseCameraFormat(c920, 1280, 720, 30) ==
+          CameraFormatChoice{PixelFormat::Mjpeg, 1280, 720});
+    // At the same size and rate MJPEG is still first; asked for, YUYV.
+    CHECK(chooseCameraFormat(c920, 640, 480, 30).format == PixelFormat::Mjpeg);
+    CHECK(chooseCameraFormat(c920, 640, 480, 30, "yuyv") ==
+          CameraFormatChoice{PixelFormat::Yuyv, 640, 480});
+    // A size it does not list: the nearest by area (960x720 for 1024x768).
+    CHECK(chooseCameraFormat(c920, 1024, 768, 30) ==
+          CameraFormatChoice{PixelFormat::Mjpeg, 960, 720});
+    CHECK(chooseCameraFormat(c920, 4000, 3000, 30) ==
+          CameraFormatChoice{PixelFormat::Yuyv, 2304, 1536}); // its largest, at 2 fps
+
+    const auto c270 = offersIn("logitech_c270.txt");
+    CHECK(chooseCameraFormat(c270, 1280, 720, 30) ==
+          CameraFormatChoice{PixelFormat::Mjpeg, 1280, 720});
+    // YUYV reaches 1280x720 only at 7.5 fps: asked for YUYV, the size stays
+    // (the rate is the camera's, and the source says so), as for a Pi camera.
+    CHECK(chooseCameraFormat(c270, 1280, 720, 30, "yuyv") ==
+          CameraFormatChoice{PixelFormat::Yuyv, 1280, 720});
+
+    const auto laptop = offersIn("laptop_integrated.txt");
+    CHECK(chooseCameraFormat(laptop, 1280, 720, 30).format == PixelFormat::Mjpeg);
+    CHECK(chooseCameraFormat(laptop, 320, 240, 30) ==
+          CameraFormatChoice{PixelFormat::Yuyv, 320, 240}); // only YUYV has it
+    CHECK(chooseCameraFormat(laptop, 1920, 1080, 30) ==
+          CameraFormatChoice{PixelFormat::Mjpeg, 1280, 720});
+
+    const auto vga = offersIn("yuyv_only_vga.txt");
+    CHECK(chooseCameraFormat(vga, 1280, 720, 30) ==
+          CameraFormatChoice{PixelFormat::Yuyv, 640, 480});
+    CHECK_THROWS_WITH_AS(chooseCameraFormat(vga, 640, 480, 30, "mjpeg"),
+                         "--camera-format mjpeg: the camera offers only YUYV", std::runtime_error);
+    CHECK_THROWS_WITH_AS(chooseCameraFormat(vga, 640, 480, 30, "h264"),
+                         "--camera-format h264: expected auto, yuv420, mjpeg or yuyv",
+                         std::runtime_error);
+    CHECK_THROWS_AS(chooseCameraFormat({}, 640, 480, 30), std::runtime_error);
+}
+
+TEST_CASE("a Pi camera's ISP makes 4:2:0 at any size, and is chosen first")
+{
+    // libcamera on a Pi: YUV 4:2:0 scaled by the ISP (and MJPEG nowhere).
+    const std::vector<CameraFormatOffer> pi = {{PixelFormat::Yuv420, 0, 0, 0}};
+    CHECK(chooseCameraFormat(pi, 1296, 972, 46) ==
+          CameraFormatChoice{PixelFormat::Yuv420, 1296, 972});
+    // A webcam that also lists 4:2:0 sizes: those first at the same size.
+    const std::vector<CameraFormatOffer> both = {{PixelFormat::Mjpeg, 640, 480, 30},
+                                                 {PixelFormat::Yuv420, 640, 480, 30}};
+    CHECK(chooseCameraFormat(both, 640, 480, 30).format == PixelFormat::Yuv420);
+    CHECK_THROWS_WITH_AS(chooseCameraFormat(pi, 640, 480, 30, "mjpeg"),
+                         "--camera-format mjpeg: the camera offers only YUV 4:2:0",
+                         std::runtime_error);
+}
+
+TEST_CASE("cameras are numbered built-in first, so `camera` prefers the Pi's over a webcam")
+{
+    CHECK(cameraOrder({}).empty());
+    CHECK(cameraOrder({true, false}) == std::vector<std::size_t>{1, 0});
+    CHECK(cameraOrder({false, true, false, true}) == std::vector<std::size_t>{0, 2, 1, 3});
+    CHECK(cameraOrder({true, true}) == std::vector<std::size_t>{0, 1});
+}
+
+TEST_CASE("--list-cameras shows a webcam's formats, sizes and rates")
+{
+    CameraDescription webcam;
+    webcam.id = "/base/scb/pcie@7d500000/pci@0,0/usb@0,0-1.2:1.0-046d:0825";
+    webcam.model = "HD Webcam C270";
+    webcam.external = true;
+    webcam.offers = {{PixelFormat::Mjpeg, 1280, 720, 30},
+                     {PixelFormat::Mjpeg, 640, 480, 0},
+                     {PixelFormat::Yuyv, 640, 480, 30}};
+    const std::string text = formatCameraList({webcam}, "0.0.3");
+    CHECK(text.find("0: HD Webcam C270 (" + webcam.id + ") USB  --source camera:0\n") !=
+          std::string::npos);
+    CHECK(text.find("   MJPEG: 1280x720 (30 fps), 640x480\n") != std::string::npos);
+    CHECK(text.find("   YUYV: 640x480 (30 fps)\n") != std::string::npos);
 }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
+#include <tuple>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -209,22 +211,118 @@ std::int64_t sensorTimeToMonotonicMicros(std::int64_t sensorNanos, std::int64_t 
     return age(asBoottime) <= age(asMonotonic) ? asBoottime : asMonotonic;
 }
 
+const char* formatName(PixelFormat format)
+{
+    switch (format) {
+    case PixelFormat::Yuv420:
+        return "YUV 4:2:0";
+    case PixelFormat::Mjpeg:
+        return "MJPEG";
+    case PixelFormat::Yuyv:
+        return "YUYV";
+    }
+    return "?";
+}
+
+namespace {
+
+bool formatMatches(const std::string& name, PixelFormat format)
+{
+    return name == "auto" || (name == "yuv420" && format == PixelFormat::Yuv420) ||
+           (name == "mjpeg" && format == PixelFormat::Mjpeg) ||
+           (name == "yuyv" && format == PixelFormat::Yuyv);
+}
+
+// "MJPEG and YUYV": the formats among the offers, in our order of preference.
+std::string offeredFormats(const std::vector<CameraFormatOffer>& offers)
+{
+    std::string text;
+    for (const PixelFormat format : {PixelFormat::Yuv420, PixelFormat::Mjpeg, PixelFormat::Yuyv})
+        if (std::any_of(offers.begin(), offers.end(),
+                        [&](const CameraFormatOffer& offer) { return offer.format == format; }))
+            text += (text.empty() ? "" : " and ") + std::string(formatName(format));
+    return text;
+}
+
+} // namespace
+
+CameraFormatChoice chooseCameraFormat(const std::vector<CameraFormatOffer>& offers, int width,
+                                      int height, double fps, const std::string& format)
+{
+    if (std::find(std::begin(kCameraFormats), std::end(kCameraFormats), format) ==
+        std::end(kCameraFormats))
+        throw std::runtime_error("--camera-format " + format +
+                                 ": expected auto, yuv420, mjpeg or yuyv");
+    std::vector<CameraFormatOffer> usable;
+    std::copy_if(
+        offers.begin(), offers.end(), std::back_inserter(usable),
+        [&](const CameraFormatOffer& offer) { return formatMatches(format, offer.format); });
+    if (offers.empty())
+        throw std::runtime_error("the camera offers none of the formats pistream reads "
+                                 "(YUV 4:2:0, MJPEG, YUYV)");
+    if (usable.empty())
+        throw std::runtime_error("--camera-format " + format + ": the camera offers only " +
+                                 offeredFormats(offers));
+    // The ISP's 4:2:0 at the size asked for (libcamera adjusts it, logged).
+    for (const CameraFormatOffer& offer : usable)
+        if (offer.format == PixelFormat::Yuv420 && offer.width == 0)
+            return {PixelFormat::Yuv420, width, height};
+    // Discrete sizes: the nearest size (by area, a larger one on a tie), then
+    // one that reaches the rate, then the format that costs least.
+    const double wanted = static_cast<double>(width) * height;
+    const auto key = [&](const CameraFormatOffer& offer) {
+        const double area = static_cast<double>(offer.width) * offer.height;
+        const bool fast = offer.maxFps == 0 || offer.maxFps + 0.01 >= fps;
+        return std::tuple(std::abs(area - wanted), area < wanted, !fast, offer.format,
+                          -offer.maxFps);
+    };
+    const auto best = std::min_element(
+        usable.begin(), usable.end(),
+        [&](const CameraFormatOffer& a, const CameraFormatOffer& b) { return key(a) < key(b); });
+    return {best->format, best->width, best->height};
+}
+
+std::vector<std::size_t> cameraOrder(const std::vector<bool>& external)
+{
+    std::vector<std::size_t> order(external.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::stable_partition(order.begin(), order.end(), [&](std::size_t i) { return !external[i]; });
+    return order;
+}
+
 std::string formatCameraList(const std::vector<CameraDescription>& cameras,
                              const std::string& libcameraVersion)
 {
     if (cameras.empty())
         return fmt::format(
             "no cameras found (libcamera {}): check the ribbon cable, camera_auto_detect=1 in "
-            "/boot/firmware/config.txt, and that this user is in group video\n",
+            "/boot/firmware/config.txt, that a USB webcam shows in /dev/video*, and that this "
+            "user is in group video\n",
             libcameraVersion);
     std::string text = fmt::format("cameras (libcamera {}):\n", libcameraVersion);
     for (std::size_t i = 0; i < cameras.size(); ++i) {
         const CameraDescription& camera = cameras[i];
-        text += fmt::format("{}: {} ({})  --source camera:{}\n", i,
-                            camera.model.empty() ? "unknown model" : camera.model, camera.id, i);
+        text += fmt::format("{}: {} ({}){}  --source camera:{}\n", i,
+                            camera.model.empty() ? "unknown model" : camera.model, camera.id,
+                            camera.external ? " USB" : "", i);
         if (camera.maxWidth > 0)
             text += fmt::format("   streams 4:2:0 from {}x{} to {}x{}\n", camera.minWidth,
                                 camera.minHeight, camera.maxWidth, camera.maxHeight);
+        for (const PixelFormat format :
+             {PixelFormat::Yuv420, PixelFormat::Mjpeg, PixelFormat::Yuyv}) {
+            std::string sizes;
+            for (const CameraFormatOffer& offer : camera.offers) {
+                if (offer.format != format || offer.width == 0)
+                    continue;
+                sizes +=
+                    fmt::format("{}{}x{}", sizes.empty() ? "" : ", ", offer.width, offer.height);
+                if (offer.maxFps > 0)
+                    sizes += fmt::format(" ({:.3g} fps)", offer.maxFps);
+            }
+            if (!sizes.empty())
+                text += fmt::format("   {}: {}\n", formatName(format), sizes);
+        }
         for (const CameraMode& mode : camera.modes) {
             text += fmt::format("   mode {}x{}", mode.width, mode.height);
             if (mode.bitDepth > 0)

@@ -30,8 +30,13 @@ struct CameraSettings {
     std::optional<double> brightness;
     std::optional<double> contrast;
     std::optional<double> sharpness;
-    std::string autofocus; // "" (the camera's default) or one of kAfModes
+    std::string autofocus;       // "" (the camera's default) or one of kAfModes
+    std::string format = "auto"; // what to ask the camera for: see kCameraFormats
 };
+
+// --camera-format: auto (4:2:0 where the camera makes it, else MJPEG, else
+// YUYV), or one of them by name.
+inline constexpr const char* kCameraFormats[] = {"auto", "yuv420", "mjpeg", "yuyv"};
 
 // libcamera's names for its AwbMode and AfMode values, in enum order.
 inline constexpr const char* kAwbModes[] = {"auto",   "incandescent", "tungsten", "fluorescent",
@@ -117,6 +122,42 @@ std::array<Plane, 3> yuv420Planes(std::span<const std::uint8_t* const, 3> planeD
 std::int64_t sensorTimeToMonotonicMicros(std::int64_t sensorNanos, std::int64_t monotonicNowMicros,
                                          std::int64_t boottimeNowMicros);
 
+// What a camera can deliver in one pixel format at one size: a Pi camera's ISP
+// scales 4:2:0 to any size in a range (one offer, sized 0x0: "any"), a webcam
+// lists discrete sizes in MJPEG and YUYV, each with its fastest rate.
+struct CameraFormatOffer {
+    PixelFormat format = PixelFormat::Yuv420;
+    int width = 0; // 0: any size (the camera scales)
+    int height = 0;
+    double maxFps = 0; // 0: unknown
+
+    bool operator==(const CameraFormatOffer&) const = default;
+};
+struct CameraFormatChoice {
+    PixelFormat format = PixelFormat::Yuv420;
+    int width = 0;
+    int height = 0;
+
+    bool operator==(const CameraFormatChoice&) const = default;
+};
+// The format and size to ask a camera for. 4:2:0 where offered (the Pi's ISP
+// makes it at the size asked for, with no conversion); otherwise the offer
+// nearest the size asked for among those that reach the rate, MJPEG before
+// YUYV at the same size (the camera has compressed it: nothing to encode).
+// `format` is the user's --camera-format. Throws std::runtime_error naming
+// what the camera offers when nothing fits (no known format, or not the one
+// asked for).
+CameraFormatChoice chooseCameraFormat(const std::vector<CameraFormatOffer>& offers, int width,
+                                      int height, double fps, const std::string& format = "auto");
+// "YUV 4:2:0", "MJPEG", "YUYV".
+const char* formatName(PixelFormat format);
+
+// The order cameras are numbered in, and `camera` picks the first of: built-in
+// cameras (the Pi's camera modules) before external ones (USB webcams), each
+// group in libcamera's order. `external[i]` says whether libcamera's camera i
+// is external; the result lists libcamera's indices in our order.
+std::vector<std::size_t> cameraOrder(const std::vector<bool>& external);
+
 // One sensor mode, for --list-cameras.
 struct CameraMode {
     int width = 0;
@@ -130,6 +171,9 @@ struct CameraDescription {
     std::vector<CameraMode> modes;
     // The YUV 4:2:0 sizes it can scale to, smallest and largest; 0 if unknown.
     int minWidth = 0, minHeight = 0, maxWidth = 0, maxHeight = 0;
+    // A webcam's discrete sizes in MJPEG and YUYV (4:2:0 ranges are above).
+    std::vector<CameraFormatOffer> offers;
+    bool external = false; // a USB webcam
 };
 // The --list-cameras text.
 std::string formatCameraList(const std::vector<CameraDescription>& cameras,
