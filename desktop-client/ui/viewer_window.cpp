@@ -225,9 +225,9 @@ void ViewerWindow::render(const Shown& shown)
         banner_->draw({banner}, TextOverlay::Anchor::BottomLeft, width, height, 16);
     SDL_RenderPresent(renderer_);
 
-    if (front_ && texture_) {
+    if (front_ && texture_ && front_->captureOnViewerClock) {
         const double latency =
-            static_cast<double>(monotonicMicros() - front_->captureOnViewerClock) / 1000.0;
+            static_cast<double>(monotonicMicros() - *front_->captureOnViewerClock) / 1000.0;
         latencies_.add(latency);
     }
     const std::string title = "pistream: " + config_.title + " (" + nameOf(status.state) + ")";
