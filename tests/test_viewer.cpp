@@ -20,6 +20,7 @@
 #include "core/rate_meter.h"
 #include "decode/frame_slot.h"
 #include "sinks/mkv_recorder.h"
+#include "sinks/recorder_sink.h"
 #include "stats/latency_window.h"
 #include "stats/viewer_stats.h"
 #include "stream/viewer_pipeline.h"
@@ -393,6 +394,46 @@ FrameHeader header(std::uint64_t sequence, std::int64_t capture, std::int64_t re
 }
 
 } // namespace
+
+TEST_CASE("recorder: a size change goes on in the next file, name-2.mkv, name-3.mkv")
+{
+    CHECK(recordingPart("/tmp/a/garden.mkv", 1) == "/tmp/a/garden.mkv");
+    CHECK(recordingPart("/tmp/a/garden.mkv", 2) == "/tmp/a/garden-2.mkv");
+    CHECK(recordingPart("clip", 3) == "clip-3");
+
+    TempDir dir;
+    const Bytes small = jpegOf(160, 120, 1);
+    const Bytes large = jpegOf(320, 240, 2);
+    asio::io_context io; // never run: the sink is called as the pipeline's thread would
+    {
+        RecorderSink recorder(io, dir.file("garden.mkv").string());
+        std::int64_t capture = 0;
+        const auto feed = [&](const Bytes& jpeg, int width, int height, int count) {
+            for (int i = 0; i < count; ++i) {
+                capture += 40'000;
+                const auto frame = receivedFrame(jpeg, width, height, 0, capture);
+                recorder.onFrame(SinkFrame{frame, nullptr});
+            }
+        };
+        feed(small, 160, 120, 5);
+        CHECK(recorder.status().recording == dir.file("garden.mkv").string());
+        feed(large, 320, 240, 4); // the server came back at another size
+        CHECK(recorder.status().recording == dir.file("garden-2.mkv").string());
+        feed(small, 160, 120, 3);
+        recorder.onEnded("done", false);
+    }
+    const std::vector<std::tuple<std::string, int, int, int>> parts = {
+        {"garden.mkv", 160, 120, 5}, {"garden-2.mkv", 320, 240, 4}, {"garden-3.mkv", 160, 120, 3}};
+    for (const auto& [name, width, height, packets] : parts) {
+        const std::string file = name; // (clang 14 cannot capture structured bindings)
+        CAPTURE(file);
+        const Probe result = probe(dir.file(name));
+        REQUIRE(result.opened);
+        CHECK(result.width == width);
+        CHECK(result.height == height);
+        CHECK(result.packets == packets);
+    }
+}
 
 TEST_CASE("statistics: sequences that repeat or go back are shown, never a gap; bad timestamps "
           "are left out of latency")

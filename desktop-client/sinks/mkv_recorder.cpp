@@ -20,7 +20,8 @@ std::string avError(int code)
 
 } // namespace
 
-MkvRecorder::MkvRecorder(const std::string& path, int width, int height) : path_(path)
+MkvRecorder::MkvRecorder(const std::string& path, int width, int height)
+    : path_(path), width_(width), height_(height)
 {
     const auto fail = [&](const std::string& what, int code) {
         if (context_) {

@@ -27,10 +27,14 @@ public:
     void close();
 
     const std::string& path() const { return path_; }
+    int width() const { return width_; }
+    int height() const { return height_; }
     std::uint64_t frames() const { return frames_; }
 
 private:
     std::string path_;
+    int width_ = 0;
+    int height_ = 0;
     AVFormatContext* context_ = nullptr;
     AVPacket* packet_ = nullptr;
     std::int64_t firstMicros_ = -1;
