@@ -2,6 +2,7 @@
 
 #include <SDL.h>
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -39,6 +40,15 @@ ViewerWindow::ViewerWindow(const WindowConfig& config, FrameSlot& slot)
 {
     if (SDL_Init(SDL_INIT_VIDEO) != 0)
         throw NoDisplay(std::string("cannot open a window: ") + SDL_GetError());
+    // With no display SDL may settle for a driver that shows nothing; a
+    // window nobody can see is no window (unless SDL_VIDEODRIVER asked for it).
+    const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
+    const char* asked = std::getenv("SDL_VIDEODRIVER");
+    if ((driver == "offscreen" || driver == "dummy" || driver == "evdev") &&
+        !(asked && driver == asked)) {
+        SDL_Quit();
+        throw NoDisplay("no display (SDL's video driver is " + driver + ")");
+    }
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
     const int width = config.width > 0 ? config.width : kDefaultWidth;
     const int height = config.height > 0 ? config.height : kDefaultHeight;
