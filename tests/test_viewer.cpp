@@ -29,6 +29,7 @@
 #include "support/test_images.h"
 #include "support/wait_for.h"
 #include "ui/letterbox.h"
+#include "ui/text_wrap.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -572,4 +573,31 @@ TEST_CASE("a server's status and bye texts are logged escaped")
     CHECK(pipeline.status().detail == "server said bye: normal (\\x0a[viewer] info: done\\x1b[2J)");
     CHECK(text.find('\x1b') == std::string::npos);
     CHECK(text.find("\n[viewer]") == std::string::npos);
+}
+
+TEST_CASE("text in the window wraps to its width and is cut to its height")
+{
+    const auto chars = [](const std::string& text) {
+        int count = 0;
+        for (const char c : text)
+            count += (static_cast<unsigned char>(c) & 0xC0) != 0x80; // a UTF-8 character is one unit wide
+        return count;
+    };
+    const std::string reason = "reconnecting: cannot connect to raspberrypi.local:8485: "
+                               "Connection refused";
+    const auto lines = wrapText({reason}, 20, 10, chars);
+    REQUIRE(lines.size() == 5);
+    CHECK(lines[0] == "reconnecting: cannot");
+    CHECK(lines[1] == "connect to");
+    CHECK(lines[2] == "raspberrypi.local:84"); // one word wider than the box: cut inside it
+    CHECK(lines[3] == "85: Connection");
+    CHECK(lines[4] == "refused");
+
+    const auto cut = wrapText({reason}, 20, 2, chars);
+    REQUIRE(cut.size() == 2);
+    CHECK(cut[1] == "connect to...");
+    CHECK(wrapText({"äöü äöü"}, 3, 5, chars) == std::vector<std::string>{"äöü", "äöü"});
+    CHECK(wrapText({"short", "", "lines"}, 20, 5, chars) ==
+          std::vector<std::string>{"short", "", "lines"});
+    CHECK(wrapText({"abc"}, 1, 5, chars) == std::vector<std::string>{"a", "b", "c"});
 }

@@ -229,8 +229,6 @@ void ViewerWindow::render(const Shown& shown)
     else if (status.state != LinkState::Live)
         banner =
             std::string(nameOf(status.state)) + (status.detail.empty() ? "" : ": " + status.detail);
-    if (banner.size() > 64)
-        banner = banner.substr(0, 61) + "...";
     if (banner_ && !banner.empty())
         banner_->draw({banner}, TextOverlay::Anchor::BottomLeft, width, height, 16);
     SDL_RenderPresent(renderer_);
