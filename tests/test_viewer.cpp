@@ -4,13 +4,14 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -580,7 +581,8 @@ TEST_CASE("text in the window wraps to its width and is cut to its height")
     const auto chars = [](const std::string& text) {
         int count = 0;
         for (const char c : text)
-            count += (static_cast<unsigned char>(c) & 0xC0) != 0x80; // a UTF-8 character is one unit wide
+            count += (static_cast<unsigned char>(c) & 0xC0) !=
+                     0x80; // a UTF-8 character is one unit wide
         return count;
     };
     const std::string reason = "reconnecting: cannot connect to raspberrypi.local:8485: "
@@ -600,4 +602,26 @@ TEST_CASE("text in the window wraps to its width and is cut to its height")
     CHECK(wrapText({"short", "", "lines"}, 20, 5, chars) ==
           std::vector<std::string>{"short", "", "lines"});
     CHECK(wrapText({"abc"}, 1, 5, chars) == std::vector<std::string>{"a", "b", "c"});
+}
+
+TEST_CASE("recorder: absurd capture timestamps still give rising times, without overflow")
+{
+    constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+    TempDir dir;
+    const Bytes jpeg = jpegOf(160, 120, 1);
+    {
+        MkvRecorder recorder(dir.file("odd.mkv").string(), 160, 120);
+        for (const std::int64_t capture :
+             {-5'000'000L, kMax, kMin, std::int64_t{0}, kMax, -4'000'000L})
+            recorder.write(jpeg, capture);
+        CHECK(recorder.frames() == 6);
+    }
+    const Probe result = probe(dir.file("odd.mkv"));
+    REQUIRE(result.opened);
+    REQUIRE(result.pts.size() == 6);
+    CHECK(result.pts.front() == 0);
+    CHECK(std::adjacent_find(result.pts.begin(), result.pts.end(),
+                             [](std::int64_t a, std::int64_t b) { return b <= a; }) ==
+          result.pts.end());
 }

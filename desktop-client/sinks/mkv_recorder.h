@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -37,7 +38,7 @@ private:
     int height_ = 0;
     AVFormatContext* context_ = nullptr;
     AVPacket* packet_ = nullptr;
-    std::int64_t firstMicros_ = -1;
+    std::optional<std::int64_t> firstMicros_;
     std::int64_t lastPts_ = -1;
     std::uint64_t frames_ = 0;
     bool open_ = false;
