@@ -374,3 +374,23 @@ TEST_CASE("clock sync: NTP-style best of recent samples, absurd ones dropped, no
         CHECK(clock.addSample(10000 + i, 60000 + i, 10500 + i));
     CHECK(clock.roundTripMicros() == 500);
 }
+
+TEST_CASE("the connect timeout covers the TLS handshake as well as the hello")
+{
+    // A server that accepts and says nothing: the handshake never completes.
+    ScriptedServer server(std::vector<std::vector<std::uint8_t>>(1), std::chrono::seconds(4));
+    asio::io_context io;
+    ClientConfig config;
+    config.server = {"127.0.0.1", server.port()};
+    config.connectTimeout = std::chrono::milliseconds(300);
+    config.pairingKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    std::string reason;
+    StreamClient::Handlers handlers;
+    handlers.onClosed = [&](const std::string& why, bool) {
+        reason = why;
+    };
+    auto client = std::make_shared<StreamClient>(io, config, handlers);
+    client->start();
+    io.run_for(std::chrono::seconds(6)); // returns once the client has closed
+    CHECK_MESSAGE(reason.find("no hello from") != std::string::npos, reason);
+}
