@@ -42,8 +42,9 @@ HEADLESS MODE
   stats line every second on stderr: fps, bitrate, sequence gaps (frames the
   server skipped for this viewer), decode errors and latency percentiles.
   With --stats json a JSON object with the totals is printed on stdout at the
-  end: frames, fps, bytes, sequence_gaps, decode_errors, latency_ms {p50, p95,
-  p99, max}, result and reason.
+  end: frames, fps, bytes, sequence_gaps, decode_errors (frames skipped as no
+  picture), untimed_frames (left out of latency: timestamps out of order or
+  absurd), latency_ms {p50, p95, p99, max}, result and reason.
 
 PAIRING KEY
   A pistream-server asks for its pairing key (TLS 1.3 with the key as a
