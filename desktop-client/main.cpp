@@ -4,6 +4,7 @@
 // window or the headless printer, and the recorder, are its sinks.
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <spdlog/spdlog.h>
 
@@ -32,6 +33,21 @@ void rememberKey(const std::string& server, const std::string& key)
     } catch (const std::exception& error) {
         spdlog::warn("could not remember the key: {}", error.what());
     }
+}
+
+// Why there can be no window, or nothing. On Linux a window needs an X11 or
+// Wayland display, unless SDL_VIDEODRIVER names a driver (kmsdrm on a console).
+std::string noDisplay()
+{
+#ifdef __linux__
+    const auto set = [](const char* name) {
+        const char* value = std::getenv(name);
+        return value && *value;
+    };
+    if (!set("DISPLAY") && !set("WAYLAND_DISPLAY") && !set("SDL_VIDEODRIVER"))
+        return "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)";
+#endif
+    return {};
 }
 
 // The pipeline on its own thread, reconnecting; SDL owns the main thread.
@@ -83,10 +99,15 @@ int main(int argc, char** argv)
                 rememberKey(server, key);
             };
         if (!options.headless) {
-            try {
-                return runWindow(options);
-            } catch (const NoDisplay& error) {
-                spdlog::warn("{}: running headless", error.what());
+            const std::string why = noDisplay();
+            if (why.empty()) {
+                try {
+                    return runWindow(options);
+                } catch (const NoDisplay& error) {
+                    spdlog::warn("{}: running headless", error.what());
+                }
+            } else {
+                spdlog::warn("{}: running headless", why);
             }
         }
         return runHeadless(options);

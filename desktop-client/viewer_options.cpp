@@ -25,28 +25,39 @@ WINDOW
       h, ?    help                       q, Esc quit
   Recordings are Matroska files of the received JPEGs, not re-encoded, timed
   by their capture timestamps: pistream-YYYYMMDD-HHMMSS-mmm.mkv in the
-  current directory, or --record FILE from the start. When the connection
+  current directory, or --record FILE from the start (headless too). When
+  the stream changes size, a recording NAME.mkv goes on in NAME-2.mkv,
+  NAME-3.mkv ... beside it (one picture size per Matroska file), and the
+  log says so. When the connection
   drops the last picture stays, marked "reconnecting", and the viewer retries
   (0.5 s doubling to 5 s); with no frame for 2 s it is marked "stalled".
-  Without a display (no DISPLAY or WAYLAND_DISPLAY) the viewer runs headless.
+  Without a display (no DISPLAY or WAYLAND_DISPLAY, or SDL has only an
+  invisible driver) the viewer runs headless, as with --headless.
+  Frames that are no picture of their declared size are skipped and counted
+  as errors; a server that breaks the protocol, or sends no complete message
+  for 10 s, is dropped and retried.
 
 HEADLESS MODE
   --headless receives and decodes every frame without a window and prints a
   stats line every second on stderr: fps, bitrate, sequence gaps (frames the
   server skipped for this viewer), decode errors and latency percentiles.
   With --stats json a JSON object with the totals is printed on stdout at the
-  end: frames, fps, bytes, sequence_gaps, decode_errors, latency_ms {p50, p95,
-  p99, max}, result and reason.
+  end: frames, fps, bytes, sequence_gaps, decode_errors (frames skipped as no
+  picture), untimed_frames (left out of latency: timestamps out of order or
+  absurd), latency_ms {p50, p95, p99, max}, result and reason.
 
 PAIRING KEY
   A pistream-server asks for its pairing key (TLS 1.3 with the key as a
   pre-shared key: the stream is encrypted, and only holders of the key see
   it). On the Pi, `pistream-server --show-key` prints it. Give it once:
       pistream-viewer --key ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567 raspberrypi.local
-  (dashes, spaces and case do not matter) or --key-file FILE; once the
-  server has accepted it, it is remembered for that HOST:PORT in
-  $XDG_CONFIG_HOME/pistream/keys.toml (~/.config/pistream/keys.toml, mode
-  0600), and later connections need nothing. A wrong key ends with "wrong
+  (dashes, spaces and case do not matter) or --key-file FILE. A --key on
+  the command line can be read by other users of this machine (ps,
+  /proc/PID/cmdline): prefer --key-file, or give --key once and let the
+  viewer remember it. Once the server has accepted it, it is remembered
+  for that HOST:PORT in $XDG_CONFIG_HOME/pistream/keys.toml
+  (~/.config/pistream/keys.toml, mode 0600), and later connections need
+  nothing. A wrong key ends with "wrong
   key" and no retries. --insecure connects in plain TCP, to a server started
   with --insecure.
 
@@ -63,7 +74,7 @@ EXIT STATUS
   2  bad command line or config file, or no key for HOST
 
 EXAMPLES
-  pistream-viewer --key ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567 raspberrypi.local
+  pistream-viewer --key-file pi.key raspberrypi.local
   pistream-viewer raspberrypi.local                 (the key remembered from before)
   pistream-viewer --insecure 127.0.0.1
   pistream-viewer --headless --frames 300 --stats json 192.168.1.20:8485
@@ -166,7 +177,8 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->type_name("BYTES")
         ->check(CLI::Range(1024u, 256u << 20).description(""))
         ->capture_default_str();
-    app.add_option("--connect-timeout", connectTimeout, "seconds to wait for the server's hello")
+    app.add_option("--connect-timeout", connectTimeout,
+                   "seconds for the TCP connection, TLS handshake and the server's hello together")
         ->type_name("S")
         ->check(CLI::Range(0.1, 600.0).description(""))
         ->capture_default_str();
@@ -174,7 +186,9 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
     std::string keyFile;
     bool insecure = false;
     auto* keyOption =
-        app.add_option("--key", key, "the server's pairing key (see PAIRING KEY); remembered")
+        app.add_option("--key", key,
+                       "the server's pairing key (see PAIRING KEY); remembered. Visible to "
+                       "other users in ps: prefer --key-file")
             ->type_name("KEY");
     auto* keyFileOption =
         app.add_option("--key-file", keyFile, "read the pairing key from FILE; remembered")

@@ -103,6 +103,56 @@ TEST_CASE(
     CHECK(std::regex_search(log, match, std::regex(R"(skipped ([1-9]\d*))")));
 }
 
+TEST_CASE("--headless --record writes the frames; without a display the viewer is headless too")
+{
+    TempDir dir;
+    Process server(serverArgs({"--size", "320x240", "--fps", "30"}), dir.path(), "server");
+    const auto port = startServer(server);
+    REQUIRE(port != 0);
+    // No display at all: the viewer must notice, say so once and run headless.
+    const std::vector<std::string> noDisplay = {"DISPLAY=", "WAYLAND_DISPLAY=", "SDL_VIDEODRIVER="};
+    struct Run {
+        const char* name;
+        bool headlessFlag;
+    };
+    for (const Run run : {Run{"headless", true}, Run{"no-display", false}}) {
+        const std::string name = run.name;
+        CAPTURE(name);
+        const auto file = dir.file(name + ".mkv");
+        std::vector<std::string> args = {viewerBinary(), "--insecure", "--frames", "12",
+                                         "--stats",      "json",       "--record", file.string()};
+        if (run.headlessFlag)
+            args.push_back("--headless");
+        args.push_back("127.0.0.1:" + std::to_string(port));
+        Process viewer(args, dir.path(), name, noDisplay);
+        const auto code = viewer.wait(60s); // generous: it ends after 12 frames
+        if (!code)
+            viewer.signal(SIGKILL);
+        REQUIRE_MESSAGE(code, viewer.err());
+        CHECK_MESSAGE(*code == 0, viewer.err());
+        const std::string log = viewer.err();
+        std::size_t warnings = 0;
+        for (auto at = log.find("running headless"); at != std::string::npos;
+             at = log.find("running headless", at + 1))
+            ++warnings;
+        CHECK(warnings == (run.headlessFlag ? 0 : 1));
+        const auto json = summary(viewer);
+        CHECK(json["result"] == "ok");
+        CHECK(json["frames"] == 12);
+        CHECK_FALSE(json["rtt_us"].is_null()); // pongs to our own pings were taken
+        const auto probe = runTool(
+            {"ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries",
+             "stream=codec_name,width,height,nb_read_packets", "-of", "json", file.string()},
+            dir.path());
+        REQUIRE_MESSAGE(probe.first == 0, probe.second);
+        const auto stream = nlohmann::json::parse(probe.second)["streams"][0];
+        CHECK(stream["codec_name"] == "mjpeg");
+        CHECK(stream["width"] == 320);
+        CHECK(stream["height"] == 240);
+        CHECK(stream["nb_read_packets"] == "12");
+    }
+}
+
 TEST_CASE("y4m and mjpeg files stream through the real binaries")
 {
     TempDir dir;

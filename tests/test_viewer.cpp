@@ -2,11 +2,18 @@
 // the rate meter and latency window, the recorder, and the pipeline
 // reconnecting against good and bad servers.
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <doctest/doctest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "codec/gzip_compressor.h"
 #include "codec/jpeg_encoder.h"
@@ -14,13 +21,16 @@
 #include "core/rate_meter.h"
 #include "decode/frame_slot.h"
 #include "sinks/mkv_recorder.h"
+#include "sinks/recorder_sink.h"
 #include "stats/latency_window.h"
 #include "stats/viewer_stats.h"
 #include "stream/viewer_pipeline.h"
 #include "support/printers.h"
 #include "support/scripted_server.h"
 #include "support/test_images.h"
+#include "support/wait_for.h"
 #include "ui/letterbox.h"
+#include "ui/text_wrap.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -41,6 +51,30 @@ Bytes jpegOf(int width, int height, int seed)
     encoder.encode(makePicture(width, height, 0, seed).frame(), out);
     return {out.data(), out.data() + out.size()};
 }
+
+// The log lines written while it lives (spdlog's default logger, all threads).
+class LogCapture {
+public:
+    LogCapture()
+        : previous_(spdlog::default_logger()),
+          logger_(std::make_shared<spdlog::logger>(
+              "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)))
+    {
+        logger_->set_pattern("[%l] %v");
+        spdlog::set_default_logger(logger_);
+    }
+    ~LogCapture() { spdlog::set_default_logger(previous_); }
+    std::string text()
+    {
+        logger_->flush();
+        return text_.str();
+    }
+
+private:
+    std::ostringstream text_;
+    std::shared_ptr<spdlog::logger> previous_;
+    std::shared_ptr<spdlog::logger> logger_;
+};
 
 Bytes frameMessage(std::uint64_t sequence, const Bytes& jpeg, int width, int height,
                    std::int64_t capture)
@@ -335,4 +369,259 @@ TEST_CASE("the connection reconnects through refused, hostile and vanishing serv
     }
     CHECK(sawTooLarge);
     CHECK(sawEmpty);
+}
+
+namespace {
+
+// A received frame for sinks and statistics, without a connection.
+ReceivedFrame receivedFrame(const Bytes& jpeg, int width, int height, std::uint64_t sequence,
+                            std::int64_t capture)
+{
+    ReceivedFrame frame;
+    frame.header = {sequence,
+                    capture,
+                    capture,
+                    static_cast<std::uint16_t>(width),
+                    static_cast<std::uint16_t>(height),
+                    0,
+                    static_cast<std::uint32_t>(jpeg.size())};
+    frame.jpeg = jpeg;
+    frame.wireBytes = jpeg.size() + 39;
+    return frame;
+}
+
+FrameHeader header(std::uint64_t sequence, std::int64_t capture, std::int64_t ready)
+{
+    return {sequence, capture, ready, 64, 48, 0, 100};
+}
+
+} // namespace
+
+TEST_CASE("recorder: a size change goes on in the next file, name-2.mkv, name-3.mkv")
+{
+    CHECK(recordingPart("/tmp/a/garden.mkv", 1) == "/tmp/a/garden.mkv");
+    CHECK(recordingPart("/tmp/a/garden.mkv", 2) == "/tmp/a/garden-2.mkv");
+    CHECK(recordingPart("clip", 3) == "clip-3");
+
+    TempDir dir;
+    const Bytes small = jpegOf(160, 120, 1);
+    const Bytes large = jpegOf(320, 240, 2);
+    asio::io_context io; // never run: the sink is called as the pipeline's thread would
+    {
+        RecorderSink recorder(io, dir.file("garden.mkv").string());
+        std::int64_t capture = 0;
+        const auto feed = [&](const Bytes& jpeg, int width, int height, int count) {
+            for (int i = 0; i < count; ++i) {
+                capture += 40'000;
+                const auto frame = receivedFrame(jpeg, width, height, 0, capture);
+                recorder.onFrame(SinkFrame{frame, nullptr});
+            }
+        };
+        feed(small, 160, 120, 5);
+        CHECK(recorder.status().recording == dir.file("garden.mkv").string());
+        feed(large, 320, 240, 4); // the server came back at another size
+        CHECK(recorder.status().recording == dir.file("garden-2.mkv").string());
+        feed(small, 160, 120, 3);
+        recorder.onEnded("done", false);
+    }
+    const std::vector<std::tuple<std::string, int, int, int>> parts = {
+        {"garden.mkv", 160, 120, 5}, {"garden-2.mkv", 320, 240, 4}, {"garden-3.mkv", 160, 120, 3}};
+    for (const auto& [name, width, height, packets] : parts) {
+        const std::string file = name; // (clang 14 cannot capture structured bindings)
+        CAPTURE(file);
+        const Probe result = probe(dir.file(name));
+        REQUIRE(result.opened);
+        CHECK(result.width == width);
+        CHECK(result.height == height);
+        CHECK(result.packets == packets);
+    }
+}
+
+TEST_CASE("statistics: sequences that repeat or go back are shown, never a gap; bad timestamps "
+          "are left out of latency")
+{
+    ViewerStats stats;
+    CHECK(stats.addFrame(header(10, 1000, 1000), 100, 0));
+    CHECK(stats.addFrame(header(11, 2000, 2500), 100, 1));
+    CHECK(stats.addFrame(header(11, 3000, 3000), 100, 2)); // repeats
+    CHECK(stats.addFrame(header(5, 4000, 4000), 100, 3));  // goes back
+    CHECK(stats.addFrame(header(6, 5000, 5000), 100, 4));
+    CHECK(stats.gaps() == 0);
+    CHECK(stats.outOfOrder() == 2);
+    CHECK(stats.addFrame(header(0, 6000, 6000), 100, 5)); // back to 0: no u64 "gap"
+    CHECK(stats.addFrame(header(3, 7000, 7000), 100, 6)); // 1 and 2 dropped
+    CHECK(stats.gaps() == 2);
+    CHECK(stats.frames() == 7);
+
+    CHECK_FALSE(stats.addFrame(header(4, 6500, 6500), 100, 7)); // capture went back
+    CHECK_FALSE(stats.addFrame(header(5, 8000, 7999), 100, 8)); // ready before capture
+    CHECK(stats.addFrame(header(6, 7000, 7000), 100, 9));       // equal to the last good one
+    CHECK(stats.untimed() == 2);
+    CHECK(stats.toJson()["untimed_frames"] == 2);
+    CHECK(stats.frames() == 10);
+
+    stats.restartSequence(); // a new connection: its clock starts afresh
+    CHECK(stats.addFrame(header(1, 10, 10), 100, 10));
+    CHECK(stats.gaps() == 2);
+}
+
+TEST_CASE("hello: an unknown frame rate (0 numerator or denominator) is said so, never inf/nan")
+{
+    CHECK(describeFrameRate(30, 1) == "30.00 fps");
+    CHECK(describeFrameRate(30000, 1001) == "29.97 fps");
+    CHECK(describeFrameRate(30, 0) == "unknown fps");
+    CHECK(describeFrameRate(0, 1) == "unknown fps");
+    CHECK(describeFrameRate(0, 0) == "unknown fps");
+
+    LogCapture log;
+    const Bytes jpeg = jpegOf(96, 64, 3);
+    Bytes script = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 0});
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        const auto frame = frameMessage(i, jpeg, 96, 64, 1000 + static_cast<std::int64_t>(i));
+        script.insert(script.end(), frame.begin(), frame.end());
+    }
+    ScriptedServer server({script}, 3000ms);
+    PipelineConfig config;
+    config.client.server = {"127.0.0.1", server.port()};
+    config.reconnect = false;
+    ViewerPipeline pipeline(config);
+    std::atomic<int> published{0};
+    CountingSink sink(published);
+    pipeline.addSink(&sink);
+    pipeline.start();
+    CHECK(waitFor([&] { return published >= 3; }, 10s));
+    pipeline.stop();
+    const std::string text = log.text();
+    INFO(text);
+    CHECK(text.find("96x64 @ unknown fps") != std::string::npos);
+    CHECK_FALSE(std::regex_search(text, std::regex(R"(\b(inf|nan)\b)", std::regex::icase)));
+    CHECK(std::isfinite(pipeline.status().fps));
+}
+
+TEST_CASE("frames that are no picture are skipped and counted; the next good one is shown")
+{
+    LogCapture log;
+    const Bytes jpeg = jpegOf(96, 64, 4);
+    Bytes soiAndGarbage = {0xFF, 0xD8};
+    soiAndGarbage.resize(600, 0x42);
+    Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    png.resize(600, 0x11);
+    Bytes damagedScan = jpeg; // headers intact, the scan zeroed
+    {
+        const std::array<std::uint8_t, 2> startOfScan{0xFF, 0xDA};
+        const auto scan = std::search(damagedScan.begin(), damagedScan.end(), startOfScan.begin(),
+                                      startOfScan.end());
+        REQUIRE(scan != damagedScan.end());
+        std::fill(scan + 20, damagedScan.end() - 2, 0x00);
+    }
+    const std::vector<Bytes> bad = {soiAndGarbage, png, claimingSize(jpeg, 97, 64),
+                                    claimingSize(jpeg, 65535, 65535), damagedScan};
+    Bytes script = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1});
+    std::uint64_t sequence = 0;
+    for (const auto& payload : bad) {
+        const auto frame = frameMessage(++sequence, payload, 96, 64, 1000);
+        script.insert(script.end(), frame.begin(), frame.end());
+    }
+    const auto good = frameMessage(++sequence, jpeg, 96, 64, 1000);
+    script.insert(script.end(), good.begin(), good.end());
+
+    ScriptedServer server({script}, 3000ms);
+    PipelineConfig config;
+    config.client.server = {"127.0.0.1", server.port()};
+    ViewerPipeline pipeline(config);
+    std::atomic<int> published{0};
+    CountingSink sink(published);
+    pipeline.addSink(&sink);
+    pipeline.start();
+    REQUIRE(waitFor([&] { return published >= 1; }, 10s));
+    const LinkStatus status = pipeline.status();
+    pipeline.stop();
+
+    CHECK(published == 1); // only the good frame reached the screen
+    std::unique_ptr<DecodedFrame> front;
+    REQUIRE(pipeline.slot().take(front));
+    CHECK(front->sequence == sequence);
+    CHECK(status.decodeErrors == bad.size());
+    CHECK(status.frames == bad.size() + 1);
+    CHECK(status.state == LinkState::Live);
+    CHECK(server.connections() == 1); // never dropped
+    const std::string text = log.text();
+    INFO(text);
+    CHECK(text.find("frame 1 skipped: payload is not a readable JPEG") != std::string::npos);
+    CHECK(text.find("frame 3 skipped: JPEG size differs") != std::string::npos);
+    CHECK(text.find("frame 5 skipped: JPEG decode failed") != std::string::npos);
+    CHECK(text.find("protocol error") == std::string::npos);
+}
+
+TEST_CASE("a server's status and bye texts are logged escaped")
+{
+    LogCapture log;
+    const std::string hostile = "\n[viewer] info: done\x1b[2J";
+    ScriptedServer server({cat({encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1}),
+                                encode(Status{SourceState::Down, hostile}),
+                                encode(Bye{ByeReason::Normal, hostile})})},
+                          3000ms);
+    PipelineConfig config;
+    config.client.server = {"127.0.0.1", server.port()};
+    config.reconnect = false;
+    ViewerPipeline pipeline(config);
+    pipeline.start();
+    REQUIRE(waitFor([&] { return pipeline.status().state == LinkState::Ended; }, 10s));
+    pipeline.stop();
+    const std::string text = log.text();
+    INFO(text);
+    CHECK(text.find("source is down: \\x0a[viewer] info: done\\x1b[2J") != std::string::npos);
+    CHECK(pipeline.status().detail == "server said bye: normal (\\x0a[viewer] info: done\\x1b[2J)");
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find("\n[viewer]") == std::string::npos);
+}
+
+TEST_CASE("text in the window wraps to its width and is cut to its height")
+{
+    const auto chars = [](const std::string& text) {
+        int count = 0;
+        for (const char c : text)
+            count += (static_cast<unsigned char>(c) & 0xC0) !=
+                     0x80; // a UTF-8 character is one unit wide
+        return count;
+    };
+    const std::string reason = "reconnecting: cannot connect to raspberrypi.local:8485: "
+                               "Connection refused";
+    const auto lines = wrapText({reason}, 20, 10, chars);
+    REQUIRE(lines.size() == 5);
+    CHECK(lines[0] == "reconnecting: cannot");
+    CHECK(lines[1] == "connect to");
+    CHECK(lines[2] == "raspberrypi.local:84"); // one word wider than the box: cut inside it
+    CHECK(lines[3] == "85: Connection");
+    CHECK(lines[4] == "refused");
+
+    const auto cut = wrapText({reason}, 20, 2, chars);
+    REQUIRE(cut.size() == 2);
+    CHECK(cut[1] == "connect to...");
+    CHECK(wrapText({"äöü äöü"}, 3, 5, chars) == std::vector<std::string>{"äöü", "äöü"});
+    CHECK(wrapText({"short", "", "lines"}, 20, 5, chars) ==
+          std::vector<std::string>{"short", "", "lines"});
+    CHECK(wrapText({"abc"}, 1, 5, chars) == std::vector<std::string>{"a", "b", "c"});
+}
+
+TEST_CASE("recorder: absurd capture timestamps still give rising times, without overflow")
+{
+    constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+    TempDir dir;
+    const Bytes jpeg = jpegOf(160, 120, 1);
+    {
+        MkvRecorder recorder(dir.file("odd.mkv").string(), 160, 120);
+        for (const std::int64_t capture :
+             {-5'000'000L, kMax, kMin, std::int64_t{0}, kMax, -4'000'000L})
+            recorder.write(jpeg, capture);
+        CHECK(recorder.frames() == 6);
+    }
+    const Probe result = probe(dir.file("odd.mkv"));
+    REQUIRE(result.opened);
+    REQUIRE(result.pts.size() == 6);
+    CHECK(result.pts.front() == 0);
+    CHECK(std::adjacent_find(result.pts.begin(), result.pts.end(),
+                             [](std::int64_t a, std::int64_t b) { return b <= a; }) ==
+          result.pts.end());
 }

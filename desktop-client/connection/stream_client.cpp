@@ -1,5 +1,7 @@
 #include "connection/stream_client.h"
 
+#include <algorithm>
+
 #include "core/clock.h"
 #include "core/error.h"
 
@@ -9,6 +11,16 @@ namespace {
 
 constexpr int kQuickPings = 5; // the first pings come fast, to find the clock offset early
 constexpr auto kQuickPingInterval = std::chrono::milliseconds(200);
+// Pings remembered for their pongs; an older one is taken as lost.
+constexpr std::size_t kMaxPingsOutstanding = 16;
+
+// The BYE's reason as a word, or its number when this viewer does not know it.
+std::string describe(ByeReason reason)
+{
+    const auto code = static_cast<unsigned>(reason);
+    return code <= static_cast<unsigned>(ByeReason::Timeout) ? nameOf(reason)
+                                                             : "reason " + std::to_string(code);
+}
 
 std::unique_ptr<PskTls> clientTls(const std::string& pairingKey)
 {
@@ -20,7 +32,7 @@ std::unique_ptr<PskTls> clientTls(const std::string& pairingKey)
 StreamClient::StreamClient(asio::io_context& io, const ClientConfig& config, Handlers handlers)
     : io_(io), config_(config), handlers_(std::move(handlers)), resolver_(io),
       tls_(clientTls(config.pairingKey)), stream_(io, tls_ ? &tls_->context() : nullptr),
-      connectTimer_(io), pingTimer_(io), reader_(config.maxMessage)
+      connectTimer_(io), pingTimer_(io), receiveTimer_(io), reader_(config.maxMessage)
 {
     config_.limits.maxJpegLength = std::min(config_.limits.maxJpegLength, config.maxMessage);
 }
@@ -151,6 +163,7 @@ void StreamClient::onRead(const std::error_code& error, std::size_t bytes)
             return;
         }
         if (result == MessageReader::Result::Message) {
+            lastMessage_ = std::chrono::steady_clock::now();
             if (auto messageError = handleMessage(reader_.message())) {
                 fail("protocol error: " + messageError.message());
                 return;
@@ -179,6 +192,7 @@ std::error_code StreamClient::handleMessage(const MessageView& message)
         if (handlers_.onHello)
             handlers_.onHello(hello_);
         schedulePing(std::chrono::milliseconds(0));
+        armReceiveTimer();
         return {};
     }
     case MessageType::Frame:
@@ -187,7 +201,7 @@ std::error_code StreamClient::handleMessage(const MessageView& message)
         Pong pong;
         if (auto error = decode(message.body, pong))
             return error;
-        clock_.addSample(pong.viewerMicros, pong.serverMicros, monotonicMicros());
+        onPong(pong);
         return {};
     }
     case MessageType::Status: {
@@ -202,7 +216,8 @@ std::error_code StreamClient::handleMessage(const MessageView& message)
         Bye bye;
         if (auto error = decode(message.body, bye))
             return error;
-        fail(std::string("server said bye: ") + nameOf(bye.reason) +
+        // fail() stops the read loop: nothing after the bye is looked at.
+        fail("server said bye: " + describe(bye.reason) +
                  (bye.text.empty() ? "" : " (" + bye.text + ")"),
              true);
         return {};
@@ -227,14 +242,48 @@ std::error_code StreamClient::handleFrame(std::span<const std::uint8_t> body)
     } else {
         frame.jpeg = payload;
     }
+    // The framing was right; what it carries may still be no picture of the
+    // declared size. That frame is skipped downstream, the connection stays.
     JpegInfo info;
     if (auto error = headerReader_.readHeader(frame.jpeg, info))
-        return error;
-    if (info.width != frame.header.width || info.height != frame.header.height)
-        return Errc::JpegMismatch;
+        frame.pictureError = error;
+    else if (info.width != frame.header.width || info.height != frame.header.height)
+        frame.pictureError = Errc::JpegMismatch;
     if (handlers_.onFrame)
         handlers_.onFrame(frame);
     return {};
+}
+
+void StreamClient::onPong(const Pong& pong)
+{
+    // Pongs come in the order of their pings: the one it answers, and any
+    // older ones left unanswered, are settled. A pong echoing a value we never
+    // sent, or one already answered, says nothing about our clock.
+    const auto sent =
+        std::find(pingsOutstanding_.begin(), pingsOutstanding_.end(), pong.viewerMicros);
+    if (sent == pingsOutstanding_.end()) {
+        ++strayPongs_;
+        return;
+    }
+    pingsOutstanding_.erase(pingsOutstanding_.begin(), sent + 1);
+    clock_.addSample(pong.viewerMicros, pong.serverMicros, monotonicMicros());
+}
+
+void StreamClient::armReceiveTimer()
+{
+    receiveTimer_.expires_at(lastMessage_ + config_.receiveTimeout);
+    receiveTimer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+        if (error || self->closed_)
+            return;
+        if (std::chrono::steady_clock::now() - self->lastMessage_ < self->config_.receiveTimeout) {
+            self->armReceiveTimer(); // messages came meanwhile
+            return;
+        }
+        self->fail("no complete message from " + self->config_.server.toString() + " in " +
+                       std::to_string(self->config_.receiveTimeout.count()) +
+                       " ms (the server stalled)",
+                   true);
+    });
 }
 
 void StreamClient::schedulePing(std::chrono::milliseconds delay)
@@ -255,7 +304,13 @@ void StreamClient::sendPing()
 {
     if (pingInFlight_)
         return; // the last one has not even left: the link is busy enough
-    pingMessage_ = encode(Ping{monotonicMicros()});
+    std::int64_t now = monotonicMicros();
+    if (!pingsOutstanding_.empty() && now <= pingsOutstanding_.back())
+        now = pingsOutstanding_.back() + 1; // each ping's value is its own
+    pingMessage_ = encode(Ping{now});
+    pingsOutstanding_.push_back(now);
+    if (pingsOutstanding_.size() > kMaxPingsOutstanding)
+        pingsOutstanding_.pop_front();
     pingInFlight_ = true;
     ++pingsSent_;
     asio::async_write(stream_, asio::buffer(pingMessage_),
@@ -274,6 +329,7 @@ void StreamClient::fail(const std::string& reason, bool byServer)
     resolver_.cancel();
     connectTimer_.cancel();
     pingTimer_.cancel();
+    receiveTimer_.cancel();
     stream_.close();
     if (handlers_.onClosed)
         handlers_.onClosed(reason, byServer);

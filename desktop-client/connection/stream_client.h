@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
@@ -24,7 +25,12 @@ struct ClientConfig {
     std::uint32_t maxMessage = kDefaultMaxMessage;
     FrameLimits limits;
     int decodeThreads = 0; // threads per JPEG (bands between restart markers); 0: cores, max 4
+    // TCP connect, TLS handshake and the server's hello, all together.
     std::chrono::milliseconds connectTimeout{5000};
+    // After the hello: no complete message this long ends the connection. A
+    // live server sends frames, and an idle one (source down) still answers
+    // the pings, so only a server that stalls or trickles bytes hits it.
+    std::chrono::milliseconds receiveTimeout{10000};
     std::chrono::milliseconds pingInterval{1000};
     // TLS 1.3 with this pairing key; empty: plain TCP (--insecure).
     std::string pairingKey;
@@ -39,17 +45,25 @@ struct ClientConfig {
 struct ReceivedFrame {
     FrameHeader header;
     std::span<const std::uint8_t> jpeg;
+    // Set when the payload is not a picture of the declared size (no JPEG
+    // header, or the JPEG's own size differs): the frame is skipped and
+    // counted, not a reason to drop the connection.
+    std::error_code pictureError;
     std::size_t wireBytes = 0;       // whole message, length prefix included
     std::int64_t receivedMicros = 0; // viewer's monotonic clock
 };
 
 // The network half of the viewer: connects, checks the hello, reads messages
 // through the capped incremental reader, inflates gzip payloads into at most
-// their declared size, checks that each JPEG's own header matches the frame's
-// size (a server never lies about it, so one that does is cut off before a
-// decoder sees it), and pings once a second to track the server's clock.
-// Runs on one io_context thread. Anything malformed closes the connection with
-// a reason; nothing from the network can make it allocate past its caps.
+// their declared size, reads each JPEG's own header against the frame's size,
+// and pings once a second to track the server's clock.
+// Runs on one io_context thread. A message that breaks the framing or its
+// fields (lengths, flags, sizes, gzip) closes the connection with a reason,
+// as does a server that sends no complete message for receiveTimeout; a
+// payload that is merely not a picture of the declared size is handed on
+// with pictureError set, to be skipped. A pong counts only when it echoes a
+// ping this client sent and has not had an answer to. Nothing after a BYE is
+// read. Nothing from the network can make it allocate past its caps.
 class StreamClient : public std::enable_shared_from_this<StreamClient> {
 public:
     struct Handlers {
@@ -71,6 +85,8 @@ public:
     // After onClosed: the server refused our key, so trying again is pointless.
     bool wrongKey() const { return wrongKey_; }
     const Hello& hello() const { return hello_; }
+    // Pongs that echoed no outstanding ping of ours (ignored).
+    std::uint64_t strayPongs() const { return strayPongs_; }
 
 private:
     void onResolved(const std::error_code& error, asio::ip::tcp::resolver::results_type results);
@@ -81,6 +97,8 @@ private:
     // Returns an error that ends the connection.
     std::error_code handleMessage(const MessageView& message);
     std::error_code handleFrame(std::span<const std::uint8_t> body);
+    void onPong(const Pong& pong);
+    void armReceiveTimer();
     void schedulePing(std::chrono::milliseconds delay);
     void sendPing();
     void fail(const std::string& reason, bool byServer = false);
@@ -93,6 +111,7 @@ private:
     StreamSocket stream_;
     asio::steady_timer connectTimer_;
     asio::steady_timer pingTimer_;
+    asio::steady_timer receiveTimer_;
 
     MessageReader reader_;
     std::array<std::uint8_t, 64 * 1024> readBuffer_{};
@@ -108,6 +127,9 @@ private:
     std::vector<std::uint8_t> pingMessage_;
     bool pingInFlight_ = false;
     int pingsSent_ = 0;
+    std::deque<std::int64_t> pingsOutstanding_; // sent, not yet answered; oldest first
+    std::uint64_t strayPongs_ = 0;
+    std::chrono::steady_clock::time_point lastMessage_; // the last complete one
 };
 
 } // namespace pistream

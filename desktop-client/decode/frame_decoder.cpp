@@ -8,7 +8,8 @@ FrameDecoder::FrameDecoder(int threads, const FrameLimits& limits)
     : decoder_(codecThreads(threads)), limits_(limits)
 {}
 
-std::error_code FrameDecoder::decode(const ReceivedFrame& frame, std::int64_t captureOnViewerClock,
+std::error_code FrameDecoder::decode(const ReceivedFrame& frame,
+                                     std::optional<std::int64_t> captureOnViewerClock,
                                      DecodedFrame& out)
 {
     if (auto error =

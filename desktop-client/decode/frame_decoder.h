@@ -19,8 +19,8 @@ public:
     FrameDecoder(int threads, const FrameLimits& limits);
 
     // captureOnViewerClock: the frame's capture time mapped to this machine's clock.
-    std::error_code decode(const ReceivedFrame& frame, std::int64_t captureOnViewerClock,
-                           DecodedFrame& out);
+    std::error_code decode(const ReceivedFrame& frame,
+                           std::optional<std::int64_t> captureOnViewerClock, DecodedFrame& out);
 
 private:
     JpegDecoder decoder_;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "codec/jpeg_decoder.h"
@@ -15,7 +16,9 @@ struct DecodedFrame {
     YuvImage image;                 // 4:2:0 planes (other JPEG subsamplings are converted)
     std::vector<std::uint8_t> jpeg; // the JPEG as received, for snapshots
     std::uint64_t sequence = 0;
-    std::int64_t captureOnViewerClock = 0; // capture time, mapped to this machine's clock
+    // Capture time on this machine's clock; nothing when the frame's
+    // timestamps are not to be trusted (or the server's clock is not known yet).
+    std::optional<std::int64_t> captureOnViewerClock;
 };
 
 // The newest decoded frame, handed from the network thread to the UI. A

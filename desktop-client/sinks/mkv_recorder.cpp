@@ -20,7 +20,8 @@ std::string avError(int code)
 
 } // namespace
 
-MkvRecorder::MkvRecorder(const std::string& path, int width, int height) : path_(path)
+MkvRecorder::MkvRecorder(const std::string& path, int width, int height)
+    : path_(path), width_(width), height_(height)
 {
     const auto fail = [&](const std::string& what, int code) {
         if (context_) {
@@ -63,12 +64,16 @@ void MkvRecorder::write(std::span<const std::uint8_t> jpeg, std::int64_t capture
 {
     if (!open_)
         return;
-    if (firstMicros_ < 0)
+    if (!firstMicros_)
         firstMicros_ = captureMicros;
     // Milliseconds from the first frame; Matroska needs them strictly rising.
-    std::int64_t pts = (captureMicros - firstMicros_) / 1000;
-    if (pts <= lastPts_)
-        pts = lastPts_ + 1;
+    // The timestamps are the server's: one that goes back, or that does not
+    // fit (a hostile server's), just follows the last frame.
+    std::int64_t sinceFirst = 0;
+    std::int64_t pts = lastPts_ + 1;
+    if (!__builtin_sub_overflow(captureMicros, *firstMicros_, &sinceFirst) &&
+        sinceFirst / 1000 > lastPts_)
+        pts = sinceFirst / 1000;
     lastPts_ = pts;
 
     av_packet_unref(packet_);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -27,13 +28,17 @@ public:
     void close();
 
     const std::string& path() const { return path_; }
+    int width() const { return width_; }
+    int height() const { return height_; }
     std::uint64_t frames() const { return frames_; }
 
 private:
     std::string path_;
+    int width_ = 0;
+    int height_ = 0;
     AVFormatContext* context_ = nullptr;
     AVPacket* packet_ = nullptr;
-    std::int64_t firstMicros_ = -1;
+    std::optional<std::int64_t> firstMicros_;
     std::int64_t lastPts_ = -1;
     std::uint64_t frames_ = 0;
     bool open_ = false;

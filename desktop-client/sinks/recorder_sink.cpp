@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
@@ -19,6 +20,16 @@ std::string timestampedName(const char* prefix, const char* extension)
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
         1000;
     return std::string(prefix) + text + "-" + std::to_string(1000 + millis).substr(1) + extension;
+}
+
+std::string recordingPart(const std::string& path, int part)
+{
+    if (part <= 1)
+        return path;
+    const std::filesystem::path file(path);
+    const std::string name =
+        file.stem().string() + "-" + std::to_string(part) + file.extension().string();
+    return (file.parent_path() / name).string();
 }
 
 RecorderSink::RecorderSink(asio::io_context& io, std::string path) : io_(io)
@@ -53,14 +64,22 @@ void RecorderSink::onFrame(const SinkFrame& frame)
     const ReceivedFrame& received = frame.received;
     if (!pending_.empty()) {
         // Opened on the first frame, when its size is known.
-        try {
-            recorder_ = std::make_unique<MkvRecorder>(pending_, received.header.width,
-                                                      received.header.height);
-            spdlog::info("recording to {}", pending_);
-        } catch (const std::exception& error) {
-            failed(error.what());
-        }
+        asked_ = pending_;
+        part_ = 1;
         pending_.clear();
+        open(received);
+    } else if (recorder_ && (recorder_->width() != received.header.width ||
+                             recorder_->height() != received.header.height)) {
+        const std::string was = recorder_->path();
+        const int width = recorder_->width(), height = recorder_->height();
+        recorder_->close();
+        spdlog::info("recorded {} frames to {}", recorder_->frames(), was);
+        recorder_.reset();
+        ++part_;
+        spdlog::info("the stream changed size from {}x{} to {}x{}: recording goes on in {}", width,
+                     height, received.header.width, received.header.height,
+                     recordingPart(asked_, part_));
+        open(received);
     }
     if (!recorder_)
         return;
@@ -68,6 +87,19 @@ void RecorderSink::onFrame(const SinkFrame& frame)
         recorder_->write(received.jpeg, received.header.captureMicros);
     } catch (const std::exception& error) {
         recorder_.reset();
+        failed(error.what());
+    }
+}
+
+void RecorderSink::open(const ReceivedFrame& frame)
+{
+    const std::string path = recordingPart(asked_, part_);
+    try {
+        recorder_ = std::make_unique<MkvRecorder>(path, frame.header.width, frame.header.height);
+        spdlog::info("recording to {}", path);
+        std::lock_guard lock(mutex_);
+        status_.recording = path;
+    } catch (const std::exception& error) {
         failed(error.what());
     }
 }

@@ -14,6 +14,10 @@ namespace pistream {
 // "pistream-20261122-041530-123.jpg": a local-time name for snapshots and recordings.
 std::string timestampedName(const char* prefix, const char* extension);
 
+// The file for part `part` (1, 2, ...) of a recording asked for as `path`:
+// the path itself, then "name-2.mkv", "name-3.mkv" ... beside it.
+std::string recordingPart(const std::string& path, int part);
+
 // What the overlay shows about recording; a copy taken under a lock.
 struct RecorderStatus {
     std::string recording; // the file being recorded, if any
@@ -23,6 +27,9 @@ struct RecorderStatus {
 // The recorder as a sink of the pipeline: writes each JPEG as received into
 // an MkvRecorder while recording. A recording opens with the next frame
 // (when the size is known) and closes when toggled off or the pipeline ends.
+// A Matroska track has one size, so when the stream's size changes (a server
+// restarted at another size) the recording goes on in the next part,
+// recordingPart(path, 2) and so on.
 // A recording that fails stops with its error kept for the overlay; the
 // stream goes on.
 class RecorderSink : public ViewerSink {
@@ -41,12 +48,15 @@ public:
 
 private:
     void startRecording(std::string path);
+    void open(const ReceivedFrame& frame);
     void stopRecording();
     void failed(const std::string& error);
 
     asio::io_context& io_;
     std::unique_ptr<MkvRecorder> recorder_;
     std::string pending_; // opens with the next frame
+    std::string asked_;   // the recording's first file, which names its parts
+    int part_ = 0;
 
     mutable std::mutex mutex_;
     RecorderStatus status_;

@@ -4,7 +4,7 @@
 
 namespace pistream {
 
-void ViewerStats::addFrame(const FrameHeader& header, std::size_t wireBytes,
+bool ViewerStats::addFrame(const FrameHeader& header, std::size_t wireBytes,
                            std::int64_t receivedMicros)
 {
     if (frames_ == 0)
@@ -22,6 +22,14 @@ void ViewerStats::addFrame(const FrameHeader& header, std::size_t wireBytes,
             gaps_ += header.sequence - *lastSequence_ - 1;
     }
     lastSequence_ = header.sequence;
+
+    const bool inOrder = (!lastCapture_ || header.captureMicros >= *lastCapture_) &&
+                         header.readyMicros >= header.captureMicros;
+    if (inOrder)
+        lastCapture_ = header.captureMicros;
+    else
+        ++untimed_;
+    return inOrder;
 }
 
 void ViewerStats::addLatency(double millis)
@@ -59,6 +67,7 @@ nlohmann::json ViewerStats::toJson() const
             {"sequence_gaps", gaps_},
             {"out_of_order", outOfOrder_},
             {"decode_errors", decodeErrors_},
+            {"untimed_frames", untimed_},
             {"width", width_},
             {"height", height_},
             {"latency_ms", latency}};

@@ -20,17 +20,30 @@ public:
 
     ViewerStats() : latencies_(kLatencySamples) {}
 
-    void addFrame(const FrameHeader& header, std::size_t wireBytes, std::int64_t receivedMicros);
+    // Counts the frame. Within a connection the sequence rises (a jump is
+    // frames dropped) and capture times do not fall; a sequence that repeats
+    // or goes back counts as out of order, never as a gap. Returns whether the
+    // frame's timestamps may be used for latency: capture_us not below the
+    // connection's last one, and ready_us not before capture_us.
+    bool addFrame(const FrameHeader& header, std::size_t wireBytes, std::int64_t receivedMicros);
     void addLatency(double millis);
+    // A frame whose timestamps were left out of the latency figures.
+    void addUntimed() { ++untimed_; }
     void addDecodeError() { ++decodeErrors_; }
-    // A new connection: its first sequence number is neither a gap nor out of order.
-    void restartSequence() { lastSequence_.reset(); }
+    // A new connection: its first sequence number is neither a gap nor out of
+    // order, and its capture times start afresh.
+    void restartSequence()
+    {
+        lastSequence_.reset();
+        lastCapture_.reset();
+    }
 
     std::uint64_t frames() const { return frames_; }
     std::uint64_t bytes() const { return bytes_; }
     std::uint64_t gaps() const { return gaps_; }
     std::uint64_t outOfOrder() const { return outOfOrder_; }
     std::uint64_t decodeErrors() const { return decodeErrors_; }
+    std::uint64_t untimed() const { return untimed_; }
     std::uint64_t gzippedFrames() const { return gzipped_; }
     int width() const { return width_; }
     int height() const { return height_; }
@@ -48,7 +61,9 @@ private:
     std::uint64_t outOfOrder_ = 0;
     std::uint64_t decodeErrors_ = 0;
     std::uint64_t gzipped_ = 0;
+    std::uint64_t untimed_ = 0;
     std::optional<std::uint64_t> lastSequence_;
+    std::optional<std::int64_t> lastCapture_;
     std::int64_t firstMicros_ = 0;
     std::int64_t lastMicros_ = 0;
     int width_ = 0;

@@ -10,7 +10,16 @@ namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(250);
 
+constexpr std::uint64_t kLoggedSkips = 5; // per connection, then one line in 100
+
 } // namespace
+
+std::string describeFrameRate(std::uint32_t numerator, std::uint32_t denominator)
+{
+    if (numerator == 0 || denominator == 0)
+        return "unknown fps";
+    return fmt::format("{:.2f} fps", static_cast<double>(numerator) / denominator);
+}
 
 const char* nameOf(LinkState state)
 {
@@ -109,9 +118,10 @@ void ViewerPipeline::connect()
 
 void ViewerPipeline::onHello(const Hello& hello)
 {
-    spdlog::info("connected to {}: {}x{} @ {:.2f} fps, protocol {}.{}", serverName_, hello.width,
-                 hello.height, static_cast<double>(hello.fpsNumerator) / hello.fpsDenominator,
+    spdlog::info("connected to {}: {}x{} @ {}, protocol {}.{}", serverName_, hello.width,
+                 hello.height, describeFrameRate(hello.fpsNumerator, hello.fpsDenominator),
                  hello.versionMajor, hello.versionMinor);
+    skipsThisConnection_ = 0;
     backoff_.reset();
     lastFrame_ = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex_);
@@ -134,20 +144,23 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
     if (ended_)
         return;
     lastFrame_ = std::chrono::steady_clock::now();
-    stats_.addFrame(frame.header, frame.wireBytes, frame.receivedMicros);
+    const bool inOrder = stats_.addFrame(frame.header, frame.wireBytes, frame.receivedMicros);
+    const auto capture = captureOnViewerClock(frame, inOrder);
 
     const ClockSync& clock = client_->clock();
     DecodedFrame& picture = slot_.back();
-    std::error_code error;
-    if (config_.decode)
-        error = decoder_.decode(frame, clock.toViewerClock(frame.header.captureMicros), picture);
+    // A payload that is no picture of the declared size, or does not decode,
+    // is skipped and counted; the connection carries on.
+    std::error_code error = frame.pictureError;
+    if (!error && config_.decode)
+        error = decoder_.decode(frame, capture, picture);
     if (error) {
         stats_.addDecodeError();
-        spdlog::warn("frame {} skipped: {}", frame.header.sequence, error.message());
-    } else if (clock.offsetMicros()) {
-        const std::int64_t latency =
-            monotonicMicros() - clock.toViewerClock(frame.header.captureMicros);
-        stats_.addLatency(static_cast<double>(latency) / 1000.0);
+        if (++skipsThisConnection_ <= kLoggedSkips || skipsThisConnection_ % 100 == 0)
+            spdlog::warn("frame {} skipped: {} ({} skipped on this connection)",
+                         frame.header.sequence, error.message(), skipsThisConnection_);
+    } else if (capture) {
+        stats_.addLatency(static_cast<double>(monotonicMicros() - *capture) / 1000.0);
     }
     {
         std::lock_guard lock(mutex_);
@@ -165,7 +178,9 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
         }
     }
 
-    const bool decoded = config_.decode && !error;
+    if (error)
+        return; // not handed on: nothing records or shows a picture that is not one
+    const bool decoded = config_.decode;
     const SinkFrame sinkFrame{frame, decoded ? &picture : nullptr};
     for (ViewerSink* sink : sinks_)
         sink->onFrame(sinkFrame);
@@ -174,6 +189,21 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
     slot_.publish();
     for (ViewerSink* sink : sinks_)
         sink->onNewestPicture();
+}
+
+std::optional<std::int64_t> ViewerPipeline::captureOnViewerClock(const ReceivedFrame& frame,
+                                                                 bool inOrder)
+{
+    const ClockSync& clock = client_->clock();
+    if (!inOrder || !clock.offsetMicros())
+        return std::nullopt; // (untimed already counted, or no clock to measure with yet)
+    // Overflow-safe: a capture time that does not fit on our clock is absurd too.
+    const auto age = clock.elapsedMicros(frame.header.captureMicros, frame.receivedMicros);
+    if (!age || *age < config_.minLatency.count() || *age > config_.maxLatency.count()) {
+        stats_.addUntimed();
+        return std::nullopt;
+    }
+    return frame.receivedMicros - *age;
 }
 
 void ViewerPipeline::onClosed(const std::string& reason)

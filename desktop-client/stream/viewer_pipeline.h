@@ -27,7 +27,15 @@ struct PipelineConfig {
     bool reconnect = true; // false: the first connection's end ends the pipeline (headless)
     bool decode = true;    // false: frames reach the sinks undecoded (--no-decode)
     std::chrono::milliseconds stallAfter{2000}; // no frame this long: "stalled"
+    // A frame whose capture lies further back than maxLatency, or more than
+    // -minLatency ahead, on the server clock as learnt, is shown but left out
+    // of the latency figures (counted as untimed).
+    std::chrono::microseconds minLatency{-1'000'000};
+    std::chrono::microseconds maxLatency{60'000'000};
 };
+
+// "30.00 fps", or "unknown fps" when the hello's numerator or denominator is 0.
+std::string describeFrameRate(std::uint32_t numerator, std::uint32_t denominator);
 
 // The viewer's one receive-and-decode pipeline, whatever shows the frames:
 // owns the connection (StreamClient, the pairing key, reconnecting with
@@ -71,6 +79,8 @@ private:
     void connect();
     void onHello(const Hello& hello);
     void onFrame(const ReceivedFrame& frame);
+    // The frame's capture time on this machine's clock, if its timestamps can be trusted.
+    std::optional<std::int64_t> captureOnViewerClock(const ReceivedFrame& frame, bool inOrder);
     void onStatus(const Status& status);
     void onClosed(const std::string& reason);
     void end(const std::string& reason, bool failed);
@@ -95,6 +105,7 @@ private:
     RateMeter frameRate_;
     RateMeter byteRate_;
     std::chrono::steady_clock::time_point lastFrame_;
+    std::uint64_t skipsThisConnection_ = 0;
     bool sourceDown_ = false;
     bool ended_ = false;
 

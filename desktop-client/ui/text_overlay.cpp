@@ -2,8 +2,11 @@
 
 #include <SDL.h>
 #include <SDL_ttf.h>
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
+
+#include "ui/text_wrap.h"
 
 namespace pistream {
 
@@ -31,13 +34,24 @@ TextOverlay::~TextOverlay()
         TTF_CloseFont(font_);
 }
 
-void TextOverlay::rebuild(const std::vector<std::string>& lines)
+void TextOverlay::rebuild(const std::vector<std::string>& given, int maxWidth, int maxHeight)
 {
-    lines_ = lines;
+    lines_ = given;
+    maxWidth_ = maxWidth;
+    maxHeight_ = maxHeight;
     if (texture_)
         SDL_DestroyTexture(texture_);
     texture_ = nullptr;
-    const int lineHeight = TTF_FontLineSkip(font_);
+    const int lineHeight = std::max(1, TTF_FontLineSkip(font_));
+    const auto measure = [this](const std::string& text) {
+        int w = 0, h = 0;
+        TTF_SizeUTF8(font_, text.empty() ? " " : text.c_str(), &w, &h);
+        return w;
+    };
+    const auto fitLines =
+        static_cast<std::size_t>(std::max(1, (maxHeight - 2 * kPadding) / lineHeight));
+    const std::vector<std::string> lines =
+        wrapText(given, std::max(1, maxWidth - 2 * kPadding), fitLines, measure);
     int width = 0;
     for (const auto& line : lines) {
         int w = 0, h = 0;
@@ -73,8 +87,10 @@ void TextOverlay::draw(const std::vector<std::string>& lines, Anchor anchor, int
 {
     if (lines.empty())
         return;
-    if (lines != lines_ || !texture_)
-        rebuild(lines);
+    const int maxWidth = std::max(1, surfaceWidth - 2 * margin);
+    const int maxHeight = std::max(1, surfaceHeight - 2 * margin);
+    if (lines != lines_ || maxWidth != maxWidth_ || maxHeight != maxHeight_ || !texture_)
+        rebuild(lines, maxWidth, maxHeight);
     if (!texture_)
         return;
     int x = margin, y = margin;

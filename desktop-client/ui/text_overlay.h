@@ -22,12 +22,14 @@ public:
     enum class Anchor { TopLeft, TopRight, BottomLeft, Centre };
 
     // Draws `lines` on a panel placed at `anchor` of a surface of the given
-    // size, `margin` pixels in from its edges.
+    // size, `margin` pixels in from its edges. Lines wider than the surface
+    // are wrapped (wrapText), and what does not fit in its height is cut
+    // with "...", so nothing is drawn outside a small window.
     void draw(const std::vector<std::string>& lines, Anchor anchor, int surfaceWidth,
               int surfaceHeight, int margin = 8);
 
 private:
-    void rebuild(const std::vector<std::string>& lines);
+    void rebuild(const std::vector<std::string>& lines, int maxWidth, int maxHeight);
 
     SDL_Renderer* renderer_;
     TTF_Font* font_ = nullptr;
@@ -35,6 +37,8 @@ private:
     int width_ = 0;
     int height_ = 0;
     std::vector<std::string> lines_;
+    int maxWidth_ = 0; // the box the texture was made for
+    int maxHeight_ = 0;
 };
 
 // The first usable font of: `preferred`, then DejaVu Sans Mono and DejaVu Sans

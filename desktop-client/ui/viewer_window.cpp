@@ -2,6 +2,7 @@
 
 #include <SDL.h>
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -39,6 +40,15 @@ ViewerWindow::ViewerWindow(const WindowConfig& config, FrameSlot& slot)
 {
     if (SDL_Init(SDL_INIT_VIDEO) != 0)
         throw NoDisplay(std::string("cannot open a window: ") + SDL_GetError());
+    // With no display SDL may settle for a driver that shows nothing; a
+    // window nobody can see is no window (unless SDL_VIDEODRIVER asked for it).
+    const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
+    const char* asked = std::getenv("SDL_VIDEODRIVER");
+    if ((driver == "offscreen" || driver == "dummy" || driver == "evdev") &&
+        !(asked && driver == asked)) {
+        SDL_Quit();
+        throw NoDisplay("no display (SDL's video driver is " + driver + ")");
+    }
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
     const int width = config.width > 0 ? config.width : kDefaultWidth;
     const int height = config.height > 0 ? config.height : kDefaultHeight;
@@ -219,15 +229,13 @@ void ViewerWindow::render(const Shown& shown)
     else if (status.state != LinkState::Live)
         banner =
             std::string(nameOf(status.state)) + (status.detail.empty() ? "" : ": " + status.detail);
-    if (banner.size() > 64)
-        banner = banner.substr(0, 61) + "...";
     if (banner_ && !banner.empty())
         banner_->draw({banner}, TextOverlay::Anchor::BottomLeft, width, height, 16);
     SDL_RenderPresent(renderer_);
 
-    if (front_ && texture_) {
+    if (front_ && texture_ && front_->captureOnViewerClock) {
         const double latency =
-            static_cast<double>(monotonicMicros() - front_->captureOnViewerClock) / 1000.0;
+            static_cast<double>(monotonicMicros() - *front_->captureOnViewerClock) / 1000.0;
         latencies_.add(latency);
     }
     const std::string title = "pistream: " + config_.title + " (" + nameOf(status.state) + ")";
