@@ -277,7 +277,7 @@ TEST_CASE("frame fields are checked against the limits")
     CHECK(with([](FrameHeader& h) { h.width = 0; }) == Errc::BadDimensions);
     CHECK(with([](FrameHeader& h) { h.height = 1081; }) == Errc::BadDimensions);
     CHECK(with([](FrameHeader& h) { h.flags = 0x80; }) == Errc::BadFlags);
-    CHECK(with([](FrameHeader& h) { h.jpegLength = 0; }) == Errc::BadJpeg);
+    CHECK(with([](FrameHeader& h) { h.jpegLength = 0; }) == Errc::JpegLengthZero);
     // plain payload must be exactly the declared JPEG length
     CHECK(with([](FrameHeader& h) { h.jpegLength = 7; }) == Errc::PayloadSizeMismatch);
     // over width*height*3 + slack, whatever the payload

@@ -29,6 +29,8 @@ public:
             return "frame width or height is zero or over the limit";
         case Errc::JpegLengthTooLarge:
             return "declared JPEG length over the limit for the frame size";
+        case Errc::JpegLengthZero:
+            return "declared JPEG length is 0";
         case Errc::PayloadSizeMismatch:
             return "payload length differs from the declared JPEG length";
         case Errc::BadFlags:

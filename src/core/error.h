@@ -18,6 +18,7 @@ enum class Errc {
     UnexpectedMessage,   // e.g. a frame before the hello
     BadDimensions,       // zero width or height, or over the configured limit
     JpegLengthTooLarge,  // declared JPEG length over width*height*3 + slack or the cap
+    JpegLengthZero,      // declared JPEG length of 0
     PayloadSizeMismatch, // plain payload length differs from the declared JPEG length
     BadFlags,            // reserved flag bits set
     InflateFailed,       // not a valid gzip member

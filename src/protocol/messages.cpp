@@ -254,7 +254,7 @@ std::error_code decodeFrame(std::span<const std::uint8_t> body, const FrameLimit
     const std::uint64_t sizeCap =
         std::uint64_t{header.width} * header.height * 3 + kJpegMarkerSlack;
     if (header.jpegLength == 0)
-        return Errc::BadJpeg;
+        return Errc::JpegLengthZero;
     if (header.jpegLength > sizeCap || header.jpegLength > limits.maxJpegLength)
         return Errc::JpegLengthTooLarge;
     payload = reader.rest();
