@@ -17,10 +17,10 @@ A viewer that falls behind skips to the newest frame; it never slows the others.
 constexpr const char* kFooter = R"(
 SOURCES
   auto          the first camera if libcamera finds one, else test (default)
-  camera        the first camera libcamera finds (Raspberry Pi camera modules,
-                and USB webcams that deliver YUV 4:2:0), at --size and --fps or
-                the nearest the camera can do (logged); camera:N picks by the
-                number --list-cameras shows, camera:ID by its id. Without a
+  camera        the first camera libcamera finds: Raspberry Pi camera modules
+                first, then USB webcams and laptop cameras. At --size and --fps
+                or the nearest the camera can do (logged); camera:N picks by
+                the number --list-cameras shows, camera:ID by its id. Without a
                 camera it says so and exits 1
   test          built-in animated pattern at --size and --fps, with a frame
                 counter and the time burned in
@@ -39,6 +39,11 @@ CAMERA CONTROLS
   Module 2, say) are errors only when asked for.
   --awb modes: auto, incandescent, tungsten, fluorescent, indoor, daylight,
   cloudy, custom (the camera's tuning decides what each means).
+  --camera-format: a Pi camera delivers YUV 4:2:0, encoded here. A webcam
+  delivers MJPEG, sent as it comes (no encoding on the Pi; --quality does not
+  apply, and missing Huffman tables are added), or YUYV, converted to 4:2:0
+  and encoded. auto takes 4:2:0, else the size nearest --size, MJPEG before
+  YUYV; mjpeg or yuyv insist on one.
 
 HTTP
   Browsers and dashboards, on --http (default port 8080), from the frames
@@ -160,6 +165,14 @@ void addCameraOptions(CLI::App& app, CameraSettings& camera)
         ->group(group);
     app.add_option("--sharpness", camera.sharpness, "0 and up; camera default 1.0")
         ->type_name("S")
+        ->group(group);
+    app.add_option("--camera-format", camera.format,
+                   "auto, yuv420, mjpeg or yuyv (see CAMERA CONTROLS)")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember(
+                    std::vector<std::string>(std::begin(kCameraFormats), std::end(kCameraFormats)))
+                    .description(""))
+        ->capture_default_str()
         ->group(group);
     app.add_option("--autofocus-mode", camera.autofocus,
                    "manual, auto or continuous (Camera Module 3)")

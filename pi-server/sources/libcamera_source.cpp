@@ -24,7 +24,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "codec/jpeg_syntax.h"
 #include "core/clock.h"
+#include "protocol/messages.h"
 #include "sources/camera_backend.h"
 
 namespace lc = libcamera;
@@ -162,19 +164,108 @@ std::string modelOf(const lc::Camera& camera)
     return std::string(camera.properties().get(lc::properties::Model).value_or(""));
 }
 
-// A failed sync is not fatal (the picture may show stale cache lines): say so
-// at most every ten seconds, whichever thread dropped the frame.
+// A problem with one frame is not fatal: say so at most every ten seconds
+// per kind, whichever thread met it, with how often it happened meanwhile.
+class RareWarning {
+public:
+    explicit RareWarning(const char* what) : what_(what) {}
+    void operator()(const std::string& detail)
+    {
+        ++count_;
+        const std::int64_t now = monotonicMicros();
+        std::int64_t next = next_.load();
+        if (now < next || !next_.compare_exchange_strong(next, now + 10'000'000))
+            return;
+        spdlog::warn("{}: {} ({} times since the last warning)", what_, detail, count_.exchange(0));
+    }
+
+private:
+    const char* what_;
+    std::atomic<std::int64_t> next_{0};
+    std::atomic<unsigned int> count_{0};
+};
+
+// A failed sync: the picture may show stale cache lines.
 void warnSyncFailed(int error)
 {
-    static std::atomic<std::int64_t> nextWarning{0};
-    static std::atomic<unsigned int> failures{0};
-    ++failures;
-    const std::int64_t now = monotonicMicros();
-    std::int64_t next = nextWarning.load();
-    if (now < next || !nextWarning.compare_exchange_strong(next, now + 10'000'000))
-        return;
-    spdlog::warn("camera buffer sync failed: {} ({} times since the last warning)",
-                 std::strerror(error), failures.exchange(0));
+    static RareWarning warning("camera buffer sync failed");
+    warning(std::strerror(error));
+}
+
+// libcamera's formats that pistream reads, and ours for them.
+std::optional<PixelFormat> ourFormat(const lc::PixelFormat& format)
+{
+    if (format == lc::formats::YUV420)
+        return PixelFormat::Yuv420;
+    if (format == lc::formats::MJPEG)
+        return PixelFormat::Mjpeg;
+    if (format == lc::formats::YUYV)
+        return PixelFormat::Yuyv;
+    return std::nullopt;
+}
+
+lc::PixelFormat libcameraFormat(PixelFormat format)
+{
+    switch (format) {
+    case PixelFormat::Mjpeg:
+        return lc::formats::MJPEG;
+    case PixelFormat::Yuyv:
+        return lc::formats::YUYV;
+    case PixelFormat::Yuv420:
+        break;
+    }
+    return lc::formats::YUV420;
+}
+
+// What the camera offers for video, in the plain types chooseCameraFormat
+// takes: 4:2:0 over a range of sizes (a Pi's ISP) as one "any size" offer,
+// discrete sizes (a webcam) one by one. libcamera does not say a webcam's
+// rates per size, so they are unknown here.
+std::vector<CameraFormatOffer> offersOf(const lc::StreamFormats& formats)
+{
+    std::vector<CameraFormatOffer> offers;
+    for (const lc::PixelFormat& format : formats.pixelformats()) {
+        const auto ours = ourFormat(format);
+        if (!ours)
+            continue;
+        if (*ours == PixelFormat::Yuv420 && !formats.range(format).max.isNull() &&
+            formats.range(format).min != formats.range(format).max) {
+            offers.push_back({PixelFormat::Yuv420, 0, 0, 0});
+            continue;
+        }
+        for (const lc::Size& size : formats.sizes(format))
+            offers.push_back(
+                {*ours, static_cast<int>(size.width), static_cast<int>(size.height), 0});
+    }
+    return offers;
+}
+
+// Every format the camera lists, for the message when none is one we read.
+std::string allFormatsOf(const lc::StreamFormats& formats)
+{
+    std::string names;
+    for (const lc::PixelFormat& format : formats.pixelformats())
+        names += (names.empty() ? "" : ", ") + format.toString();
+    return names.empty() ? "nothing" : names;
+}
+
+bool isExternal(const lc::Camera& camera)
+{
+    const auto location = camera.properties().get(lc::properties::Location);
+    return location && *location == lc::properties::CameraLocationExternal;
+}
+
+// libcamera's cameras in the order pistream numbers them: built-in first.
+std::vector<std::shared_ptr<lc::Camera>> camerasInOrder(lc::CameraManager& manager)
+{
+    const std::vector<std::shared_ptr<lc::Camera>> cameras = manager.cameras();
+    std::vector<bool> external;
+    for (const auto& camera : cameras)
+        external.push_back(isExternal(*camera));
+    std::vector<std::shared_ptr<lc::Camera>> ordered;
+    for (const std::size_t index : cameraOrder(external))
+        ordered.push_back(cameras[index]);
+    return ordered;
 }
 
 // Brackets the CPU's reads of a camera buffer, as rpicam-apps does, so that the
@@ -239,7 +330,7 @@ public:
     void stop() override;
 
 private:
-    void configure(int width, int height, const CameraSettings& settings);
+    void configure(int width, int height, double fps, const CameraSettings& settings);
     void mapBuffers();
     void onRequestCompleted(lc::Request* request);
     void onDisconnected();
@@ -272,7 +363,7 @@ LibcameraSource::LibcameraSource(std::shared_ptr<lc::CameraManager> manager,
                                  ") is in use by another program; is pistream-server.service or "
                                  "rpicam-* running?");
     session_->camera = std::move(camera);
-    configure(width, height, settings);
+    configure(width, height, fps, settings);
 
     // The frame rate: a fixed frame duration within what this mode allows.
     const ControlLimits limits = limitsOf(camera_.controls());
@@ -303,35 +394,48 @@ LibcameraSource::LibcameraSource(std::shared_ptr<lc::CameraManager> manager,
 
     mapBuffers();
     description_ =
-        fmt::format("camera {} {} {}x{} @ {:.3g} fps", index, name.empty() ? camera_.id() : name,
-                    geometry_.width, geometry_.height, fps);
+        fmt::format("camera {} {} {}x{} {} @ {:.3g} fps", index, name.empty() ? camera_.id() : name,
+                    geometry_.width, geometry_.height, formatName(format_.pixelFormat), fps);
 }
 
-void LibcameraSource::configure(int width, int height, const CameraSettings& settings)
+void LibcameraSource::configure(int width, int height, double fps, const CameraSettings& settings)
 {
     const std::vector<lc::StreamRole> roles{lc::StreamRole::VideoRecording};
     config_ = camera_.generateConfiguration(roles);
     if (!config_ || config_->empty())
         throw std::runtime_error("camera " + camera_.id() + " cannot stream video");
     lc::StreamConfiguration& stream = config_->at(0);
-    stream.pixelFormat = lc::formats::YUV420;
-    stream.size = {static_cast<unsigned int>(width), static_cast<unsigned int>(height)};
+    const std::vector<CameraFormatOffer> offers = offersOf(stream.formats());
+    CameraFormatChoice choice;
+    try {
+        choice = chooseCameraFormat(offers, width, height, fps, settings.format);
+    } catch (const std::runtime_error& error) {
+        throw std::runtime_error("camera " + camera_.id() + ": " + error.what() + " (it lists " +
+                                 allFormatsOf(stream.formats()) + ")");
+    }
+    format_.pixelFormat = choice.format;
+    stream.pixelFormat = libcameraFormat(choice.format);
+    stream.size = {static_cast<unsigned int>(choice.width),
+                   static_cast<unsigned int>(choice.height)};
     stream.bufferCount = kBufferCount;
-    // Full-range BT.601, the colour space JPEG (JFIF) itself uses: no conversion.
-    stream.colorSpace = lc::ColorSpace::Sycc;
+    // Full-range BT.601, the colour space JPEG (JFIF) itself uses: no
+    // conversion. A webcam's MJPEG is JFIF already; its YUYV is what it is.
+    if (choice.format == PixelFormat::Yuv420)
+        stream.colorSpace = lc::ColorSpace::Sycc;
     const Flip flip = flipFor(settings);
     setFlip(*config_, flip);
 
     const auto status = config_->validate();
     if (status == lc::CameraConfiguration::Invalid)
         throw std::runtime_error("camera " + camera_.id() + " rejects " + stream.toString());
-    if (stream.pixelFormat != lc::formats::YUV420)
-        throw std::runtime_error("camera " + camera_.id() +
-                                 " cannot deliver YUV 4:2:0 (it offers " +
-                                 stream.pixelFormat.toString() + ")");
+    if (stream.pixelFormat != libcameraFormat(choice.format))
+        throw std::runtime_error("camera " + camera_.id() + " cannot deliver " +
+                                 formatName(choice.format) + " at " + stream.size.toString() +
+                                 " (libcamera offers " + stream.pixelFormat.toString() + ")");
     if (flipOf(*config_) != flip)
         spdlog::warn("camera cannot flip or rotate as asked: the picture is not flipped");
-    if (stream.colorSpace && *stream.colorSpace != lc::ColorSpace::Sycc)
+    if (choice.format == PixelFormat::Yuv420 && stream.colorSpace &&
+        *stream.colorSpace != lc::ColorSpace::Sycc)
         spdlog::warn("camera delivers colour space {}, not sYCC: colours may be slightly off",
                      stream.colorSpace->toString());
     geometry_ = {static_cast<int>(stream.size.width), static_cast<int>(stream.size.height),
@@ -375,7 +479,9 @@ void LibcameraSource::mapBuffers()
         }
         std::array<const std::uint8_t*, 3> data{};
         const auto& planes = buffer->planes();
-        if (planes.size() >= 3) {
+        if (format_.pixelFormat != PixelFormat::Yuv420) {
+            data[0] = bases[planes[0].fd.get()] + planes[0].offset; // MJPEG, YUYV: one plane
+        } else if (planes.size() >= 3) {
             for (std::size_t i = 0; i < 3; ++i)
                 data[i] = bases[planes[i].fd.get()] + planes[i].offset;
         } else {
@@ -448,13 +554,47 @@ void LibcameraSource::onRequestCompleted(lc::Request* request)
                                                               description_, kErrorsBeforeDown));
         return;
     }
-    errorsInARow_ = 0;
-
+    const std::array<const std::uint8_t*, 3>& data = planes_.at(buffer);
     auto* frame = new RawFrame;
-    frame->format = PixelFormat::Yuv420;
+    frame->format = format_.pixelFormat;
     frame->width = geometry_.width;
     frame->height = geometry_.height;
-    frame->planes = yuv420Planes(planes_.at(buffer), geometry_);
+    switch (format_.pixelFormat) {
+    case PixelFormat::Yuv420:
+        frame->planes = yuv420Planes(data, geometry_);
+        break;
+    case PixelFormat::Yuyv:
+        frame->planes[0] = {data[0], geometry_.stride};
+        break;
+    case PixelFormat::Mjpeg: {
+        // The camera's bytes go out as they are, so they get the same header
+        // checks as any JPEG from outside: readable, of the size configured,
+        // within the size bound. A bad one is skipped like a failed frame.
+        const std::size_t used = buffer->metadata().planes()[0].bytesused;
+        frame->jpeg = {data[0], std::min<std::size_t>(used, buffer->planes()[0].length)};
+        JpegHeader header;
+        const JpegSyntaxError error = readJpegHeader(frame->jpeg, header);
+        if (error != JpegSyntaxError::None || header.width != geometry_.width ||
+            header.height != geometry_.height ||
+            frame->jpeg.size() > static_cast<std::size_t>(geometry_.width) *
+                                         static_cast<std::size_t>(geometry_.height) * 3 +
+                                     kJpegMarkerSlack) {
+            static RareWarning badFrame("camera sent a frame that is not a usable JPEG");
+            badFrame(error != JpegSyntaxError::None
+                         ? pistream::describe(error)
+                         : fmt::format("{}x{}, {} bytes", header.width, header.height,
+                                       frame->jpeg.size()));
+            delete frame;
+            session_->requeue(request);
+            if (++errorsInARow_ == kErrorsBeforeDown && callbacks_.onState)
+                callbacks_.onState(SourceState::Down, fmt::format("{}: {} unusable frames in a row",
+                                                                  description_, kErrorsBeforeDown));
+            return;
+        }
+        break;
+    }
+    }
+    errorsInARow_ = 0;
     frame->sequence = sequence_++;
     // The sensor's timestamp, so the latency viewers see starts at the sensor.
     const auto sensorNanos = request->metadata().get(lc::controls::SensorTimestamp);
@@ -491,10 +631,11 @@ std::vector<CameraDescription> listCameras()
 {
     const auto manager = cameraManager();
     std::vector<CameraDescription> list;
-    for (const std::shared_ptr<lc::Camera>& camera : manager->cameras()) {
+    for (const std::shared_ptr<lc::Camera>& camera : camerasInOrder(*manager)) {
         CameraDescription description;
         description.id = camera->id();
         description.model = modelOf(*camera);
+        description.external = isExternal(*camera);
 
         const std::vector<lc::StreamRole> video{lc::StreamRole::VideoRecording};
         if (auto config = camera->generateConfiguration(video); config && !config->empty()) {
@@ -507,6 +648,13 @@ std::vector<CameraDescription> listCameras()
             description.minHeight = static_cast<int>(range.min.height);
             description.maxWidth = static_cast<int>(range.max.width);
             description.maxHeight = static_cast<int>(range.max.height);
+            for (const CameraFormatOffer& offer : offersOf(formats))
+                if (offer.width > 0)
+                    description.offers.push_back(offer);
+        }
+        if (description.external) {
+            list.push_back(std::move(description)); // a webcam has no sensor modes to list
+            continue;
         }
 
         // Sensor modes, and for each the fastest rate: configure the raw
@@ -555,7 +703,7 @@ std::unique_ptr<FrameSource> openCamera(const CameraSelector& selector, int widt
                                         double fps, const CameraSettings& settings)
 {
     auto manager = cameraManager();
-    const std::vector<std::shared_ptr<lc::Camera>> cameras = manager->cameras();
+    const std::vector<std::shared_ptr<lc::Camera>> cameras = camerasInOrder(*manager);
     if (cameras.empty())
         throw std::runtime_error(noCameraMessage());
     std::vector<std::string> ids;
