@@ -4,6 +4,11 @@
 # at 640x480 to a headless pistream-viewer over loopback, and prints for each
 # size the frame rate, the jitter of the frames' capture timestamps, the
 # latency (capture to decoded) and the server's CPU, each with PASS or FAIL.
+# Then, for each USB webcam (on a Pi or a laptop), the same at 640x480 in
+# each format it offers (MJPEG passed through, YUYV converted), plus a
+# snapshot that must be a complete JPEG (Huffman tables present); with
+# PI_CHECK_REPLUG=1 it also asks you to unplug each webcam and plug it back
+# in, and checks that the stream comes back by itself.
 #
 #   bash scripts/pi-check.sh
 #
@@ -33,6 +38,7 @@
 #   PI_CHECK_MAX_LATENCY_MS   largest latency p95 (100)
 #   PI_CHECK_MAX_CPU_PERCENT  largest server CPU, percent of one core (100)
 #   PI_CHECK_PORT             stream port on 127.0.0.1 (18485); HTTP uses the next
+#   PI_CHECK_REPLUG           1: also the unplug-and-replug check (needs you there)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -93,10 +99,11 @@ cpu_ticks() {
 
 failed=0
 
-# Streams from camera 0 at size $1 and prints the figures with PASS or FAIL.
+# Streams from camera $2 (0) in format $3 (auto) at size $1 and prints the
+# figures with PASS or FAIL.
 check_size() {
-    local size=$1 log="$work/server-$1.log"
-    "$server" --source camera:0 --size "$size" --fps "$fps" --insecure \
+    local size=$1 camera=${2:-0} format=${3:-auto} log="$work/server-$1.log"
+    "$server" --source "camera:$camera" --camera-format "$format" --size "$size" --fps "$fps" --insecure \
         --listen "127.0.0.1:$port" --http "127.0.0.1:$http_port" --stats-interval 0 2>"$log" &
     server_pid=$!
     local ready=0
@@ -131,7 +138,7 @@ check_size() {
     wait "$server_pid" || true
     server_pid=""
 
-    if ! python3 - "$size" "$work" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" \
+    if ! python3 - "$size $format" "$work" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" \
         "$((end_ns - start_ns))" <<'EOF'; then
 import json, os, statistics, sys
 
@@ -206,6 +213,60 @@ EOF
 
 check_size 1280x720
 check_size 640x480
+
+# USB webcams: "N: MODEL (ID) USB  --source camera:N", then a line per format.
+webcams=$(sed -n 's/^\([0-9]*\): .* USB  --source camera:.*/\1/p' "$work/cameras.txt")
+for camera in $webcams; do
+    listing=$(awk -v n="$camera" '$0 ~ "^"n": " {on=1; next} /^[0-9]+: / {on=0} on' "$work/cameras.txt")
+    for format in mjpeg yuyv; do
+        grep -qi "^ *$format:" <<<"$listing" || continue
+        echo "webcam $camera, $format:"
+        check_size 640x480 "$camera" "$format"
+    done
+    # Every frame on the wire is a complete JPEG: a DHT before the first SOS.
+    "$server" --source "camera:$camera" --size 640x480 --insecure --listen "127.0.0.1:$port" \
+        --http "127.0.0.1:$http_port" --stats-interval 0 2>"$work/snapshot.log" &
+    server_pid=$!
+    snapshot_ok=0
+    for _ in $(seq 100); do
+        if curl -fsS -o "$work/snapshot.jpg" "http://127.0.0.1:$http_port/snapshot.jpg" 2>/dev/null; then
+            snapshot_ok=1
+            break
+        fi
+        sleep 0.1
+    done
+    result=FAIL
+    if [[ $snapshot_ok -eq 1 ]] && python3 -c '
+import sys
+data = open(sys.argv[1], "rb").read()
+sos = data.find(b"\xff\xda")
+sys.exit(0 if data.startswith(b"\xff\xd8") and 0 < data.find(b"\xff\xc4") < sos else 1)
+' "$work/snapshot.jpg"; then
+        result=PASS
+    fi
+    echo "webcam $camera  snapshot is a complete JPEG (Huffman tables before the scan)  $result"
+    [[ $result == PASS ]] || failed=1
+    if [[ "${PI_CHECK_REPLUG:-0}" == 1 && $snapshot_ok -eq 1 ]]; then
+        echo "webcam $camera: unplug it now, wait 3 s, and plug it back in (within 60 s)"
+        went_down=0
+        result=FAIL
+        for _ in $(seq 600); do
+            state=$(curl -fsS "http://127.0.0.1:$http_port/api/status" 2>/dev/null |
+                python3 -c 'import json, sys; print(json.load(sys.stdin)["source"]["state"])' 2>/dev/null || true)
+            [[ "$state" == down ]] && went_down=1
+            if [[ $went_down -eq 1 && "$state" == live ]]; then
+                result=PASS
+                break
+            fi
+            sleep 0.1
+        done
+        echo "webcam $camera  unplugged and plugged back in: the stream came back by itself  $result"
+        [[ $result == PASS ]] || failed=1
+    fi
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+    server_pid=""
+done
 
 if [[ $failed -ne 0 ]]; then
     echo "pi-check: FAIL"
