@@ -2,10 +2,9 @@
 # Installs the Debian packages pistream needs that are not installed yet.
 #   scripts/setup.sh                 what building and running needs
 #   scripts/setup.sh --test          that, plus what the tests need
-#   scripts/setup.sh --test --cross  that, plus the arm64 cross compiler, arm64
-#                                    libraries (Debian multiarch), qemu-user and
-#                                    the armhf cross compiler (whose libraries
-#                                    come in a sysroot: scripts/sysroot.sh)
+#   scripts/setup.sh --test --cross  that, plus the arm64 and armhf cross
+#                                    compilers, the server's libraries for both
+#                                    (Debian multiarch) and qemu-user
 # Works on Debian 12 and Raspberry Pi OS (bookworm); uses sudo when not root.
 set -euo pipefail
 
@@ -27,13 +26,16 @@ for arg in "$@"; do
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac
 done
-# The server's libraries for 64-bit Raspberry Pi OS; header-only ones are arch-independent.
-cross_packages=(
-    crossbuild-essential-arm64 qemu-user g++-arm-linux-gnueabihf rsync
-    libturbojpeg0-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64 libyuv-dev:arm64
-    libspdlog-dev:arm64 libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
-    libcamera-dev:arm64 libhttp-parser2.9:arm64 libssl-dev:arm64
-)
+# The server's libraries for 64-bit (arm64) and 32-bit (armhf) Raspberry Pi
+# OS; header-only ones are arch-independent.
+cross_packages=(crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user rsync)
+for arch in arm64 armhf; do
+    cross_packages+=(
+        libturbojpeg0-dev:$arch libjpeg62-turbo-dev:$arch zlib1g-dev:$arch libyuv-dev:$arch
+        libspdlog-dev:$arch libfmt-dev:$arch libtomlplusplus-dev:$arch libsystemd-dev:$arch
+        libcamera-dev:$arch libhttp-parser2.9:$arch libssl-dev:$arch
+    )
+done
 
 sudo=()
 if [[ $(id -u) -ne 0 ]]; then
@@ -42,9 +44,13 @@ fi
 if [[ $cross == yes ]]; then
     if [[ "$(dpkg --print-architecture)" == arm64 ]]; then
         cross=no # already on the Pi's architecture: the native build is the arm64 build
-    elif ! dpkg --print-foreign-architectures | grep -qx arm64; then
-        echo "setup: enabling the arm64 architecture for cross-compiling (dpkg multiarch)" >&2
-        "${sudo[@]}" dpkg --add-architecture arm64
+    else
+        for arch in arm64 armhf; do
+            if ! dpkg --print-foreign-architectures | grep -qx $arch; then
+                echo "setup: enabling the $arch architecture for cross-compiling (dpkg multiarch)" >&2
+                "${sudo[@]}" dpkg --add-architecture $arch
+            fi
+        done
     fi
 fi
 [[ $cross == yes ]] && packages+=("${cross_packages[@]}")

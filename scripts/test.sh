@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Everything, from a fresh machine: installs what is missing, builds with the
-# tests and runs them all; cross-builds the server and its tests for 64-bit
-# Raspberry Pi OS (multiarch libraries) and 32-bit Raspberry Pi OS (a sysroot
-# of Debian armhf packages) and runs those under qemu-user; then runs the main
-# job for a few seconds.
+# tests and runs them all; cross-builds the server, its tests and its Debian
+# package for 64-bit (arm64) and 32-bit (armhf) Raspberry Pi OS with Debian's
+# multiarch libraries and runs those under qemu-user; then runs the main job
+# for a few seconds.
 #   scripts/test.sh
 #   PISTREAM_SKIP_CROSS=1 scripts/test.sh    (skip the Pi architectures)
 #   PISTREAM_SKIP_SANITIZE=1 scripts/test.sh (skip the ASan+UBSan build and the fuzzers)
@@ -45,10 +45,8 @@ cross_build()
 if [[ ${#cross[@]} -gt 0 && "$(dpkg --print-architecture)" != arm64 ]]; then
     echo "test: pistream-server and its tests for aarch64 (multiarch), run under qemu-user" >&2
     cross_build build-aarch64 -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake
-    echo "test: pistream-server and its tests for armhf (Debian sysroot), run under qemu-user" >&2
-    [[ -d build-armhf/sysroot/usr ]] || scripts/sysroot.sh debian armhf build-armhf/sysroot
-    cross_build build-armhf -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake \
-        -DCMAKE_SYSROOT="$PWD/build-armhf/sysroot"
+    echo "test: pistream-server, its tests and package for armhf (multiarch), run under qemu-user" >&2
+    cross_build build-armhf -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake
 fi
 
 echo "test: the main job (scripts/run.sh) for 3 seconds" >&2
