@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "core/log_limiter.h"
 #include "hub/frame_pacer.h"
 #include "net/endpoint.h"
 #include "server/peer_guard.h"
@@ -19,6 +21,9 @@ struct HttpServerConfig {
     // Every page but /health asks for it (HTTP Basic: any user name, the key
     // as password); empty: open to anyone.
     std::string pairingKey;
+    // Host header names answered besides IP literals, localhost, *.local and
+    // this machine's host name (--http-host); others get 421.
+    std::vector<std::string> hostNames;
     // HTTPS when both are set (PEM files): the whole port speaks TLS.
     std::string certificateFile;
     std::string privateKeyFile;
@@ -36,6 +41,8 @@ struct HttpServerConfig {
                           .maxPendingPerAddress = 16,
                           .pendingName = "requests",
                           .refuseSlowedAtAccept = false};
+    // Refused connections and wrong keys: one line, then a summary per window.
+    LogLimits log;
     // The guard's clock; empty: std::chrono::steady_clock. Tests inject time.
     std::function<PeerGuard::Clock::time_point()> clock;
 };
