@@ -529,68 +529,75 @@ TEST_CASE("pairing key files: Windows line ends, a BOM, wrong kinds of file, loo
     TempDir dir;
     const std::string key = generatePairingKey();
     const auto path = dir.file("pairing.key");
+    writeFile(path, key + "\n");
+    std::filesystem::permissions(path, perms::owner_read | perms::owner_write);
     bool created = false;
     std::string warning;
     const auto load = [&](const std::filesystem::path& file) {
         return loadOrCreatePairingKey(file, created, warning);
     };
-    // Written on Windows: CR LF, and Notepad's byte order mark. The same key,
-    // so nobody is told to delete it (which would disconnect every viewer).
-    writeFile(path, key + "\r\n");
-    std::filesystem::permissions(path, perms::owner_read | perms::owner_write);
-    CHECK(load(path) == key);
-    CHECK_FALSE(created);
-    CHECK(warning.empty());
-    writeFile(path, "\xEF\xBB\xBF" + key + "\r\nsecond line\r\n");
-    CHECK(load(path) == key);
-    CHECK(readPairingKey(path) == key);
 
-    // Readable by others: used, with one line of advice.
-    std::filesystem::permissions(path, perms::owner_read | perms::owner_write | perms::group_read |
-                                           perms::others_read);
-    CHECK(load(path) == key);
-    CHECK(warning.find("mode 0644") != std::string::npos);
-    CHECK(warning.find("chmod 600 " + path.string()) != std::string::npos);
-
-    // A FIFO is refused at once, even one that holds a key: opening it must
-    // never hang the server's start.
-    const auto fifo = dir.file("fifo.key");
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    const int writer = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
-    REQUIRE(writer >= 0);
-    const std::string line = key + "\n";
-    REQUIRE(::write(writer, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
-    CHECK_THROWS_WITH_AS(load(fifo), doctest::Contains("is not a regular file"),
-                         std::runtime_error);
-    CHECK_THROWS_WITH_AS(readPairingKey(fifo), doctest::Contains("is not a regular file"),
-                         std::runtime_error);
-    ::close(writer);
-
-    // A directory: said so, and not "delete it".
-    const auto directory = dir.file("keys");
-    std::filesystem::create_directory(directory);
-    try {
-        load(directory);
-        FAIL("a directory was taken for a key file");
-    } catch (const std::runtime_error& error) {
-        const std::string what = error.what();
-        CHECK(what.find("is a directory") != std::string::npos);
-        CHECK(what.find("delete it") == std::string::npos);
+    SUBCASE("written on Windows: CR LF and a byte order mark are the same key")
+    {
+        // Nobody is told to delete it (which would disconnect every viewer).
+        writeFile(path, key + "\r\n");
+        CHECK(load(path) == key);
+        CHECK_FALSE(created);
+        CHECK(warning.empty());
+        writeFile(path, "\xEF\xBB\xBF" + key + "\r\nsecond line\r\n");
+        CHECK(load(path) == key);
+        CHECK(readPairingKey(path) == key);
     }
-
-    // A dangling symbolic link: named as such, not "File exists", and nothing
-    // is made through it.
-    const auto link = dir.file("link.key");
-    std::filesystem::create_symlink(dir.file("nowhere.key"), link);
-    CHECK_THROWS_WITH_AS(load(link), doctest::Contains("is a symbolic link to"),
-                         std::runtime_error);
-    CHECK_THROWS_WITH_AS(readPairingKey(link), doctest::Contains("which does not exist"),
-                         std::runtime_error);
-    CHECK_FALSE(std::filesystem::exists(dir.file("nowhere.key")));
-    // A link to a real key file is fine.
-    std::filesystem::remove(link);
-    std::filesystem::create_symlink(path, link);
-    CHECK(load(link) == key);
+    SUBCASE("readable by others: used, with one line of advice")
+    {
+        std::filesystem::permissions(path, perms::owner_read | perms::owner_write |
+                                               perms::group_read | perms::others_read);
+        CHECK(load(path) == key);
+        CHECK(warning.find("mode 0644") != std::string::npos);
+        CHECK(warning.find("chmod 600 " + path.string()) != std::string::npos);
+    }
+    SUBCASE("a FIFO is refused at once, even one that holds a key")
+    {
+        // Opening it must never hang the server's start.
+        const auto fifo = dir.file("fifo.key");
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        const int writer = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
+        REQUIRE(writer >= 0);
+        const std::string line = key + "\n";
+        REQUIRE(::write(writer, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+        CHECK_THROWS_WITH_AS(load(fifo), doctest::Contains("is not a regular file"),
+                             std::runtime_error);
+        CHECK_THROWS_WITH_AS(readPairingKey(fifo), doctest::Contains("is not a regular file"),
+                             std::runtime_error);
+        ::close(writer);
+    }
+    SUBCASE("a directory is called one, with no advice to delete it")
+    {
+        const auto directory = dir.file("keys");
+        std::filesystem::create_directory(directory);
+        try {
+            load(directory);
+            FAIL("a directory was taken for a key file");
+        } catch (const std::runtime_error& error) {
+            const std::string what = error.what();
+            CHECK(what.find("is a directory") != std::string::npos);
+            CHECK(what.find("delete it") == std::string::npos);
+        }
+    }
+    SUBCASE("a dangling symbolic link is named as such, and nothing is made through it")
+    {
+        const auto link = dir.file("link.key");
+        std::filesystem::create_symlink(dir.file("nowhere.key"), link);
+        CHECK_THROWS_WITH_AS(load(link), doctest::Contains("is a symbolic link to"),
+                             std::runtime_error);
+        CHECK_THROWS_WITH_AS(readPairingKey(link), doctest::Contains("which does not exist"),
+                             std::runtime_error);
+        CHECK_FALSE(std::filesystem::exists(dir.file("nowhere.key")));
+        // A link to a real key file is fine.
+        std::filesystem::remove(link);
+        std::filesystem::create_symlink(path, link);
+        CHECK(load(link) == key);
+    }
 }
 
 TEST_CASE("with a pairing key every page but /health asks for it, as HTTP Basic")
