@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <regex>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -1305,4 +1306,43 @@ TEST_CASE("what a browser sends is escaped before it is logged")
         CHECK(line.find_first_of("\x1b\x7f\xff") == std::string::npos);
     CHECK(escapeText(std::string_view("a\r\nb\x1b[2J\xc3\xa9"), 100) ==
           "a\\x0d\\x0ab\\x1b[2J\xc3\xa9");
+}
+
+TEST_CASE("out of file descriptors, the HTTP port retries its accept after a pause, logging once")
+{
+    LogCapture capture;
+    Fixture fixture;
+    const auto stats = [&] {
+        return fixture.onIoThread([&] { return fixture.server->stats(); });
+    };
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.open(asio::ip::tcp::v4());
+    // No descriptor left for the server's accept: the connection waits in
+    // the backlog and every accept fails with EMFILE until the limit is back.
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(socket.native_handle()) + 1;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    std::vector<int> fillers; // any free descriptor under the limit, taken
+    for (int fd = ::open("/dev/null", O_RDONLY); fd >= 0; fd = ::open("/dev/null", O_RDONLY))
+        fillers.push_back(fd);
+    socket.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
+    const bool failedThrice = waitFor([&] { return stats().acceptFailures >= 3; }, 10s);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    for (const int fd : fillers)
+        ::close(fd);
+    CHECK(failedThrice);
+    CHECK(capture.count("http: accept failed") == 1);
+    // With descriptors again the waiting connection is served.
+    asio::write(socket, asio::buffer(std::string("GET /health HTTP/1.1\r\n\r\n")));
+    std::string received;
+    std::array<char, 1024> buffer{};
+    std::error_code error;
+    while (!error) {
+        const std::size_t n = socket.read_some(asio::buffer(buffer), error);
+        received.append(buffer.data(), n);
+    }
+    CHECK(statusOf(received) == 200);
 }

@@ -51,8 +51,9 @@ struct HttpStats {
     int clients = 0;   // connections open
     int streaming = 0; // of which on /stream.mjpg
     std::uint64_t requests = 0;
-    std::uint64_t refused = 0;    // without the pairing key, or with a wrong one
-    std::uint64_t turnedAway = 0; // closed at accept by the PeerGuard (caps, slowed down)
+    std::uint64_t refused = 0;        // without the pairing key, or with a wrong one
+    std::uint64_t turnedAway = 0;     // closed at accept by the PeerGuard (caps, slowed down)
+    std::uint64_t acceptFailures = 0; // accept() failed (out of file descriptors)
     std::uint64_t partsSent = 0;
     std::uint64_t partsSkipped = 0; // newer frames replaced them for a slow browser
     std::uint64_t bytesSent = 0;

@@ -18,6 +18,10 @@ constexpr LogKind kHttpTurnedAway{
 constexpr LogKind kHttpBusy{"http busy", "http: {count} more connections from {subject} refused "
                                          "in the last {seconds} s: too many clients"};
 
+constexpr LogKind kHttpAcceptFailed{
+    "http accept failed", "http: accept failed {count} more times in the last {seconds} s"};
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+
 std::vector<std::string> answeredNames(std::vector<std::string> names)
 {
     for (auto& own : ownHostNames())
@@ -35,33 +39,30 @@ HttpServer::HttpServer(asio::io_context& io, FrameHub& hub, const HttpServerConf
                        Status status)
     : io_(io), hub_(hub), config_(config), status_(std::move(status)),
       router_(config.pairingKey, HttpHostCheck(answeredNames(config.hostNames))), acceptor_(io),
-      guard_(config.guard), log_(config.log),
-      logFlush_(io), context_{io_,
-                              hub_,
-                              config_,
-                              router_,
-                              nullptr,
-                              totals_,
-                              [this] { return statusJson(); },
-                              [this](const asio::ip::address& address) {
-                                  return guard_.keyWait(address, now());
-                              },
-                              [this](const asio::ip::address& address, KeyCheck key) {
-                                  if (key == KeyCheck::Passed)
-                                      guard_.finished(address, true, now());
-                                  else if (key == KeyCheck::WrongKey)
-                                      guard_.finished(address, false, now());
-                                  else
-                                      guard_.released(address);
-                              },
-                              [this](const LogKind& kind, const asio::ip::address& address,
-                                     const std::string& line) { warnLimited(kind, address, line); },
-                              [this](HttpConnection* connection) {
-                                  // Deferred: the connection may be deep in its own call
-                                  // stack.
-                                  asio::post(
-                                      io_, [this, connection] { connections_.erase(connection); });
-                              }}
+      guard_(config.guard), log_(config.log), logFlush_(io), acceptRetry_(io),
+      context_{io_,
+               hub_,
+               config_,
+               router_,
+               nullptr,
+               totals_,
+               [this] { return statusJson(); },
+               [this](const asio::ip::address& address) { return guard_.keyWait(address, now()); },
+               [this](const asio::ip::address& address, KeyCheck key) {
+                   if (key == KeyCheck::Passed)
+                       guard_.finished(address, true, now());
+                   else if (key == KeyCheck::WrongKey)
+                       guard_.finished(address, false, now());
+                   else
+                       guard_.released(address);
+               },
+               [this](const LogKind& kind, const asio::ip::address& address,
+                      const std::string& line) { warnLimited(kind, address, line); },
+               [this](HttpConnection* connection) {
+                   // Deferred: the connection may be deep in its own call
+                   // stack.
+                   asio::post(io_, [this, connection] { connections_.erase(connection); });
+               }}
 {}
 
 HttpServer::~HttpServer() = default;
@@ -104,11 +105,22 @@ void HttpServer::accept()
     acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
         if (stopped_ || error == asio::error::operation_aborted)
             return;
-        if (error)
-            spdlog::warn("http: accept failed: {}", error.message());
-        else
+        if (!error) {
             onAccept(std::move(socket));
-        accept();
+            accept();
+            return;
+        }
+        // E.g. out of file descriptors: the connection stays queued and the
+        // next accept would fail at once, so wait a moment (as the stream
+        // port does) instead of spinning and logging in a loop.
+        ++totals_.acceptFailures;
+        log_.warn(kHttpAcceptFailed, "", now(), "http: accept failed: " + error.message());
+        scheduleLogFlush();
+        acceptRetry_.expires_after(kAcceptRetry);
+        acceptRetry_.async_wait([this](const std::error_code& waitError) {
+            if (!waitError && !stopped_)
+                accept();
+        });
     });
 }
 
@@ -182,6 +194,7 @@ void HttpServer::stop()
         std::error_code ignored;
         acceptor_.close(ignored);
         logFlush_.cancel();
+        acceptRetry_.cancel();
         log_.flushAll(now());
         for (const auto& connection : snapshot(connections_))
             connection->close();

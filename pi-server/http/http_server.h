@@ -69,6 +69,7 @@ private:
     LimitedLog log_;              // turned-away connections and wrong keys: no floods
     asio::steady_timer logFlush_; // writes its summaries when they are due
     bool logFlushArmed_ = false;
+    asio::steady_timer acceptRetry_; // after a failed accept (out of file descriptors)
     HttpStats totals_;
     HttpConnection::Context context_;
     std::unordered_map<HttpConnection*, std::shared_ptr<HttpConnection>> connections_;
