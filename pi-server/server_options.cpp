@@ -79,8 +79,8 @@ PAIRING KEY
   nothing but the handshake, which it cannot finish. Handshakes must finish
   within 5 s; at most 16 run at once, 4 from one address; after 3 failures
   in a row an address waits 1 s, then 2, 4 ... up to 60 s between attempts.
-  Failed attempts are logged with the address: once, then as a count every
-  10 s while they go on (a flood makes two lines per 10 s, not one per try).
+  Failed attempts are logged with the address: the first 3 in full, then as
+  a count every 10 s while they go on (never a line per try in a flood).
   Delete the file and restart for a new key: every viewer and browser must
   then be given the new one. The file's first line is the key (CR LF line
   ends and a UTF-8 byte order mark are fine); a directory, FIFO or dangling

@@ -21,7 +21,7 @@ const LogLimiter::Clock::time_point kStart{1000s};
 
 TEST_CASE("LogLimiter: the first event of a key is logged, the rest counted and summarised")
 {
-    LogLimiter limiter({.window = 10s, .maxKeys = 8});
+    LogLimiter limiter({.burst = 1, .window = 10s, .maxKeys = 8});
     CHECK(limiter.note("refused", "10.0.0.1", kStart));
     for (int i = 0; i < 5012; ++i)
         CHECK_FALSE(limiter.note("refused", "10.0.0.1", kStart + 1ms * i));
@@ -52,9 +52,30 @@ TEST_CASE("LogLimiter: the first event of a key is logged, the rest counted and 
     CHECK_FALSE(limiter.nextDue()); // nothing counted: no summary to wait for
 }
 
+TEST_CASE("LogLimiter: a few events of a key are logged one by one, then counted")
+{
+    LogLimiter limiter({.burst = 3, .window = 10s, .maxKeys = 8});
+    // A stale viewer trying three times is seen in full.
+    for (int i = 0; i < 3; ++i)
+        CHECK(limiter.note("wrong key", "10.0.0.1", kStart + 1s * i));
+    CHECK_FALSE(limiter.nextDue()); // nothing counted yet
+    CHECK_FALSE(limiter.note("wrong key", "10.0.0.1", kStart + 3s));
+    const auto summaries = limiter.due(kStart + 10s);
+    REQUIRE(summaries.size() == 1);
+    CHECK(summaries[0].count == 1);
+    // The flood goes on: the next window only counts, one summary for it.
+    for (int i = 0; i < 100; ++i)
+        CHECK_FALSE(limiter.note("wrong key", "10.0.0.1", kStart + 11s));
+    CHECK(limiter.due(kStart + 20s).at(0).count == 100);
+    // Quiet for a window: the next ones are news again.
+    CHECK(limiter.due(kStart + 30s).empty());
+    CHECK(limiter.note("wrong key", "10.0.0.1", kStart + 31s));
+    CHECK(limiter.note("wrong key", "10.0.0.1", kStart + 32s));
+}
+
 TEST_CASE("LogLimiter: memory stays bounded whatever the number of subjects")
 {
-    LogLimiter limiter({.window = 10s, .maxKeys = 4});
+    LogLimiter limiter({.burst = 1, .window = 10s, .maxKeys = 4});
     int logged = 0;
     for (int i = 0; i < 10000; ++i)
         logged += limiter.note("refused",
@@ -80,7 +101,7 @@ TEST_CASE("LogLimiter: memory stays bounded whatever the number of subjects")
 TEST_CASE("LimitedLog: a flood of events writes one line and one summary per window")
 {
     LogCapture capture;
-    LimitedLog log({.window = 10s, .maxKeys = 8});
+    LimitedLog log({.burst = 1, .window = 10s, .maxKeys = 8});
     const LogKind kind{"refused", "refused {count} connections from {subject} in the last "
                                   "{seconds} s"};
     for (int i = 0; i < 5013; ++i)

@@ -18,12 +18,16 @@ bool LogLimiter::note(std::string_view kind, std::string_view subject, Clock::ti
         it = entries_.find(key);
     }
     if (it == entries_.end()) {
-        entries_.emplace(std::move(key), Entry{now, 0});
+        entries_.emplace(std::move(key), Entry{now, 1, 0});
         return true;
     }
     Entry& entry = it->second;
     if (now - entry.windowStart >= limits_.window && entry.count == 0) {
-        entry.windowStart = now; // a quiet window ended: this one is news again
+        entry = Entry{now, 1, 0}; // a quiet window ended: this one is news again
+        return true;
+    }
+    if (entry.logged < limits_.burst && entry.count == 0) {
+        ++entry.logged;
         return true;
     }
     // Counted, even past the window's end: the summary (due() or the next
@@ -36,8 +40,8 @@ LogLimiter::Summary LogLimiter::summarise(const Key& key, Entry& entry, Clock::t
 {
     Summary summary{key.first, key.second, entry.count,
                     std::chrono::duration_cast<std::chrono::milliseconds>(now - entry.windowStart)};
-    entry.count = 0;
-    entry.windowStart = now;
+    // The flood goes on: the next window only counts.
+    entry = Entry{now, limits_.burst, 0};
     return summary;
 }
 

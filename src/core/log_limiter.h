@@ -13,8 +13,10 @@
 namespace pistream {
 
 struct LogLimits {
-    // After a line is written, further events of its key are only counted for
-    // this long; then one summary line says how many there were.
+    // Events of one key logged one by one in a window (a stale viewer trying
+    // a few times is still seen in full); the rest are only counted until the
+    // window ends, then one summary line says how many there were.
+    int burst = 3;
     std::chrono::milliseconds window{10000};
     // Keys (kind and subject) remembered at once; past it, new subjects of a
     // kind share one key, "other addresses": the memory stays bounded.
@@ -23,9 +25,9 @@ struct LogLimits {
 
 // Decides, per kind of event and subject (usually an address), whether an
 // event is worth a log line now or is only counted, to be summarised later: a
-// flood of refused connections or wrong keys writes two lines per window, not
-// one per event. Pure: time is passed in, nothing is written; LimitedLog
-// writes what it decides.
+// flood of refused connections or wrong keys writes a few lines and a summary
+// in its first window and one summary per window after, not one per event. Pure: time is passed in,
+// nothing is written; LimitedLog writes what it decides.
 class LogLimiter {
 public:
     using Clock = std::chrono::steady_clock;
@@ -41,12 +43,13 @@ public:
 
     explicit LogLimiter(const LogLimits& limits = {}) : limits_(limits) {}
 
-    // An event: true when its own line should be written now (the first of
-    // its key in a window), false when it is only counted.
+    // An event: true when its own line should be written now (one of the
+    // first `burst` of its key in a window), false when it is only counted.
     bool note(std::string_view kind, std::string_view subject, Clock::time_point now);
     // The summaries of windows over by `now` that counted events; each such
-    // key starts a new window (a flood goes on: one summary per window). Keys
-    // whose window ended without further events are forgotten.
+    // key starts a new window in which nothing is logged one by one (a flood
+    // goes on: one summary per window). Keys whose window ended without
+    // counted events are forgotten.
     std::vector<Summary> due(Clock::time_point now);
     // Every count, whether its window is over or not (when stopping).
     std::vector<Summary> drain(Clock::time_point now);
@@ -57,6 +60,7 @@ public:
 private:
     struct Entry {
         Clock::time_point windowStart;
+        int logged = 0;          // events logged one by one since windowStart
         std::uint64_t count = 0; // events not logged since windowStart
     };
     using Key = std::pair<std::string, std::string>;
