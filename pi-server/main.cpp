@@ -41,7 +41,10 @@ int showKey(const std::string& keyFile)
 {
     const auto path = keyPath(keyFile);
     bool created = false;
-    const std::string key = loadOrCreatePairingKey(path, created);
+    std::string warning;
+    const std::string key = loadOrCreatePairingKey(path, created, warning);
+    if (!warning.empty())
+        std::fprintf(stderr, "pistream-server: %s\n", warning.c_str());
     std::printf("%s\n", key.c_str());
     std::fprintf(stderr, "pistream-server: pairing key %s %s\n", created ? "made in" : "from",
                  path.c_str());
@@ -54,7 +57,10 @@ std::string pairingKey(const std::string& keyFile)
 {
     const auto path = keyPath(keyFile);
     bool created = false;
-    std::string key = loadOrCreatePairingKey(path, created);
+    std::string warning;
+    std::string key = loadOrCreatePairingKey(path, created, warning);
+    if (!warning.empty())
+        spdlog::warn("{}", warning);
     if (isatty(STDERR_FILENO))
         spdlog::info("pairing key {}{} (in {})", key, created ? ", new" : "", path.string());
     else

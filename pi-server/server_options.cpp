@@ -56,12 +56,19 @@ HTTP
     /api/status   JSON: source and state, size, fps, viewers, bytes, drops,
                   gzip, uptime, version, SoC temperature
     /health       200 while the source delivers, 503 with the reason if not
-  GET and HEAD only; requests over 8 KiB or slower than 5 s are cut off.
+  GET and HEAD only, HTTP/1.0 and 1.1 only; requests over 8 KiB or slower
+  than 5 s are cut off.
   Every page but /health asks for the pairing key: people get a login form
   (/login) and a session cookie; tools send it as an HTTP Basic password
   with any user name: curl -u :KEY http://PI:8080/snapshot.jpg
-  With --https-cert and --https-key the port speaks HTTPS (TLS 1.2+) only, so
-  the key never crosses the network in the clear.
+  With --https-cert and --https-key the port speaks only HTTPS (TLS 1.2 or
+  later; on 1.2 only ECDHE with AES-GCM or ChaCha20-Poly1305), so the key
+  never crosses the network in the clear.
+  Against DNS rebinding, requests are answered only when their Host is an IP
+  address, localhost, a name ending in .local, this machine's host name, or
+  a name given with --http-host (repeatable; in the config file
+  http-host = ["camera.example.org"]); any other Host gets
+  421 Misdirected Request.
 
 PAIRING KEY
   Made on first start, 160 random bits written as 32 characters like
@@ -77,8 +84,15 @@ PAIRING KEY
   nothing but the handshake, which it cannot finish. Handshakes must finish
   within 5 s; at most 16 run at once, 4 from one address; after 3 failures
   in a row an address waits 1 s, then 2, 4 ... up to 60 s between attempts.
-  Failed attempts are logged with the address. Delete the file and restart
-  for a new key: every viewer and browser must then be given the new one.
+  Failed attempts are logged with the address: the first 3 in full, then as
+  a count every 10 s while they go on (never a line per try in a flood).
+  Delete the file and restart for a new key: every viewer and browser must
+  then be given the new one. The file's first line is the key (CR LF line
+  ends and a UTF-8 byte order mark are fine); a directory, FIFO or dangling
+  link is refused (exit 1), and a file other users may read is used with a
+  warning to chmod 600 it. The server takes its key from this file only,
+  never from the command line, where /proc/PID/cmdline and ps would show it
+  to every user of the machine.
   --insecure: plain TCP and no key for browsers, for loopback, trusted
   networks and old viewers; on any other address the server warns loudly.
 
@@ -221,6 +235,9 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
     auto* certKey = app.add_option("--https-key", options.http.privateKeyFile,
                                    "PEM private key of --https-cert")
                         ->type_name("PATH");
+    app.add_option("--http-host", options.http.hostNames,
+                   "another name browsers may use for the HTTP port; repeatable (see HTTP)")
+        ->type_name("NAME");
     cert->needs(certKey);
     certKey->needs(cert);
     app.add_flag("--show-key", options.showKey,

@@ -218,6 +218,17 @@ TEST_CASE("HTTPS with a configured certificate: TLS 1.2 and later only, a Secure
     CHECK(runTool({"curl", "-s", "--max-time", "5", "http://127.0.0.1:" + *port + "/health"},
                   dir.path())
               .first != 0);
+    // TLS 1.2: ECDHE with AES-GCM or ChaCha20-Poly1305, never CBC with SHA-1.
+    const auto tls12With = [&](const char* cipher) {
+        return runTool({"curl", "-s", "-o", "/dev/null", "--cacert", cert, "--tlsv1.2", "--tls-max",
+                        "1.2", "--ciphers", cipher, base + "/health"},
+                       dir.path())
+            .first;
+    };
+    CHECK(tls12With("ECDHE-ECDSA-AES128-GCM-SHA256") == 0);
+    CHECK(tls12With("ECDHE-ECDSA-CHACHA20-POLY1305") == 0);
+    CHECK(tls12With("ECDHE-ECDSA-AES128-SHA") != 0);
+    CHECK(tls12With("ECDHE-ECDSA-AES256-SHA384") != 0);
     CHECK(server.running());
 
     // A certificate that is not there: one clear line, exit 1.

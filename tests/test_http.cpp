@@ -3,12 +3,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <fcntl.h>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <regex>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 #include <asio.hpp>
 #include <doctest/doctest.h>
@@ -16,12 +23,17 @@
 #include "codec/jpeg_decoder.h"
 #include "codec/jpeg_encoder.h"
 #include "core/clock.h"
+#include "core/printable_text.h"
 #include "http/http_auth.h"
+#include "http/http_host.h"
+#include "http/http_page.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
 #include "http/http_router.h"
 #include "http/http_server.h"
 #include "security/pairing_key.h"
+#include "server_options.h"
+#include "support/log_capture.h"
 #include "support/test_images.h"
 #include "support/wait_for.h"
 
@@ -151,7 +163,7 @@ std::string roundTrip(std::uint16_t port, const std::string& request)
 
 std::string get(std::uint16_t port, const std::string& path, const std::string& method = "GET")
 {
-    return roundTrip(port, method + " " + path + " HTTP/1.1\r\nHost: pi\r\n\r\n");
+    return roundTrip(port, method + " " + path + " HTTP/1.1\r\nHost: raspberrypi.local\r\n\r\n");
 }
 
 int statusOf(const std::string& response)
@@ -274,9 +286,9 @@ TEST_CASE("requests are parsed by http-parser within caps")
 
     HttpRequestParser cookies;
     parseAll(cookies, "GET / HTTP/1.1\r\nCookie: a=1; pistream_session=123.abc;b=2\r\n\r\n");
-    CHECK(cookies.request().cookie("pistream_session") == "123.abc");
-    CHECK(cookies.request().cookie("b") == "2");
-    CHECK(cookies.request().cookie("c").empty());
+    CHECK(cookies.request().cookies("pistream_session") == std::vector<std::string>{"123.abc"});
+    CHECK(cookies.request().cookies("b") == std::vector<std::string>{"2"});
+    CHECK(cookies.request().cookies("c").empty());
 
     HttpRequestParser big(256);
     CHECK(parseAll(big, "GET / HTTP/1.1\r\nCookie: " + std::string(300, 'a') + "\r\n\r\n") ==
@@ -493,21 +505,100 @@ TEST_CASE("pairing keys: 160 random bits as dashed base32, typed loosely, compar
     TempDir dir;
     const auto path = dir.path() / "state" / "pistream" / "pairing.key";
     bool created = false;
-    const std::string made = loadOrCreatePairingKey(path, created);
+    std::string warning;
+    const std::string made = loadOrCreatePairingKey(path, created, warning);
     CHECK(created);
+    CHECK(warning.empty());
     CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
           (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
-    CHECK(loadOrCreatePairingKey(path, created) == made); // the same key next start
+    CHECK(loadOrCreatePairingKey(path, created, warning) == made); // the same key next start
     CHECK_FALSE(created);
     // A bare file name: in the current directory, which exists already.
     const auto cwd = std::filesystem::current_path();
     std::filesystem::current_path(dir.path());
-    CHECK_NOTHROW(loadOrCreatePairingKey("relative.key", created));
+    CHECK_NOTHROW(loadOrCreatePairingKey("relative.key", created, warning));
     std::filesystem::current_path(cwd);
     CHECK(std::filesystem::exists(dir.path() / "relative.key"));
     writeFile(path, std::string("not a key\n"));
-    CHECK_THROWS_WITH_AS(loadOrCreatePairingKey(path, created),
+    CHECK_THROWS_WITH_AS(loadOrCreatePairingKey(path, created, warning),
                          doctest::Contains("does not hold a pairing key"), std::runtime_error);
+}
+
+TEST_CASE("pairing key files: Windows line ends, a BOM, wrong kinds of file, loose permissions")
+{
+    using std::filesystem::perms;
+    TempDir dir;
+    const std::string key = generatePairingKey();
+    const auto path = dir.file("pairing.key");
+    writeFile(path, key + "\n");
+    std::filesystem::permissions(path, perms::owner_read | perms::owner_write);
+    bool created = false;
+    std::string warning;
+    const auto load = [&](const std::filesystem::path& file) {
+        return loadOrCreatePairingKey(file, created, warning);
+    };
+
+    SUBCASE("written on Windows: CR LF and a byte order mark are the same key")
+    {
+        // Nobody is told to delete it (which would disconnect every viewer).
+        writeFile(path, key + "\r\n");
+        CHECK(load(path) == key);
+        CHECK_FALSE(created);
+        CHECK(warning.empty());
+        writeFile(path, "\xEF\xBB\xBF" + key + "\r\nsecond line\r\n");
+        CHECK(load(path) == key);
+        CHECK(readPairingKey(path) == key);
+    }
+    SUBCASE("readable by others: used, with one line of advice")
+    {
+        std::filesystem::permissions(path, perms::owner_read | perms::owner_write |
+                                               perms::group_read | perms::others_read);
+        CHECK(load(path) == key);
+        CHECK(warning.find("mode 0644") != std::string::npos);
+        CHECK(warning.find("chmod 600 " + path.string()) != std::string::npos);
+    }
+    SUBCASE("a FIFO is refused at once, even one that holds a key")
+    {
+        // Opening it must never hang the server's start.
+        const auto fifo = dir.file("fifo.key");
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        const int writer = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
+        REQUIRE(writer >= 0);
+        const std::string line = key + "\n";
+        REQUIRE(::write(writer, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+        CHECK_THROWS_WITH_AS(load(fifo), doctest::Contains("is not a regular file"),
+                             std::runtime_error);
+        CHECK_THROWS_WITH_AS(readPairingKey(fifo), doctest::Contains("is not a regular file"),
+                             std::runtime_error);
+        ::close(writer);
+    }
+    SUBCASE("a directory is called one, with no advice to delete it")
+    {
+        const auto directory = dir.file("keys");
+        std::filesystem::create_directory(directory);
+        try {
+            load(directory);
+            FAIL("a directory was taken for a key file");
+        } catch (const std::runtime_error& error) {
+            const std::string what = error.what();
+            CHECK(what.find("is a directory") != std::string::npos);
+            CHECK(what.find("delete it") == std::string::npos);
+        }
+    }
+    SUBCASE("a dangling symbolic link is named as such, and nothing is made through it")
+    {
+        const auto link = dir.file("link.key");
+        std::filesystem::create_symlink(dir.file("nowhere.key"), link);
+        CHECK_THROWS_WITH_AS(load(link), doctest::Contains("is a symbolic link to"),
+                             std::runtime_error);
+        CHECK_THROWS_WITH_AS(readPairingKey(link), doctest::Contains("which does not exist"),
+                             std::runtime_error);
+        CHECK_FALSE(std::filesystem::exists(dir.file("nowhere.key")));
+        // A link to a real key file is fine.
+        std::filesystem::remove(link);
+        std::filesystem::create_symlink(path, link);
+        CHECK(load(link) == key);
+    }
 }
 
 TEST_CASE("with a pairing key every page but /health asks for it, as HTTP Basic")
@@ -889,4 +980,373 @@ TEST_CASE("one address cannot hold every HTTP connection with requests it never 
     // The health check's connection leaves the count once the server has
     // finished with it, which may be after our read saw the end.
     CHECK(waitFor([&] { return stats().clients == 2; }, 10s));
+}
+
+TEST_CASE("floods of refused connections and wrong keys write a bounded number of log lines")
+{
+    LogCapture capture;
+    HttpServerConfig config;
+    config.pairingKey = generatePairingKey();
+    config.maxClients = 1;
+    config.guard.freeFailures = 1000; // no back-off: every key is checked and wrong
+    config.requestTimeout = 60s;
+    Fixture fixture(config);
+    constexpr int kFlood = 200;
+
+    // Wrong keys, as HTTP Basic passwords and in the login form.
+    const std::string wrongKey = "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA";
+    for (int i = 0; i < kFlood; ++i) {
+        CHECK(statusOf(roundTrip(fixture.port(), "GET /api/status HTTP/1.1\r\n" +
+                                                     basicHeader(":" + wrongKey) + "\r\n")) == 401);
+        CHECK(statusOf(roundTrip(fixture.port(), "POST /login HTTP/1.1\r\nContent-Length: " +
+                                                     std::to_string(4 + wrongKey.size()) +
+                                                     "\r\n\r\nkey=" + wrongKey)) == 401);
+    }
+    // One browser holds the only client slot: everyone else is refused at once.
+    asio::io_context io;
+    asio::ip::tcp::socket holder(io);
+    holder.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
+    CHECK(waitFor(
+        [&] { return fixture.onIoThread([&] { return fixture.server->stats(); }).clients == 1; },
+        10s));
+    for (int i = 0; i < kFlood; ++i)
+        CHECK(statusOf(get(fixture.port(), "/health")) == 503);
+
+    // The first few of each in full (LogLimits::burst), the rest counted.
+    const int burst = config.log.burst;
+    CHECK(capture.count("wrong pairing key from 127.0.0.1") == burst);
+    CHECK(capture.count("clients, refusing one from 127.0.0.1") == burst);
+    // Stopping writes what was only counted (on the io thread, which then ends).
+    fixture.server->stop();
+    const std::string wrongKeys = "http: " + std::to_string(2 * kFlood - burst) +
+                                  " more wrong pairing keys from 127.0.0.1 in the last";
+    const std::string refused =
+        "http: " + std::to_string(kFlood - burst) + " more connections from 127.0.0.1 refused";
+    CHECK(
+        waitFor([&] { return capture.count(wrongKeys) == 1 && capture.count(refused) == 1; }, 10s));
+    CHECK(capture.lines().size() <= 2 * static_cast<std::size_t>(burst) + 2);
+}
+
+TEST_CASE("HttpHostCheck: IP literals, localhost, .local, the host name and configured names")
+{
+    const HttpHostCheck hosts({"Camera.Example.ORG", "garden"});
+    for (const char* host :
+         {"", "192.168.1.20", "192.168.1.20:8080", "[fe80::1]", "[::1]:8080", "[2001:db8::7]",
+          "localhost", "LOCALHOST:8080", "raspberrypi.local", "raspberrypi.local.:80",
+          "any.thing.local", "camera.example.org", "camera.example.org.", "garden:8080"})
+        CHECK_MESSAGE(hosts.allowed(host), host);
+    for (const char* host :
+         {"evil.example", "evil.example:8080", "192.168.1.20.evil.example", "local", ".local",
+          "camera.example.org.evil", "192.168.1.20:http", "192.168.1.20:123456", "[fe80::1",
+          "[fe80::1]x", "[evil.example]", "fe80::1", "gard en", "garden:", "127.1",
+          "localhost.evil.example", "1.2.3.4@evil.example"})
+        CHECK_MESSAGE(!hosts.allowed(host), host);
+    // This machine's own name is among the names the server answers to.
+    const auto own = ownHostNames();
+    REQUIRE_FALSE(own.empty());
+    CHECK(HttpHostCheck(own).allowed(own[0]));
+}
+
+TEST_CASE("the router answers 421 to a Host it does not know, before the key or the page")
+{
+    const HttpRouter open("", HttpHostCheck({"camera.example.org"}));
+    RouteContext context;
+    context.source = {SourceState::Live, "fake"};
+    CHECK(open.route(getWith("/health", "Host: 192.168.1.20:8080\r\n"), context).status == 200);
+    CHECK(open.route(getWith("/health", "Host: camera.example.org\r\n"), context).status == 200);
+    const auto rebound = open.route(getWith("/api/status", "Host: evil.example\r\n"), context);
+    CHECK(rebound.status == 421);
+    CHECK(rebound.body.find("DNS rebinding") != std::string::npos);
+    CHECK(
+        open.route(getWith("/health", "Host: a.local\r\nHost: evil.example\r\n"), context).status ==
+        400);
+    CHECK(std::string(reasonPhrase(421)) == "Misdirected Request");
+}
+
+TEST_CASE("over a socket, --insecure pages are not served to another site's name")
+{
+    HttpServerConfig config;
+    config.hostNames = {"camera.example.org"};
+    Fixture fixture(config);
+    const auto withHost = [&](const std::string& host) {
+        return statusOf(
+            roundTrip(fixture.port(), "GET /snapshot.jpg HTTP/1.1\r\nHost: " + host + "\r\n\r\n"));
+    };
+    fixture.publish(1, 3'600'000'000);
+    CHECK(withHost("evil.example") == 421);
+    CHECK(withHost("evil.example:" + std::to_string(fixture.port())) == 421);
+    CHECK(withHost("127.0.0.1:" + std::to_string(fixture.port())) == 200);
+    CHECK(withHost("camera.example.org") == 200);
+    CHECK(withHost(ownHostNames().at(0)) == 200);
+}
+
+TEST_CASE("--http-host is repeatable, on the command line and as a list in the config file")
+{
+    const std::string file = "/tmp/pistream-test-http-host-" + std::to_string(::getpid()) + ".toml";
+    {
+        std::ofstream out(file);
+        out << "http-host = [\"a.example\", \"b.example\"]\n";
+    }
+    ServerOptions fromFile;
+    const char* withFile[] = {"pistream-server", "--config", file.c_str()};
+    CHECK_FALSE(parseServerOptions(3, withFile, fromFile));
+    CHECK(fromFile.http.hostNames == std::vector<std::string>{"a.example", "b.example"});
+    ServerOptions fromFlags;
+    const char* withFlags[] = {"pistream-server", "--http-host", "a.example", "--http-host",
+                               "c.example"};
+    CHECK_FALSE(parseServerOptions(5, withFlags, fromFlags));
+    CHECK(fromFlags.http.hostNames == std::vector<std::string>{"a.example", "c.example"});
+    std::remove(file.c_str());
+}
+
+TEST_CASE(
+    "HTTP versions other than 1.0 and 1.1, folded headers and unknown expectations are refused")
+{
+    const auto statusFor = [](const std::string& text) {
+        HttpRequestParser parser;
+        const auto state = parseAll(parser, text);
+        return state == HttpRequestParser::State::Failed     ? parser.errorStatus()
+               : state == HttpRequestParser::State::Complete ? 200
+                                                             : 0;
+    };
+    CHECK(statusFor("GET / HTTP/1.1\r\nHost: a.local\r\n\r\n") == 200);
+    CHECK(statusFor("GET / HTTP/1.0\r\n\r\n") == 200);
+    CHECK(statusFor("GET / HTTP/9.9\r\nHost: a.local\r\n\r\n") == 505);
+    CHECK(statusFor("GET / HTTP/2.0\r\n\r\n") == 505);
+    CHECK(statusFor("GET / HTTP/1.2\r\n\r\n") == 505);
+    // Obsolete line folding (RFC 9112 5.2), wherever the read splits it.
+    const std::string folded = "GET / HTTP/1.1\r\nHost: a.local\r\nX-A: one\r\n two\r\n\r\n";
+    CHECK(statusFor(folded) == 400);
+    CHECK(statusFor("GET / HTTP/1.1\r\nX-A: one\r\n\ttwo\r\n\r\n") == 400);
+    CHECK(statusFor("GET / HTTP/1.1\r\n Host: a.local\r\n\r\n") == 400);
+    CHECK(statusFor("\r\n\r\nGET / HTTP/1.1\r\nX-A: one\r\n two\r\n\r\n") != 200);
+    for (std::size_t split = 1; split < folded.size(); ++split) {
+        HttpRequestParser parser;
+        parseAll(parser, folded.substr(0, split));
+        CHECK(parseAll(parser, folded.substr(split)) == HttpRequestParser::State::Failed);
+        CHECK(parser.errorStatus() == 400);
+    }
+    // A body with spaces after line breaks is no header.
+    CHECK(statusFor("POST /login HTTP/1.1\r\nContent-Length: 6\r\n\r\n\r\n a\tb") == 200);
+    // Expectations: only 100-continue, answered once the headers are in.
+    CHECK(statusFor("POST /login HTTP/1.1\r\nExpect: fancy\r\nContent-Length: 4\r\n\r\n") == 417);
+    HttpRequestParser expecting;
+    CHECK(parseAll(expecting, "POST /login HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: "
+                              "4\r\n\r\n") == HttpRequestParser::State::NeedMore);
+    CHECK(expecting.continueDue());
+    CHECK_FALSE(expecting.continueDue()); // once
+    CHECK(parseAll(expecting, "key=") == HttpRequestParser::State::Complete);
+    HttpRequestParser old;
+    parseAll(old, "POST /login HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    CHECK_FALSE(old.continueDue()); // never to HTTP/1.0
+}
+
+TEST_CASE(
+    "Expect: 100-continue is answered at once, and a body too large is refused before it is sent")
+{
+    HttpServerConfig config;
+    config.pairingKey = generatePairingKey();
+    config.requestTimeout = 60s; // only the answer can end the wait
+    Fixture fixture(config);
+    const auto seen = [](const std::string& what) {
+        return [what](const std::string& text) {
+            return text.find(what) != std::string::npos;
+        };
+    };
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
+    const std::string body = "key=" + config.pairingKey;
+    asio::write(socket, asio::buffer("POST /login HTTP/1.1\r\nHost: pi.local\r\nExpect: "
+                                     "100-continue\r\nContent-Length: " +
+                                     std::to_string(body.size()) + "\r\n\r\n"));
+    std::string received;
+    std::array<char, 1024> buffer{};
+    while (received.find("\r\n\r\n") == std::string::npos) {
+        std::error_code error;
+        const std::size_t n = socket.read_some(asio::buffer(buffer), error);
+        REQUIRE_FALSE(error);
+        received.append(buffer.data(), n);
+    }
+    CHECK(received == "HTTP/1.1 100 Continue\r\n\r\n");
+    asio::write(socket, asio::buffer(body));
+    std::error_code error;
+    while (!error) {
+        const std::size_t n = socket.read_some(asio::buffer(buffer), error);
+        received.append(buffer.data(), n);
+    }
+    CHECK(received.find("HTTP/1.1 303 See Other\r\n") != std::string::npos);
+    CHECK(received.find("Set-Cookie: pistream_session=") != std::string::npos);
+
+    const Reply tooLarge =
+        exchange(fixture.port(),
+                 "POST /login HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 10485760\r\n\r\n",
+                 seen("\r\n\r\n"));
+    CHECK(statusOf(tooLarge.text) == 413);
+    CHECK(tooLarge.text.find("100 Continue") == std::string::npos);
+}
+
+TEST_CASE("a 10 MB POST gets its 413 and a clean end, not a reset with the answer unread")
+{
+    Fixture fixture;
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
+    // The browser sends its whole upload whatever the server says, as browsers do.
+    const std::string upload =
+        "POST /login HTTP/1.1\r\nHost: pi.local\r\nContent-Length: 10485760\r\n\r\n" +
+        std::string(10485760, 'x');
+    auto sender = std::async(std::launch::async, [&] {
+        std::error_code error;
+        asio::write(socket, asio::buffer(upload), error);
+        return error;
+    });
+    std::string received;
+    std::array<char, 4096> buffer{};
+    std::error_code error;
+    while (!error) {
+        const std::size_t n = socket.read_some(asio::buffer(buffer), error);
+        received.append(buffer.data(), n);
+    }
+    CHECK(statusOf(received) == 413);
+    CHECK(received.find("not accepted\n") != std::string::npos);
+    // The server read (and dropped) the rest: the upload went through and
+    // the connection ended with FIN, not RST.
+    CHECK(error == asio::error::eof);
+    CHECK_FALSE(sender.get());
+}
+
+TEST_CASE("every response forbids framing, sniffing and referrers, and the pages' CSP fits them")
+{
+    const std::string head = responseHead(200, "text/html", 10);
+    CHECK(head.find("X-Frame-Options: DENY\r\n") != std::string::npos);
+    CHECK(head.find("X-Content-Type-Options: nosniff\r\n") != std::string::npos);
+    CHECK(head.find("Referrer-Policy: no-referrer\r\n") != std::string::npos);
+    const std::string policy = contentSecurityPolicy();
+    CHECK(head.find("Content-Security-Policy: " + policy + "\r\n") != std::string::npos);
+    for (const char* part : {"default-src 'none'", "img-src 'self'", "connect-src 'self'",
+                             "form-action 'self'", "frame-ancestors 'none'"})
+        CHECK_MESSAGE(policy.find(part) != std::string::npos, part);
+    CHECK(policy.find("unsafe-inline") == std::string::npos);
+    // The live page's own script is allowed by its hash, and only it.
+    const std::string_view page = indexPage();
+    const auto start = page.find("<script>") + 8;
+    const std::string script(page.substr(start, page.find("</script>") - start));
+    std::array<unsigned char, 32> digest{};
+    unsigned int size = 0;
+    EVP_Digest(script.data(), script.size(), digest.data(), &size, EVP_sha256(), nullptr);
+    CHECK(policy.find("script-src 'sha256-" + base64(std::string(digest.begin(), digest.end())) +
+                      "';") != std::string::npos);
+    // Served that way.
+    Fixture fixture;
+    CHECK(get(fixture.port(), "/health").find("X-Frame-Options: DENY\r\n") != std::string::npos);
+}
+
+TEST_CASE("any valid session cookie among several lets the browser in")
+{
+    const std::string key = generatePairingKey();
+    const HttpAuth auth(key);
+    const std::string valid = makeSessionToken(key, kNowUnix + 3600);
+    const std::string stale = makeSessionToken(key, kNowUnix - 1);
+    const std::string foreign = makeSessionToken(generatePairingKey(), kNowUnix + 3600);
+    CHECK(auth.check(getWith("/", "Cookie: pistream_session=" + stale + "; pistream_session=" +
+                                      foreign + "; pistream_session=" + valid + "\r\n"),
+                     kNowUnix) == KeyCheck::Session);
+    CHECK(auth.check(getWith("/", "Cookie: pistream_session=" + stale +
+                                      "\r\nCookie: pistream_session=" + valid + "\r\n"),
+                     kNowUnix) == KeyCheck::Session);
+    CHECK(auth.check(getWith("/", "Cookie: pistream_session=" + stale +
+                                      "; pistream_session=" + foreign + "\r\n"),
+                     kNowUnix) == KeyCheck::Missing);
+}
+
+TEST_CASE("HTTPS on TLS 1.2 offers only ECDHE with AES-GCM or ChaCha20-Poly1305")
+{
+    const auto tls = httpsContext();
+    SSL* ssl = SSL_new(tls->native_handle());
+    REQUIRE(ssl);
+    const STACK_OF(SSL_CIPHER)* ciphers = SSL_get1_supported_ciphers(ssl);
+    REQUIRE(ciphers);
+    std::vector<std::string> tls12;
+    for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+        const SSL_CIPHER* cipher = sk_SSL_CIPHER_value(ciphers, i);
+        const std::string name = SSL_CIPHER_get_name(cipher);
+        if (std::string(SSL_CIPHER_get_version(cipher)) == "TLSv1.3")
+            continue;
+        tls12.push_back(name);
+        CHECK_MESSAGE(SSL_CIPHER_is_aead(cipher), name);
+        CHECK_MESSAGE(name.rfind("ECDHE-", 0) == 0, name);
+    }
+    CHECK(std::find(tls12.begin(), tls12.end(), "ECDHE-RSA-AES128-GCM-SHA256") != tls12.end());
+    CHECK(std::find(tls12.begin(), tls12.end(), "ECDHE-ECDSA-CHACHA20-POLY1305") != tls12.end());
+    CHECK(std::find(tls12.begin(), tls12.end(), "AES128-SHA") == tls12.end());
+    CHECK(std::find(tls12.begin(), tls12.end(), "ECDHE-RSA-AES128-SHA") == tls12.end());
+    sk_SSL_CIPHER_free(const_cast<STACK_OF(SSL_CIPHER)*>(ciphers));
+    SSL_free(ssl);
+}
+
+TEST_CASE("what a browser sends is escaped before it is logged")
+{
+    LogCapture capture;
+    HttpServerConfig config;
+    config.pairingKey = generatePairingKey();
+    Fixture fixture(config);
+    // A C1 control (CSI, which some terminals obey) and a byte that is no UTF-8.
+    const std::string host = "evil\xc2\x9b"
+                             "2J\xff.example";
+    CHECK(statusOf(roundTrip(fixture.port(), "GET /x\xc2\x9b"
+                                             "2J HTTP/1.1\r\nHost: " +
+                                                 host + "\r\n\r\n")) == 421);
+    CHECK(statusOf(roundTrip(fixture.port(), "GET /api/status\xc2\x85\xff HTTP/1.1\r\n" +
+                                                 basicHeader(":AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-"
+                                                             "AAAA") +
+                                                 "\r\n")) == 401);
+    CHECK(capture.count("Host 'evil\\xc2\\x9b2J\\xff.example'") == 1);
+    CHECK(capture.count("GET /x\\xc2\\x9b2J from 127.0.0.1") == 1);
+    CHECK(capture.count("(HTTP Basic, GET /api/status\\xc2\\x85\\xff)") == 1);
+    for (const auto& line : capture.lines())
+        CHECK(line.find_first_of("\x1b\x7f\xff") == std::string::npos);
+    CHECK(escapeText(std::string_view("a\r\nb\x1b[2J\xc3\xa9"), 100) ==
+          "a\\x0d\\x0ab\\x1b[2J\xc3\xa9");
+}
+
+TEST_CASE("out of file descriptors, the HTTP port retries its accept after a pause, logging once")
+{
+    LogCapture capture;
+    Fixture fixture;
+    const auto stats = [&] {
+        return fixture.onIoThread([&] { return fixture.server->stats(); });
+    };
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.open(asio::ip::tcp::v4());
+    // No descriptor left for the server's accept: the connection waits in
+    // the backlog and every accept fails with EMFILE until the limit is back.
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(socket.native_handle()) + 1;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    std::vector<int> fillers; // any free descriptor under the limit, taken
+    for (int fd = ::open("/dev/null", O_RDONLY); fd >= 0; fd = ::open("/dev/null", O_RDONLY))
+        fillers.push_back(fd);
+    socket.connect({asio::ip::make_address("127.0.0.1"), fixture.port()});
+    const int burst = LogLimits{}.burst;
+    const bool failedOften = waitFor(
+        [&] { return stats().acceptFailures >= static_cast<std::uint64_t>(burst) + 3; }, 10s);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    for (const int fd : fillers)
+        ::close(fd);
+    CHECK(failedOften);
+    CHECK(capture.count("http: accept failed: ") == burst);
+    // With descriptors again the waiting connection is served.
+    asio::write(socket, asio::buffer(std::string("GET /health HTTP/1.1\r\n\r\n")));
+    std::string received;
+    std::array<char, 1024> buffer{};
+    std::error_code error;
+    while (!error) {
+        const std::size_t n = socket.read_some(asio::buffer(buffer), error);
+        received.append(buffer.data(), n);
+    }
+    CHECK(statusOf(received) == 200);
 }

@@ -12,6 +12,7 @@
 #include "protocol/message_reader.h"
 #include "security/pairing_key.h"
 #include "server/peer_guard.h"
+#include "support/log_capture.h"
 #include "support/printers.h"
 #include "support/server_fixture.h"
 
@@ -419,4 +420,25 @@ TEST_CASE("repeated wrong keys slow that address down without touching others")
     CHECK(bytesUntilClosed(other, 2s) == 0);
     CHECK(std::chrono::steady_clock::now() - started >= 350ms);
     CHECK(fixture.stats().turnedAway == 1);
+}
+
+TEST_CASE("a flood of wrong keys on the stream port writes one line, and a summary when it stops")
+{
+    LogCapture capture;
+    StreamServerConfig config = secureConfig();
+    config.guard.freeFailures = 1000; // no back-off: every attempt reaches the handshake
+    constexpr int kFlood = 30;
+    {
+        ServerFixture fixture(config);
+        for (int i = 0; i < kFlood; ++i)
+            CHECK(runClient(fixture.endpoint().port(), kOtherKey, 1).failure ==
+                  HandshakeFailure::WrongKey);
+        REQUIRE(eventually([&] { return fixture.stats().handshakeFailures == kFlood; }));
+        // The first few in full (LogLimits::burst), the rest counted.
+        CHECK(capture.count("connection from 127.0.0.1:") == LogLimits{}.burst);
+        CHECK(capture.count("refused: wrong key") == LogLimits{}.burst);
+    }
+    // Stopped: what was only counted is summed up.
+    CHECK(capture.count(std::to_string(kFlood - LogLimits{}.burst) +
+                        " more connections from 127.0.0.1 refused in the handshake") == 1);
 }

@@ -11,8 +11,11 @@ KeyCheck HttpAuth::check(const HttpRequest& request, std::int64_t nowUnix) const
     const std::string password = request.basicPassword();
     if (pairingKeyMatches(key_, password))
         return KeyCheck::Passed;
-    if (sessionTokenValid(key_, request.cookie(kCookieName), nowUnix))
-        return KeyCheck::Session;
+    // Any valid one of them: a stale cookie next to a fresh one must not
+    // lock the browser out.
+    for (const auto& token : request.cookies(kCookieName))
+        if (sessionTokenValid(key_, token, nowUnix))
+            return KeyCheck::Session;
     // An expired or foreign cookie is not a guess at the key: only a password is.
     return password.empty() ? KeyCheck::Missing : KeyCheck::WrongKey;
 }

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "core/log_limiter.h"
 #include "hub/frame_pacer.h"
 #include "net/endpoint.h"
 #include "server/peer_guard.h"
@@ -19,6 +21,9 @@ struct HttpServerConfig {
     // Every page but /health asks for it (HTTP Basic: any user name, the key
     // as password); empty: open to anyone.
     std::string pairingKey;
+    // Host header names answered besides IP literals, localhost, *.local and
+    // this machine's host name (--http-host); others get 421.
+    std::vector<std::string> hostNames;
     // HTTPS when both are set (PEM files): the whole port speaks TLS.
     std::string certificateFile;
     std::string privateKeyFile;
@@ -36,6 +41,8 @@ struct HttpServerConfig {
                           .maxPendingPerAddress = 16,
                           .pendingName = "requests",
                           .refuseSlowedAtAccept = false};
+    // Refused connections and wrong keys: one line, then a summary per window.
+    LogLimits log;
     // The guard's clock; empty: std::chrono::steady_clock. Tests inject time.
     std::function<PeerGuard::Clock::time_point()> clock;
 };
@@ -44,8 +51,9 @@ struct HttpStats {
     int clients = 0;   // connections open
     int streaming = 0; // of which on /stream.mjpg
     std::uint64_t requests = 0;
-    std::uint64_t refused = 0;    // without the pairing key, or with a wrong one
-    std::uint64_t turnedAway = 0; // closed at accept by the PeerGuard (caps, slowed down)
+    std::uint64_t refused = 0;        // without the pairing key, or with a wrong one
+    std::uint64_t turnedAway = 0;     // closed at accept by the PeerGuard (caps, slowed down)
+    std::uint64_t acceptFailures = 0; // accept() failed (out of file descriptors)
     std::uint64_t partsSent = 0;
     std::uint64_t partsSkipped = 0; // newer frames replaced them for a slow browser
     std::uint64_t bytesSent = 0;

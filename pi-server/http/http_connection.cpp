@@ -3,10 +3,26 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
+#include "core/printable_text.h"
 
 namespace pistream {
 
 namespace {
+
+constexpr LogKind kHttpWrongKey{
+    "http wrong key",
+    "http: {count} more wrong pairing keys from {subject} in the last {seconds} s"};
+
+constexpr LogKind kHttpWrongHost{
+    "http wrong host",
+    "http: {count} more requests from {subject} for unknown Host names in the last {seconds} s"};
+constexpr std::size_t kLoggedTextSize = 256; // of a path or header value in a log line
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Lingering after an answer to a request whose body was not read: enough for
+// an upload a browser might make, not forever.
+constexpr std::size_t kLingerBytes = 16 * 1024 * 1024;
+constexpr std::chrono::milliseconds kLingerTime{5000};
 
 std::int64_t unixNow()
 {
@@ -88,33 +104,41 @@ void HttpConnection::armDeadline(std::chrono::milliseconds after, int status, co
 
 void HttpConnection::read()
 {
-    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](
-                                                       const std::error_code& error,
-                                                       std::size_t length) {
-        if (self->mode_ != Mode::Request)
-            return;
-        if (error) {
-            self->close();
-            return;
-        }
-        switch (self->parser_.feed({self->buffer_.data(), length})) {
-        case HttpRequestParser::State::NeedMore:
-            self->read();
-            break;
-        case HttpRequestParser::State::Failed:
-            self->endRequest(KeyCheck::NotAsked);
-            self->answer(textResponse(self->parser_.errorStatus(), self->parser_.error() + "\n"));
-            break;
-        case HttpRequestParser::State::Complete:
-            ++self->context_.totals.requests;
-            self->act(self->context_.router.route(
-                self->parser_.request(),
-                {self->context_.hub.sourceStatus(), self->context_.hub.latest(), monotonicMicros(),
-                 unixNow(), self->socket_.secure(), self->context_.status,
-                 self->context_.keyWait(self->address_)}));
-            break;
-        }
-    });
+    socket_.async_read_some(
+        asio::buffer(buffer_),
+        [self = shared_from_this()](const std::error_code& error, std::size_t length) {
+            if (self->mode_ != Mode::Request)
+                return;
+            if (error) {
+                self->close();
+                return;
+            }
+            switch (self->parser_.feed({self->buffer_.data(), length})) {
+            case HttpRequestParser::State::NeedMore:
+                if (self->parser_.continueDue())
+                    self->sendContinue();
+                else
+                    self->read();
+                break;
+            case HttpRequestParser::State::Failed:
+                spdlog::debug("http: bad request from {}: {} ({})", self->remote(),
+                              self->parser_.errorStatus(), self->parser_.error());
+                // The rest of the request (a body too large, say) may still be
+                // on its way: linger rather than reset the connection under it.
+                self->endRequest(KeyCheck::NotAsked);
+                self->answer(
+                    textResponse(self->parser_.errorStatus(), self->parser_.error() + "\n"), true);
+                break;
+            case HttpRequestParser::State::Complete:
+                ++self->context_.totals.requests;
+                self->act(self->context_.router.route(
+                    self->parser_.request(),
+                    {self->context_.hub.sourceStatus(), self->context_.hub.latest(),
+                     monotonicMicros(), unixNow(), self->socket_.secure(), self->context_.status,
+                     self->context_.keyWait(self->address_)}));
+                break;
+            }
+        });
 }
 
 void HttpConnection::act(HttpResponse response)
@@ -123,8 +147,22 @@ void HttpConnection::act(HttpResponse response)
     endRequest(response.key);
     if (response.key == KeyCheck::Missing || response.key == KeyCheck::WrongKey)
         ++context_.totals.refused;
+    const HttpRequest& request = parser_.request();
+    // What the browser sent is escaped before it is logged: no line breaks
+    // or terminal controls from strangers in the log.
+    const std::string what = request.method + " " + escapeText(request.path, kLoggedTextSize);
     if (response.key == KeyCheck::WrongKey)
-        spdlog::warn("http: wrong pairing key from {}", remote());
+        context_.warnLimited(kHttpWrongKey, address_,
+                             "http: wrong pairing key from " + remote() +
+                                 (request.path == "/login" ? " (login form, " : " (HTTP Basic, ") +
+                                 what + ")");
+    if (response.status == 421)
+        context_.warnLimited(kHttpWrongHost, address_,
+                             "http: " + what + " from " + remote() + " refused: Host '" +
+                                 escapeText(request.header("host"), kLoggedTextSize) +
+                                 "' is no name of this camera (DNS rebinding?); --http-host "
+                                 "adds one");
+    spdlog::debug("http: {} from {}: {}", what, remote(), response.status);
     switch (response.action) {
     case HttpResponse::Action::Send:
         answer(std::move(response));
@@ -173,7 +211,47 @@ void HttpConnection::startStream(const HttpResponse& response)
                    }});
 }
 
-void HttpConnection::answer(HttpResponse response)
+void HttpConnection::sendContinue()
+{
+    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
+                          if (self->mode_ != Mode::Request)
+                              return;
+                          self->context_.totals.bytesSent += sent;
+                          if (error)
+                              self->close();
+                          else
+                              self->read();
+                      });
+}
+
+void HttpConnection::linger()
+{
+    // Closing with unread bytes would reset the connection, and the peer's
+    // TCP would throw the answer away unread (RFC 9112 9.6).
+    mode_ = Mode::Lingering;
+    std::error_code ignored;
+    socket_.tcp().shutdown(asio::socket_base::shutdown_send, ignored);
+    armDeadline(kLingerTime, 0, "");
+    drain();
+}
+
+void HttpConnection::drain()
+{
+    socket_.tcp().async_read_some(
+        asio::buffer(buffer_),
+        [self = shared_from_this()](const std::error_code& error, std::size_t length) {
+            if (self->mode_ != Mode::Lingering)
+                return;
+            self->drained_ += length;
+            if (error || self->drained_ >= kLingerBytes)
+                self->close();
+            else
+                self->drain();
+        });
+}
+
+void HttpConnection::answer(HttpResponse response, bool linger)
 {
     subscription_.reset();
     mode_ = Mode::Answering;
@@ -190,11 +268,15 @@ void HttpConnection::answer(HttpResponse response)
     armDeadline(context_.config.stallTimeout, 0, "");
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(headText_),
                                                     asio::buffer(body.data(), body.size())};
-    asio::async_write(socket_, buffers,
-                      [self = shared_from_this()](const std::error_code&, std::size_t sent) {
-                          self->context_.totals.bytesSent += sent;
-                          self->close();
-                      });
+    asio::async_write(
+        socket_, buffers,
+        [self = shared_from_this(), linger](const std::error_code& error, std::size_t sent) {
+            self->context_.totals.bytesSent += sent;
+            if (linger && !error && self->mode_ == Mode::Answering)
+                self->linger();
+            else
+                self->close();
+        });
 }
 
 std::string HttpConnection::remote() const

@@ -10,6 +10,7 @@
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 
+#include "core/limited_log.h"
 #include "http/http_config.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
@@ -42,6 +43,10 @@ public:
         // The request was read (or will never be): the connection no longer
         // counts as pending for the PeerGuard; `key` says how its key fared.
         std::function<void(const asio::ip::address&, KeyCheck key)> requestEnded;
+        // A warning that can come in floods (a wrong key): written through
+        // the server's LimitedLog, counted per kind and address.
+        std::function<void(const LogKind&, const asio::ip::address&, const std::string& line)>
+            warnLimited;
         // Closed: the server forgets it (not from within the call).
         std::function<void(HttpConnection*)> closed;
     };
@@ -61,15 +66,22 @@ public:
     void onFrame(const EncodedFramePtr& frame) override;
 
 private:
-    enum class Mode { Request, Answering, Snapshot, Streaming, Closed };
+    enum class Mode { Request, Answering, Snapshot, Streaming, Lingering, Closed };
 
     void armDeadline(std::chrono::milliseconds after, int status, const char* why);
     void read();
     void act(HttpResponse response);
     void endRequest(KeyCheck key);
     void startStream(const HttpResponse& response);
-    // A whole response, then close. Every buffer lives in the connection until done.
-    void answer(HttpResponse response);
+    // A whole response, then close (or linger()). Every buffer lives in the
+    // connection until done.
+    void answer(HttpResponse response, bool linger = false);
+    // "100 Continue", then on with the request.
+    void sendContinue();
+    // After answering a request not read to its end: the write side shut,
+    // what the peer still sends read and dropped (within bounds), then close.
+    void linger();
+    void drain();
     std::string remote() const;
 
     const Context& context_;
@@ -81,8 +93,9 @@ private:
     std::array<char, 2048> buffer_{};
     MjpegStream stream_;
     Mode mode_ = Mode::Request;
-    bool pending_ = true; // counted by the PeerGuard until the request is read
-    bool head_ = false;   // a HEAD request: heads only
+    bool pending_ = true;     // counted by the PeerGuard until the request is read
+    bool head_ = false;       // a HEAD request: heads only
+    std::size_t drained_ = 0; // bytes dropped while lingering
     std::string headText_;
     HttpResponse response_; // while it is written
 };

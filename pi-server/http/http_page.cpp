@@ -1,5 +1,9 @@
 #include "http/http_page.h"
 
+#include <array>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 namespace pistream {
 
 namespace {
@@ -137,6 +141,43 @@ std::string loginPage(bool wrongKey)
     page.replace(page.find("@WRONG@"), 7,
                  wrongKey ? "<p class=\"wrong\">That is not this camera's key.</p>" : "");
     return page;
+}
+
+namespace {
+
+// 'sha256-BASE64' of each <tag>...</tag> block's text in `page`.
+std::string hashesOf(std::string_view page, std::string_view tag)
+{
+    const std::string open = "<" + std::string(tag) + ">";
+    const std::string close = "</" + std::string(tag) + ">";
+    std::string hashes;
+    for (auto at = page.find(open); at != std::string_view::npos; at = page.find(open, at)) {
+        at += open.size();
+        const auto end = page.find(close, at);
+        const std::string_view text = page.substr(at, end - at);
+        std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+        SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+        std::array<char, 4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1> base64{};
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()), digest.data(),
+                        static_cast<int>(digest.size()));
+        hashes += " 'sha256-" + std::string(base64.data()) + "'";
+        at = end;
+    }
+    return hashes;
+}
+
+} // namespace
+
+const std::string& contentSecurityPolicy()
+{
+    static const std::string policy = [] {
+        const std::string login = loginPage(false);
+        return "default-src 'none'; img-src 'self'; connect-src 'self'; script-src" +
+               hashesOf(kPage, "script") + "; style-src" + hashesOf(kPage, "style") +
+               hashesOf(login, "style") +
+               "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    }();
+    return policy;
 }
 
 } // namespace pistream

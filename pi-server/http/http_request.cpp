@@ -5,6 +5,7 @@
 #include <http_parser.h>
 #include <openssl/evp.h>
 #include <strings.h>
+#include <utility>
 
 #include <climits>
 
@@ -50,20 +51,25 @@ std::string HttpRequest::basicPassword() const
     return colon == std::string::npos ? std::string() : decoded.substr(colon + 1);
 }
 
-std::string HttpRequest::cookie(const std::string& name) const
+std::vector<std::string> HttpRequest::cookies(const std::string& name) const
 {
-    const std::string cookies = header("cookie");
-    std::size_t at = 0;
-    while (at < cookies.size()) {
-        while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';'))
-            ++at;
-        const auto end = std::min(cookies.find(';', at), cookies.size());
-        const auto equals = cookies.find('=', at);
-        if (equals < end && cookies.compare(at, equals - at, name) == 0)
-            return cookies.substr(equals + 1, end - equals - 1);
-        at = end;
+    std::vector<std::string> values;
+    for (const auto& [key, cookies] : headers) {
+        if (key != "cookie")
+            continue;
+        std::size_t at = 0;
+        while (at < cookies.size()) {
+            while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';'))
+                ++at;
+            const auto end = std::min(cookies.find(';', at), cookies.size());
+            const auto equals = cookies.find('=', at);
+            if (equals < end && equals - at == name.size() &&
+                cookies.compare(at, equals - at, name) == 0)
+                values.push_back(cookies.substr(equals + 1, end - equals - 1));
+            at = end;
+        }
     }
-    return {};
+    return values;
 }
 
 std::string HttpRequest::formField(const std::string& name) const
@@ -137,6 +143,11 @@ struct HttpRequestParser::Callbacks {
     static int onHeadersComplete(http_parser* parser)
     {
         HttpRequestParser& p = self(parser);
+        if (parser->http_major != 1 || parser->http_minor > 1) {
+            p.fail(505, "only HTTP/1.0 and HTTP/1.1 are spoken here");
+            http_parser_pause(parser, 1);
+            return 0;
+        }
         p.request_.method = http_method_str(static_cast<http_method>(parser->method));
         http_parser_url url{};
         http_parser_url_init(&url);
@@ -152,6 +163,17 @@ struct HttpRequestParser::Callbacks {
             p.fail(413, "request bodies over 1 KiB (or chunked) are not accepted");
             http_parser_pause(parser, 1);
             return 0;
+        }
+        const std::string expect = p.request_.header("expect");
+        if (!expect.empty()) {
+            if (strcasecmp(expect.c_str(), "100-continue") != 0) {
+                p.fail(417, "the only expectation met here is 100-continue");
+                http_parser_pause(parser, 1);
+                return 0;
+            }
+            // HTTP/1.0 clients are never sent a 100 (RFC 9110 10.1.1).
+            p.continueDue_ = parser->http_minor == 1 && parser->content_length != ULLONG_MAX &&
+                             parser->content_length > 0;
         }
         return 0;
     }
@@ -193,6 +215,34 @@ void HttpRequestParser::fail(int status, std::string why)
     error_ = std::move(why);
 }
 
+bool HttpRequestParser::continueDue()
+{
+    return std::exchange(continueDue_, false) && state_ == State::NeedMore;
+}
+
+bool HttpRequestParser::folded(std::span<const char> bytes)
+{
+    // RFC 9112 5.2: a line of the header block that starts with a space or
+    // tab is refused. The blank line ends the block (a body is not checked).
+    // Empty lines before the request line are not that blank line.
+    for (const char c : bytes) {
+        if (headerBlockDone_)
+            return false;
+        if (afterNewline_ && started_) {
+            if (c == ' ' || c == '\t')
+                return true;
+            if (c == '\r' || c == '\n') {
+                headerBlockDone_ = true;
+                continue;
+            }
+        }
+        if (c != '\r' && c != '\n')
+            started_ = true;
+        afterNewline_ = c == '\n';
+    }
+    return false;
+}
+
 HttpRequestParser::State HttpRequestParser::feed(std::span<const char> bytes)
 {
     if (state_ != State::NeedMore)
@@ -201,6 +251,10 @@ HttpRequestParser::State HttpRequestParser::feed(std::span<const char> bytes)
     // block that goes past it fails without being buffered.
     const std::size_t room = maxBytes_ - seen_;
     const std::size_t take = std::min(room, bytes.size());
+    if (folded(bytes.first(take))) {
+        fail(400, "a header line starts with white space (obsolete line folding)");
+        return state_;
+    }
     seen_ += take;
     const std::size_t parsed =
         http_parser_execute(&parser_->parser, &parser_->settings, bytes.data(), take);

@@ -22,8 +22,9 @@ struct HttpRequest {
     // The password of an "Authorization: Basic ..." header, or "" (no header,
     // another scheme, or not base64 of "user:password").
     std::string basicPassword() const;
-    // A cookie's value from the Cookie header, or "".
-    std::string cookie(const std::string& name) const;
+    // Every value of a cookie, from every Cookie header, in order (a browser
+    // may send two of the same name, e.g. set for two paths).
+    std::vector<std::string> cookies(const std::string& name) const;
     // A field of an application/x-www-form-urlencoded body, decoded, or "".
     std::string formField(const std::string& name) const;
 };
@@ -31,7 +32,10 @@ struct HttpRequest {
 // Parses a request incrementally with Debian's http-parser (the parser Node.js
 // used before llhttp), within caps: at most `maxBytes` in all, at most 64
 // headers, and a body of at most 1 KiB with a Content-Length (the login
-// form's; chunked or larger bodies are refused rather than read).
+// form's; chunked or larger bodies are refused rather than read). Only
+// HTTP/1.0 and 1.1 (else 505); a header line folded onto the next (obsolete
+// line folding, RFC 9112 5.2) is refused with 400; "Expect: 100-continue"
+// is answered (continueDue()), any other expectation refused with 417.
 class HttpRequestParser {
 public:
     enum class State { NeedMore, Complete, Failed };
@@ -46,6 +50,9 @@ public:
     State feed(std::span<const char> bytes);
 
     State state() const { return state_; }
+    // The headers are in, asked for "100 Continue" before the body is sent:
+    // true once, then the caller writes "HTTP/1.1 100 Continue".
+    bool continueDue();
     const HttpRequest& request() const { return request_; }
     // When Failed: the status to answer with (400, 413, 431) and why.
     int errorStatus() const { return errorStatus_; }
@@ -55,6 +62,8 @@ private:
     struct Callbacks;
     friend struct Callbacks;
     void fail(int status, std::string why);
+    // Checks the header block for a line that starts with a space or tab.
+    bool folded(std::span<const char> bytes);
 
     struct Parser;
     std::unique_ptr<Parser> parser_;
@@ -65,6 +74,10 @@ private:
     std::string url_;
     std::string field_;
     bool inValue_ = false;
+    bool started_ = false;      // the request line has begun
+    bool afterNewline_ = false; // the header block so far ends a line
+    bool headerBlockDone_ = false;
+    bool continueDue_ = false;
     int errorStatus_ = 0;
     std::string error_;
 };

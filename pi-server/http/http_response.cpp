@@ -1,6 +1,7 @@
 #include "http/http_response.h"
 
 #include "core/version.h"
+#include "http/http_page.h"
 
 namespace pistream {
 
@@ -29,6 +30,8 @@ const char* reasonPhrase(int status)
         return "Request Timeout";
     case 413:
         return "Content Too Large";
+    case 421:
+        return "Misdirected Request";
     case 429:
         return "Too Many Requests";
     case 431:
@@ -48,7 +51,10 @@ std::string responseHead(int status, std::string_view contentType, std::size_t l
                        "\r\nContent-Type: " + std::string(contentType) + "\r\n";
     if (length != std::string::npos)
         head += "Content-Length: " + std::to_string(length) + "\r\n";
-    head += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n";
+    head += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+            "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
+            "Content-Security-Policy: " +
+            contentSecurityPolicy() + "\r\nConnection: close\r\n";
     head += extra;
     head += "\r\n";
     return head;

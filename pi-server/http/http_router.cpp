@@ -1,5 +1,6 @@
 #include "http/http_router.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "http/http_page.h"
@@ -26,6 +27,15 @@ bool isIndex(const std::string& path)
 
 HttpResponse HttpRouter::route(const HttpRequest& request, const RouteContext& context) const
 {
+    const auto hosts = std::count_if(request.headers.begin(), request.headers.end(),
+                                     [](const auto& header) { return header.first == "host"; });
+    if (hosts > 1)
+        return textResponse(400, "more than one Host header\n");
+    if (!hosts_.allowed(request.header("host")))
+        return textResponse(
+            421, "this camera answers to its IP address, localhost, names ending in .local, its "
+                 "host name and the names given with --http-host, not to the name in this "
+                 "request's Host header (a page of another site may be trying DNS rebinding)\n");
     const bool login = request.path == "/login";
     // An address slowed down after wrong keys may not try one now; without a
     // key (the health check, a cookie, the login form itself) it is served.

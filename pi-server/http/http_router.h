@@ -6,6 +6,7 @@
 #include <string>
 
 #include "http/http_auth.h"
+#include "http/http_host.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
 #include "hub/frame_hub.h"
@@ -37,12 +38,18 @@ struct RouteContext {
 //   GET /snapshot.jpg the newest frame if fresh, else WaitForSnapshot
 //   GET /api/status   the status JSON
 //   GET /health       200 while the source is live, 503 with the reason if not (no key)
+//
+// Any of them for a name this camera does not answer to (HttpHostCheck) gets
+// 421 Misdirected Request: DNS rebinding gets nothing, key or no key.
 class HttpRouter {
 public:
     // A snapshot may be this old and still count as the newest frame.
     static constexpr std::int64_t kFreshMicros = 500'000;
 
-    explicit HttpRouter(std::string pairingKey) : auth_(std::move(pairingKey)) {}
+    // `hosts`: the Host header values answered; others get 421.
+    explicit HttpRouter(std::string pairingKey, HttpHostCheck hosts = HttpHostCheck({}))
+        : auth_(std::move(pairingKey)), hosts_(std::move(hosts))
+    {}
 
     HttpResponse route(const HttpRequest& request, const RouteContext& context) const;
 
@@ -51,6 +58,7 @@ private:
     HttpResponse page(const HttpRequest& request, const RouteContext& context) const;
 
     HttpAuth auth_;
+    HttpHostCheck hosts_;
 };
 
 } // namespace pistream

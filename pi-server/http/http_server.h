@@ -8,6 +8,7 @@
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 
+#include "core/limited_log.h"
 #include "http/http_config.h"
 #include "http/http_connection.h"
 #include "http/http_router.h"
@@ -23,6 +24,9 @@ namespace pistream {
 // same threading rules: sockets belong to the io thread. It accepts, admits
 // through its PeerGuard as the stream port does, and keeps the connections;
 // each HttpConnection reads, asks the router and answers.
+// The TLS settings of the HTTPS port, before its certificate is loaded.
+std::unique_ptr<asio::ssl::context> httpsContext();
+
 class HttpServer {
 public:
     // Called on the io thread for /api/status.
@@ -49,6 +53,9 @@ private:
     void accept();
     void onAccept(asio::ip::tcp::socket socket);
     PeerGuard::Clock::time_point now() const;
+    void warnLimited(const LogKind& kind, const asio::ip::address& address,
+                     const std::string& line);
+    void scheduleLogFlush();
 
     asio::io_context& io_;
     FrameHub& hub_;
@@ -59,6 +66,10 @@ private:
     asio::ip::tcp::acceptor acceptor_;
     asio::ip::tcp::endpoint localEndpoint_;
     PeerGuard guard_;
+    LimitedLog log_;              // turned-away connections and wrong keys: no floods
+    asio::steady_timer logFlush_; // writes its summaries when they are due
+    bool logFlushArmed_ = false;
+    asio::steady_timer acceptRetry_; // after a failed accept (out of file descriptors)
     HttpStats totals_;
     HttpConnection::Context context_;
     std::unordered_map<HttpConnection*, std::shared_ptr<HttpConnection>> connections_;

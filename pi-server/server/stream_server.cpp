@@ -16,6 +16,12 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
 constexpr std::size_t kMaxRefusing = 16; // beyond this, over-cap connections are just closed
 
+constexpr LogKind kTurnedAway{
+    "turned away", "{count} more connections from {subject} turned away in the last {seconds} s"};
+constexpr LogKind kHandshakeRefused{
+    "handshake refused",
+    "{count} more connections from {subject} refused in the handshake in the last {seconds} s"};
+
 ViewerSession::Message share(std::vector<std::uint8_t> bytes)
 {
     return std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
@@ -49,6 +55,7 @@ void StreamServer::stop()
         acceptor_.close(ignored);
         housekeeping_.cancel();
         acceptRetry_.cancel();
+        log_.flushAll(std::chrono::steady_clock::now());
         const auto goodbye = bye(ByeReason::ShuttingDown, "server shutting down");
         for (auto& session : snapshot(sessions_))
             session->finish(goodbye, "server shutting down");
@@ -115,9 +122,8 @@ void StreamServer::onAccept(const std::error_code& error, asio::ip::tcp::socket 
     const auto admission = guard_.admit(address, std::chrono::steady_clock::now());
     if (!admission.allowed) {
         ++turnedAway_;
-        if (admission.log)
-            spdlog::warn("connection from {} turned away: {}", address.to_string(),
-                         admission.reason);
+        log_.warn(kTurnedAway, address.to_string(), std::chrono::steady_clock::now(),
+                  "connection from " + address.to_string() + " turned away: " + admission.reason);
         socket.close(ignored);
         accept();
         return;
@@ -147,8 +153,10 @@ void StreamServer::onAuthenticated(ViewerSession* raw, const std::error_code& er
     if (error) {
         ++handshakeFailures_;
         const HandshakeFailure failure = classifyHandshakeError(error);
-        spdlog::warn("connection from {} refused: {}{}", session->peer(), describe(failure),
-                     failure == HandshakeFailure::Other ? " (" + error.message() + ")" : "");
+        log_.warn(kHandshakeRefused, session->address().to_string(),
+                  std::chrono::steady_clock::now(),
+                  "connection from " + session->peer() + " refused: " + describe(failure) +
+                      (failure == HandshakeFailure::Other ? " (" + error.message() + ")" : ""));
         session->close(describe(failure));
         return;
     }
@@ -184,6 +192,7 @@ void StreamServer::housekeeping()
         if (error || stopped_)
             return;
         const auto now = std::chrono::steady_clock::now();
+        log_.flush(now);
         for (auto& session : snapshot(sessions_))
             session->checkStall(now);
         for (auto& session : snapshot(refusing_))

@@ -6,6 +6,7 @@
 
 #include <asio.hpp>
 
+#include "core/limited_log.h"
 #include "hub/frame_hub.h"
 #include "net/endpoint.h"
 #include "net/tls_psk.h"
@@ -75,6 +76,7 @@ private:
     asio::ip::tcp::endpoint localEndpoint_;
     std::unique_ptr<PskTls> tls_;
     PeerGuard guard_;
+    LimitedLog log_; // refusals before and in the handshake: no floods
 
     ViewerSession::Message hello_;
 

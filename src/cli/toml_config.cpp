@@ -48,9 +48,12 @@ std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const
             item.inputs = {std::to_string(number->get())};
         else if (const auto* flag = node.as_boolean())
             item.inputs = {flag->get() ? "true" : "false"};
+        else if (const auto* array = node.as_array(); array && array->is_homogeneous<std::string>())
+            for (const auto& element : *array) // a repeatable option: http-host = ["a", "b"]
+                item.inputs.push_back(element.value<std::string>().value_or(""));
         else
             throw CLI::ConfigError("config key '" + item.name +
-                                   "' must be a string, number or boolean");
+                                   "' must be a string, number, boolean or array of strings");
         result.push_back(std::move(item));
     }
     return result;

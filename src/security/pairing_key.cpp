@@ -2,10 +2,10 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -26,16 +26,85 @@ std::runtime_error fileError(const std::filesystem::path& path, const std::strin
     return std::runtime_error("pairing key file " + path.string() + ": " + what);
 }
 
-// The first line, at most a few hundred bytes of it, must be a key.
-std::string readKeyLine(std::istream& in, const std::filesystem::path& path, const char* hint)
+// Why `path` cannot be opened, from open()'s errno: a dangling symbolic link
+// is named as such (creating the file through it would say "File exists").
+std::runtime_error openError(const std::filesystem::path& path, int error)
 {
-    std::array<char, 256> line{};
-    in.getline(line.data(), line.size());
-    const std::string text(line.data());
+    std::error_code ignored;
+    if (error == ENOENT && std::filesystem::is_symlink(path, ignored))
+        return fileError(path, "is a symbolic link to " +
+                                   std::filesystem::read_symlink(path, ignored).string() +
+                                   ", which does not exist; point it at the key file, or remove "
+                                   "the link to have a new key made");
+    return fileError(path, std::strerror(error));
+}
+
+// Opens the key file to read, or returns -1 with errno ENOENT when there is
+// none. A FIFO must not block the server's start (O_NONBLOCK), and only a
+// regular file is read; a key file others can read gets `warning`.
+int openKeyFile(const std::filesystem::path& path, std::string& warning)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        const int error = errno;
+        std::error_code ignored;
+        if (error == ENOENT && !std::filesystem::is_symlink(path, ignored))
+            return -1;
+        throw openError(path, error);
+    }
+    struct stat status {};
+    const int statError = ::fstat(fd, &status) == 0 ? 0 : errno;
+    if (statError != 0 || !S_ISREG(status.st_mode))
+        ::close(fd);
+    if (statError != 0)
+        throw fileError(path, std::strerror(statError));
+    if (S_ISDIR(status.st_mode))
+        throw fileError(path, "is a directory, not a file; give --key-file the path of a file "
+                              "(a missing one is made)");
+    if (!S_ISREG(status.st_mode))
+        throw fileError(path, "is not a regular file (a FIFO, socket or device); give --key-file "
+                              "the path of a plain file (a missing one is made)");
+    if ((status.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        std::array<char, 8> mode{};
+        std::snprintf(mode.data(), mode.size(), "%04o", status.st_mode & 07777U);
+        warning = "pairing key file " + path.string() +
+                  " can be read or written by other users (mode " + mode.data() +
+                  "); make it the server's alone: chmod 600 " + path.string();
+    }
+    return fd;
+}
+
+// The first line, at most a few hundred bytes of it, must be a key. Written
+// on Windows it may end in CR LF and start with a UTF-8 byte order mark:
+// both are the same key.
+std::string readKeyLine(int fd, const std::filesystem::path& path, const char* hint)
+{
+    std::array<char, 256> buffer{};
+    std::size_t size = 0;
+    while (size < buffer.size()) {
+        const ssize_t n = ::read(fd, buffer.data() + size, buffer.size() - size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            const int error = errno;
+            ::close(fd);
+            throw fileError(path, std::strerror(error));
+        }
+        if (n == 0)
+            break;
+        size += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    std::string_view text(buffer.data(), size);
+    if (text.starts_with("\xEF\xBB\xBF"))
+        text.remove_prefix(3);
+    text = text.substr(0, text.find('\n'));
+    while (!text.empty() && (text.back() == '\r' || text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
     if (normalizePairingKey(text).empty())
         throw fileError(path,
                         std::string("does not hold a pairing key (32 base32 characters)") + hint);
-    return text;
+    return std::string(text);
 }
 
 } // namespace
@@ -85,13 +154,13 @@ bool pairingKeyMatches(std::string_view key, std::string_view typed)
     return !a.empty() && b.size() == a.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& created)
+std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& created,
+                                   std::string& warning)
 {
     created = false;
-    std::ifstream in(path);
-    if (!in) {
-        if (errno != ENOENT)
-            throw fileError(path, std::strerror(errno));
+    warning.clear();
+    const int fd = openKeyFile(path, warning);
+    if (fd < 0) {
         std::error_code error;
         if (!path.parent_path().empty() && !std::filesystem::exists(path.parent_path())) {
             std::filesystem::create_directories(path.parent_path(), error);
@@ -102,7 +171,7 @@ std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& crea
         }
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0)
-            throw fileError(path, std::strerror(errno));
+            throw openError(path, errno);
         const std::string key = generatePairingKey();
         const std::string line = key + "\n";
         const bool written =
@@ -113,15 +182,16 @@ std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& crea
         created = true;
         return key;
     }
-    return readKeyLine(in, path, "; delete it to have a new one made");
+    return readKeyLine(fd, path, "; delete it to have a new one made");
 }
 
 std::string readPairingKey(const std::filesystem::path& path)
 {
-    std::ifstream in(path);
-    if (!in)
-        throw fileError(path, std::strerror(errno));
-    return readKeyLine(in, path, "");
+    std::string ignored;
+    const int fd = openKeyFile(path, ignored);
+    if (fd < 0)
+        throw fileError(path, std::strerror(ENOENT));
+    return readKeyLine(fd, path, "");
 }
 
 namespace {

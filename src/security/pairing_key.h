@@ -22,12 +22,17 @@ std::string normalizePairingKey(std::string_view text);
 bool pairingKeyMatches(std::string_view key, std::string_view typed);
 
 // Reads the key from `path`, or creates the file (mode 0600, directories
-// 0700) with a new key when it does not exist; `created` says which. Throws
-// std::runtime_error naming the file when it cannot be read, written, or
-// holds something that is not a key.
-std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& created);
+// 0700) with a new key when it does not exist; `created` says which. The
+// first line is the key (a CR LF ending and a UTF-8 byte order mark are
+// fine). Throws std::runtime_error naming the file when it cannot be read or
+// written, is not a regular file (a directory, a FIFO: never blocks), is a
+// dangling symbolic link, or holds something that is not a key. `warning`:
+// a line to log when other users may read the file, else "".
+std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& created,
+                                   std::string& warning);
 
 // Reads a key someone was given (pistream-viewer --key-file); never creates.
+// The same checks as loadOrCreatePairingKey, without the warning.
 std::string readPairingKey(const std::filesystem::path& path);
 
 // A browser's login session, kept in a cookie: "EXPIRY.MAC", the MAC being
