@@ -225,8 +225,6 @@ TEST_CASE("peer guard: handshakes are capped per address and in all")
     const auto third = guard.admit(bad, now);
     CHECK_FALSE(third.allowed);
     CHECK(third.reason.find("from this address") != std::string::npos);
-    CHECK(third.log);                                      // the first refusal is logged...
-    CHECK_FALSE(guard.admit(bad, now).log);                // ...not every one
     CHECK(guard.admit(kAddress("10.0.0.1"), now).allowed); // the owner still gets in
     for (const char* other : {"10.0.0.2", "10.0.0.3", "10.0.0.4"})
         CHECK(guard.admit(kAddress(other), now).allowed);

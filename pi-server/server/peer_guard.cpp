@@ -6,8 +6,6 @@ namespace pistream {
 
 namespace {
 
-constexpr auto kBusyLogInterval = std::chrono::seconds(10);
-
 std::string seconds(std::chrono::milliseconds duration)
 {
     return std::to_string((duration.count() + 999) / 1000) + " s";
@@ -33,20 +31,13 @@ PeerGuard::Admission PeerGuard::admit(const asio::ip::address& address, Clock::t
     auto it = peers_.find(key);
     if (limits_.refuseSlowedAtAccept && it != peers_.end() && now < it->second.blockedUntil) {
         Peer& peer = it->second;
-        Admission refused{false,
-                          "slowed down after " + std::to_string(peer.failures) +
-                              " failed attempts: next one in " +
-                              seconds(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  peer.blockedUntil - now)),
-                          !peer.refusalLogged};
-        peer.refusalLogged = true;
-        return refused;
+        return {false, "slowed down after " + std::to_string(peer.failures) +
+                           " failed attempts: next one in " +
+                           seconds(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               peer.blockedUntil - now))};
     }
-    const auto busy = [&](std::string reason) {
-        const bool log = now - lastBusyLog_ >= kBusyLogInterval;
-        if (log)
-            lastBusyLog_ = now;
-        return Admission{false, std::move(reason), log};
+    const auto busy = [](std::string reason) {
+        return Admission{false, std::move(reason)};
     };
     if (pending_ >= limits_.maxPending)
         return busy(std::to_string(limits_.maxPending) + " " + limits_.pendingName +
@@ -91,7 +82,6 @@ void PeerGuard::finished(const asio::ip::address& address, bool authenticated,
         const std::chrono::milliseconds doubled = limits_.firstPenalty * (1L << doublings);
         const auto penalty = std::min(doubled, limits_.maxPenalty);
         peer.blockedUntil = now + penalty;
-        peer.refusalLogged = false;
     }
     forgetIfClean(it);
 }

@@ -36,8 +36,7 @@ public:
 
     struct Admission {
         bool allowed = true;
-        std::string reason; // why not
-        bool log = false;   // the first refusal of its kind: worth a log line
+        std::string reason; // why not (the caller's LimitedLog keeps the log quiet)
     };
 
     explicit PeerGuard(const PeerGuardLimits& limits = {}) : limits_(limits) {}
@@ -62,7 +61,6 @@ private:
         int pending = 0;
         int failures = 0; // in a row
         Clock::time_point blockedUntil{};
-        bool refusalLogged = false;
     };
     static std::string keyOf(const asio::ip::address& address);
     void release(Peer& peer);
@@ -72,7 +70,6 @@ private:
     PeerGuardLimits limits_;
     std::unordered_map<std::string, Peer> peers_;
     int pending_ = 0;
-    Clock::time_point lastBusyLog_{};
 };
 
 } // namespace pistream

@@ -169,14 +169,14 @@ std::string loadOrCreatePairingKey(const std::filesystem::path& path, bool& crea
             std::filesystem::permissions(path.parent_path(), std::filesystem::perms::owner_all,
                                          error);
         }
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
+        const int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (out < 0)
             throw openError(path, errno);
         const std::string key = generatePairingKey();
         const std::string line = key + "\n";
         const bool written =
-            ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-        ::close(fd);
+            ::write(out, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+        ::close(out);
         if (!written)
             throw fileError(path, "cannot write it");
         created = true;
