@@ -171,6 +171,9 @@ def end_to_end(build, clip, seconds):
     # The same with one thread per JPEG on each side (no strips, no bands), as
     # before the strips: what they cost in CPU and save in latency.
     result["paced_one_thread"] = paced(build, clip, seconds, ["--encode-threads", "1"], ["--decode-threads", "1"])
+    # Motion detection on: what it adds to the server's CPU per frame, the two
+    # runs back to back on the same clip.
+    result["paced_motion"] = paced(build, clip, seconds, ["--motion"])
 
     server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}", "--fps", "1000"])
     summaries, _ = run_viewers(build, server.port, 1, min(seconds, 5))
@@ -465,6 +468,11 @@ def print_table(r):
         print(f"   one thread per JPEG each side: latency p50 {lo['p50']:.2f} / p95 {lo['p95']:.2f} / p99 {lo['p99']:.2f} ms; "
               f"server CPU {o['server_cpu_ms_per_frame']:.2f} ms/frame (strips: {p['server_cpu_ms_per_frame'] / o['server_cpu_ms_per_frame']:.2f}x), "
               f"viewer {o['viewer_cpu_ms_per_frame']:.2f} ms/frame (bands: {p['viewer_cpu_ms_per_frame'] / o['viewer_cpu_ms_per_frame']:.2f}x)")
+    m = e.get("paced_motion")
+    if m:
+        print(f"   --motion: server CPU {m['server_cpu_ms_per_frame']:.2f} ms/frame = "
+              f"{m['server_cpu_ms_per_frame'] / p['server_cpu_ms_per_frame']:.3f}x without; the detector alone "
+              f"{stage720['motion_ms']:.3f} ms = {100 * stage720['motion_vs_encode_cpu']:.1f}% of the encode's CPU   [target <= 3%]")
     print(f"   unpaced throughput {e['unpaced_fps']:.0f} fps")
     l8 = r["latency_8_viewers"]
     print(f"   8 decoding viewers: worst p50 {l8['p50']:.2f} / p95 {l8['p95']:.2f} / p99 {l8['p99']:.2f} ms   [target p99 <= 15 ms]")

@@ -26,6 +26,7 @@
 #include "codec/jpeg_encoder.h"
 #include "codec/parallel_jpeg_encoder.h"
 #include "core/encoded_frame.h"
+#include "motion/motion_detector.h"
 #include "pipeline/gzip_policy.h"
 #include "sources/y4m_source.h"
 
@@ -215,6 +216,13 @@ int main(int argc, char** argv)
                         {"saved_percent", 100.0 * (1.0 - packedBytes / jpegBytes)}});
     }
 
+    // Motion detection on the same frames (the first only learns): what it
+    // adds to the server's CPU per frame, as a fraction of the encode's.
+    MotionDetector detector;
+    (void)detector.analyse(*frames[0]);
+    const double motionMs =
+        medianMillis(count, [&](std::size_t i) { (void)detector.analyse(*frames[i]); });
+
     EncodedFrame message;
     const double packMs = medianMillis(count, [&](std::size_t i) {
         message.jpeg = jpegs[i].span();
@@ -246,7 +254,9 @@ int main(int argc, char** argv)
                                 {"gzip", gzip},
                                 {"pack_ms", packMs},
                                 {"inflate_ms", inflateMs},
-                                {"decode_ms", decodeMs}}
+                                {"decode_ms", decodeMs},
+                                {"motion_ms", motionMs},
+                                {"motion_vs_encode_cpu", motionMs / stripsCpuMs}}
                      .dump()
               << std::endl;
     return 0;

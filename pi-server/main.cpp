@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/version.h"
 #include "hub/frame_hub.h"
+#include "motion/motion_monitor.h"
 #include "security/pairing_key.h"
 #include "server_options.h"
 #include "sources/camera_backend.h"
@@ -115,11 +116,19 @@ int main(int argc, char** argv)
         // Reports: views of one telemetry snapshot.
         Telemetry telemetry(pipeline, server);
         StatusReport status(telemetry, source->describe(), format);
+        // Motion: a raw-frame observer of the pipeline and a hub subscriber.
+        std::unique_ptr<MotionMonitor> motion;
+        if (options.motion.enabled)
+            motion = std::make_unique<MotionMonitor>(io, hub, pipeline, options.motion);
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
         if (options.httpEnabled) {
-            http = std::make_unique<HttpServer>(io, hub, options.http,
-                                                [&status] { return status.build(); });
+            http = std::make_unique<HttpServer>(io, hub, options.http, [&status, &motion] {
+                auto json = status.build();
+                if (motion)
+                    json["motion"] = motion->status();
+                return json;
+            });
             http->start();
         }
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), telemetry);
@@ -132,6 +141,8 @@ int main(int argc, char** argv)
             spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
             stats.stop();
             service.stop();
+            if (motion)
+                motion->stop();
             pipeline.stop();
             server.stop();
             if (http)
@@ -161,6 +172,8 @@ int main(int argc, char** argv)
                              "who can reach port {} sees the camera",
                              web.port());
         }
+        if (motion)
+            motion->start();
         pipeline.start();
         stats.start();
         service.start();

@@ -1,5 +1,7 @@
 #include "server_options.h"
 
+#include <cmath>
+
 #include "cli/toml_config.h"
 #include "core/version.h"
 
@@ -44,6 +46,19 @@ CAMERA CONTROLS
   apply, and missing Huffman tables are added), or YUYV, converted to 4:2:0
   and encoded. auto takes 4:2:0, else the size nearest --size, MJPEG before
   YUYV; mjpeg or yuyv insist on one.
+
+MOTION
+  --motion analyses every frame (or every Nth) on a luma plane box-filtered to
+  160 pixels wide: a running-average background, a per-pixel change that
+  scales with brightness, specks removed, and motion when more than
+  --motion-area of the watched picture changed. A change of most of the
+  picture at once (clouds, a lamp, auto exposure) re-learns the background
+  instead. An event starts after --motion-min-frames such frames in a row and
+  ends after --event-gap seconds without motion (default 30). Events are
+  logged and shown in /api/status ("motion"). Masks, in the config file as
+  motion-mask = ["ignore:0,0 0.3,0 0.3,0.4 0,0.4"]: ignore regions never
+  count; with any watch region, only those count. MJPEG sources (webcams'
+  MJPEG, mjpeg: files) are passed through undecoded and not analysed.
 
 HTTP
   Browsers and dashboards, on --http (default port 8080), from the frames
@@ -196,6 +211,50 @@ void addCameraOptions(CLI::App& app, CameraSettings& camera)
         ->group(group);
 }
 
+// The motion options; masks and the gap are turned into the config after parsing.
+struct MotionFlags {
+    std::vector<std::string> masks;
+    double gapSeconds = 30;
+};
+
+void addMotionOptions(CLI::App& app, MotionMonitorConfig& motion, MotionFlags& flags)
+{
+    const char* group = "Motion detection (see MOTION)";
+    app.add_flag("--motion", motion.enabled,
+                 "detect motion, whether or not anyone watches (the pipeline then encodes "
+                 "every frame)")
+        ->group(group);
+    app.add_option("--motion-area", motion.detector.minArea,
+                   "fraction of the watched picture that must change (0.0001..0.4)")
+        ->type_name("F")
+        ->check(CLI::Range(0.0001, 0.4).description(""))
+        ->capture_default_str()
+        ->group(group);
+    app.add_option("--motion-mask", flags.masks,
+                   "ignore:X,Y X,Y X,Y ... or watch:...: a polygon in 0..1 coordinates; "
+                   "repeatable")
+        ->type_name("MASK")
+        ->group(group);
+    app.add_option("--motion-min-frames", motion.events.minFrames,
+                   "analysed frames with motion in a row before an event starts (1..100)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 100).description(""))
+        ->capture_default_str()
+        ->group(group);
+    app.add_option("--motion-every", motion.detector.everyNth,
+                   "analyse every Nth frame (1..30): less CPU at high frame rates")
+        ->type_name("N")
+        ->check(CLI::Range(1, 30).description(""))
+        ->capture_default_str()
+        ->group(group);
+    app.add_option("--event-gap", flags.gapSeconds,
+                   "seconds without motion that end an event (1..3600)")
+        ->type_name("S")
+        ->check(CLI::Range(1.0, 3600.0).description(""))
+        ->capture_default_str()
+        ->group(group);
+}
+
 } // namespace
 
 std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerOptions& options)
@@ -306,8 +365,14 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
     app.add_flag("--list-cameras", options.listCameras,
                  "print each camera's number, id, model, sizes and frame rates, and exit");
     addCameraOptions(app, options.source.camera);
+    MotionFlags motion;
+    addMotionOptions(app, options.motion, motion);
 
     return parseCommandLine(app, argc, argv, [&] {
+        for (const std::string& mask : motion.masks)
+            options.motion.detector.masks.push_back(parseMotionMask(mask));
+        options.motion.events.gap = std::chrono::milliseconds(
+            static_cast<std::int64_t>(std::lround(motion.gapSeconds * 1000)));
         parseSize(size, options.source.width, options.source.height);
         options.source.sizeGiven = sizeOption->count() > 0;
         options.server.listen = parseEndpoint(listen, kDefaultPort);

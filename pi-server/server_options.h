@@ -4,6 +4,7 @@
 #include <string>
 
 #include "http/http_server.h"
+#include "motion/motion_monitor.h"
 #include "pipeline/encode_pipeline.h"
 #include "server/stream_server.h"
 #include "sources/source_factory.h"
@@ -19,6 +20,7 @@ struct ServerOptions {
     std::string keyFile;     // the pairing key; "" for the default place
     bool insecure = false;   // no pairing key asked anywhere
     PipelineConfig pipeline;
+    MotionMonitorConfig motion;
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit

@@ -8,7 +8,9 @@
 
 #include "support/printers.h"
 #include "support/process.h"
+#include "support/server_status.h"
 #include "support/test_images.h"
+#include "support/wait_for.h"
 #include "support/wire_peer.h"
 
 using namespace pistream;
@@ -204,6 +206,33 @@ bool cameraHere()
 
 } // namespace
 
+TEST_CASE("--motion detects and counts events with nobody watching")
+{
+    TempDir dir;
+    // The test pattern moves all the time: one event that lasts.
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                    "--insecure", "--stats-interval", "0", "--size", "320x240", "--motion",
+                    "--event-gap", "1"},
+                   dir.path(), "server");
+    REQUIRE(startServer(server) != 0);
+    const auto http = httpPortOf(server);
+    REQUIRE(http != 0);
+    nlohmann::json status;
+    CHECK(waitFor(
+        [&] {
+            status = serverStatus(http).value_or(nlohmann::json{});
+            return status.contains("motion") && status["motion"]["events"] == 1 &&
+                   status["motion"]["active"] == true;
+        },
+        30s));
+    INFO(status.dump());
+    CHECK(status["viewers"]["tcp"] == 0);              // no viewer...
+    CHECK(status["frames"]["encoded"].get<int>() > 0); // ...yet frames are encoded
+    CHECK(status["motion"]["analysedFrames"].get<int>() > 0);
+    CHECK(status["motion"]["lastEvent"]["endMs"].is_null()); // still going
+    CHECK(server.waitForErr(std::regex("motion: event 1 started"), 10s));
+}
+
 TEST_CASE("start-up errors are one clear line and a non-zero exit")
 {
     const bool camera = cameraHere();
@@ -236,6 +265,10 @@ TEST_CASE("start-up errors are one clear line and a non-zero exit")
         {{serverBinary(), "--quality", "101"}, 2, "--quality"},
         {{serverBinary(), "--gzip", "11"}, 2, "--gzip must be"},
         {{serverBinary(), "--listen", "127.0.0.1:99999"}, 2, "bad port"},
+        {{serverBinary(), "--motion-mask", "hide:0,0 1,0 1,1"}, 2, "motion mask 'hide:"},
+        {{serverBinary(), "--motion-mask", "ignore:0,0 2,0 1,1"}, 2, "point '2,0'"},
+        {{serverBinary(), "--motion-area", "0.9"}, 2, "--motion-area"},
+        {{serverBinary(), "--camera-format", "h264"}, 2, "--camera-format"},
         {{serverBinary(), "--bogus"}, 2, "--bogus"},
         {{viewerBinary()}, 2, "server is required"},
         {{viewerBinary(), "--frames", "x", "localhost"}, 2, "--frames"},
