@@ -72,7 +72,10 @@ void MotionDetector::resize(int frameWidth, int frameHeight)
     const auto pixels = static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_);
     small_.assign(pixels, 0);
     background_.assign(pixels, 0);
-    changed_.assign(pixels, 0);
+    // With a border of zeros all round, so the despeckle needs no bounds checks.
+    changed_.assign(
+        (static_cast<std::size_t>(width_) + 2) * (static_cast<std::size_t>(height_) + 2), 0);
+    kept_.assign(static_cast<std::size_t>(width_), 0);
     watched_.assign(pixels, 1);
     const bool anyWatch = std::any_of(config_.masks.begin(), config_.masks.end(),
                                       [](const MotionMask& mask) { return mask.watch; });
@@ -102,54 +105,78 @@ std::optional<MotionSample> MotionDetector::analyse(const RawFrame& frame)
     if (frame.width != frameWidth_ || frame.height != frameHeight_)
         resize(frame.width, frame.height);
     libyuv::ScalePlane(frame.planes[0].data, frame.planes[0].stride, frame.width, frame.height,
-                       small_.data(), width_, width_, height_, libyuv::kFilterBox);
+                       small_.data(), width_, width_, height_, libyuv::kFilterBilinear);
     const std::size_t pixels = small_.size();
     if (!learnt_) {
-        std::copy(small_.begin(), small_.end(), background_.begin());
+        for (std::size_t i = 0; i < pixels; ++i)
+            background_[i] = static_cast<std::uint16_t>(small_[i] << 8);
         learnt_ = true;
         return std::nullopt;
     }
+    // Fixed point, 8 fractional bits: one pass that tests each pixel against
+    // the background and then moves the background towards it. Branch-free,
+    // so that the compiler does many pixels at once.
+    const int relative = static_cast<int>(std::lround(config_.relative * 256));
+    const int absolute = config_.absolute << 8;
+    const int alpha = static_cast<int>(std::lround(config_.alpha * 65536));
+    const std::size_t padded = static_cast<std::size_t>(width_) + 2;
+    const auto changedRow = [&](int row) {
+        return changed_.data() + (static_cast<std::size_t>(row) + 1) * padded + 1;
+    };
     int rawChanged = 0;
-    for (std::size_t i = 0; i < pixels; ++i) {
-        const float background = background_[i];
-        const float difference = std::abs(static_cast<float>(small_[i]) - background);
-        const bool changed =
-            watched_[i] != 0 && difference > static_cast<float>(config_.relative) * background +
-                                                 static_cast<float>(config_.absolute);
-        changed_[i] = changed ? 1 : 0;
-        rawChanged += changed ? 1 : 0;
+    for (int row = 0; row < height_; ++row) {
+        const std::size_t from = static_cast<std::size_t>(row) * static_cast<std::size_t>(width_);
+        std::uint8_t* changed = changedRow(row);
+        for (std::size_t col = 0; col < static_cast<std::size_t>(width_); ++col) {
+            const std::size_t i = from + col;
+            const int background = background_[i];
+            const int delta = (small_[i] << 8) - background;
+            const int over =
+                static_cast<int>(std::abs(delta) > ((background * relative) >> 8) + absolute);
+            const int counted = watched_[i] & over;
+            changed[col] = static_cast<std::uint8_t>(counted);
+            rawChanged += counted;
+            background_[i] = static_cast<std::uint16_t>(background + ((delta * alpha) >> 16));
+        }
     }
     MotionSample sample;
     const double watched = std::max(1, watchedCount_);
     if (rawChanged / watched >= config_.lightChange) {
         // The whole scene changed at once: re-learn it rather than call it motion.
-        std::copy(small_.begin(), small_.end(), background_.begin());
+        for (std::size_t i = 0; i < pixels; ++i)
+            background_[i] = static_cast<std::uint16_t>(small_[i] << 8);
         sample.score = rawChanged / watched;
         sample.lightChange = true;
         return sample;
     }
+    // A changed pixel counts with at least two changed 4-neighbours: a lone
+    // speck is sensor noise, not something moving. The border of zeros round
+    // changed_ saves the bounds checks.
     int kept = 0;
     int left = width_, top = height_, right = -1, bottom = -1;
-    for (int row = 0; row < height_; ++row)
+    for (int row = 0; row < height_; ++row) {
+        const std::uint8_t* line = changedRow(row);
+        if (std::find(line, line + width_, 1) == line + width_)
+            continue; // most rows of a still scene
+        const std::uint8_t* above = line - padded;
+        const std::uint8_t* below = line + padded;
+        int inRow = 0;
         for (int col = 0; col < width_; ++col) {
-            const std::size_t i = static_cast<std::size_t>(row * width_ + col);
-            if (!changed_[i])
-                continue;
-            const int neighbours =
-                (col > 0 && changed_[i - 1]) + (col + 1 < width_ && changed_[i + 1]) +
-                (row > 0 && changed_[i - static_cast<std::size_t>(width_)]) +
-                (row + 1 < height_ && changed_[i + static_cast<std::size_t>(width_)]);
-            if (neighbours < 2)
-                continue; // a speck: sensor noise, not something moving
-            ++kept;
-            left = std::min(left, col);
-            right = std::max(right, col);
-            top = std::min(top, row);
-            bottom = std::max(bottom, row);
+            const int neighbours = line[col - 1] + line[col + 1] + above[col] + below[col];
+            const int keep = line[col] & static_cast<int>(neighbours >= 2);
+            kept_[static_cast<std::size_t>(col)] = static_cast<std::uint8_t>(keep);
+            inRow += keep;
         }
-    const auto alpha = static_cast<float>(config_.alpha);
-    for (std::size_t i = 0; i < pixels; ++i)
-        background_[i] += alpha * (static_cast<float>(small_[i]) - background_[i]);
+        if (inRow == 0)
+            continue;
+        kept += inRow;
+        left = std::min(left,
+                        static_cast<int>(std::find(kept_.begin(), kept_.end(), 1) - kept_.begin()));
+        right = std::max(
+            right, static_cast<int>(kept_.rend() - std::find(kept_.rbegin(), kept_.rend(), 1)) - 1);
+        top = std::min(top, row);
+        bottom = std::max(bottom, row);
+    }
     sample.score = kept / watched;
     sample.motion = sample.score >= config_.minArea;
     if (kept > 0)

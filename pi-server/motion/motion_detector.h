@@ -69,10 +69,11 @@ private:
     int width_ = 0, height_ = 0;
     std::uint64_t handed_ = 0;
     bool learnt_ = false;
-    std::vector<std::uint8_t> small_;   // this frame, downscaled
-    std::vector<float> background_;     // running average
-    std::vector<std::uint8_t> changed_; // per pixel
-    std::vector<std::uint8_t> watched_; // the masks, rasterised at analysis size
+    std::vector<std::uint8_t> small_;       // this frame, downscaled
+    std::vector<std::uint16_t> background_; // running average, 8 fractional bits
+    std::vector<std::uint8_t> changed_;     // per pixel, with a border of zeros
+    std::vector<std::uint8_t> kept_;        // one row after the despeckle
+    std::vector<std::uint8_t> watched_;     // the masks, rasterised at analysis size
     int watchedCount_ = 0;
 };
 
