@@ -245,6 +245,32 @@ TEST_CASE("MJPEG frames pass through without re-encoding, and gzip auto backs of
     CHECK(firstSource.expired());
 }
 
+namespace {
+
+// One 64x48 frame through a pipeline with gzip off: what came out, and
+// whether the source's frame had been let go by then.
+struct ThroughPipeline {
+    EncodedFramePtr out;
+    bool released = false;
+    int encodeThreads = 0;
+};
+ThroughPipeline throughPipeline(std::shared_ptr<RawFrame> frame)
+{
+    frame->width = 64;
+    frame->height = 48;
+    FakeSource source({64, 48, 30, 1, frame->format});
+    Published published;
+    EncodePipeline pipeline(source, config("off"), published);
+    pipeline.start();
+    std::weak_ptr<const RawFrame> lent = frame;
+    source.push(std::move(frame));
+    REQUIRE(published.waitFor(1));
+    pipeline.stop();
+    return {published.frames.front(), lent.expired(), pipeline.encodeThreads()};
+}
+
+} // namespace
+
 TEST_CASE("MJPEG frames without Huffman tables leave the pipeline complete, and let go at once")
 {
     JpegEncoder encoder(80);
@@ -254,23 +280,13 @@ TEST_CASE("MJPEG frames without Huffman tables leave the pipeline complete, and 
     const std::vector<std::uint8_t> bare = withoutHuffmanTables(whole);
     REQUIRE_FALSE(hasHuffmanTables(bare));
 
-    FakeSource source({64, 48, 30, 1, PixelFormat::Mjpeg});
-    Published published;
-    EncodePipeline pipeline(source, config("off"), published);
-    pipeline.start();
     auto frame = std::make_shared<RawFrame>();
     frame->format = PixelFormat::Mjpeg;
-    frame->width = 64;
-    frame->height = 48;
     frame->jpeg = bare;
-    std::weak_ptr<const RawFrame> lent = frame;
-    source.push(std::move(frame));
-    REQUIRE(published.waitFor(1));
-    pipeline.stop();
-    const auto& out = published.frames.front();
+    const auto [out, released, threads] = throughPipeline(std::move(frame));
     CHECK(hasHuffmanTables(out->jpeg));
     CHECK(out->payload.size() == bare.size() + 420);
-    CHECK(lent.expired()); // a copy went out: the source's buffer is back already
+    CHECK(released); // a copy went out: the source's buffer is back already
     JpegDecoder decoder;
     YuvImage fromOut, fromWhole;
     REQUIRE_FALSE(decoder.decode(out->jpeg, 64, 48, fromOut));
@@ -293,26 +309,17 @@ TEST_CASE("a YUYV frame goes through the pipeline as the same picture in 4:2:0")
             p[2] = picture.y[static_cast<std::size_t>(row * 64 + col + 1)];
             p[3] = picture.v[chroma];
         }
-    FakeSource source({64, 48, 30, 1, PixelFormat::Yuyv});
-    Published published;
-    EncodePipeline pipeline(source, config("off"), published);
-    pipeline.start();
     auto frame = std::make_shared<RawFrame>();
     frame->format = PixelFormat::Yuyv;
-    frame->width = 64;
-    frame->height = 48;
     frame->planes[0] = {packed.data(), 128};
-    std::weak_ptr<const RawFrame> lent = frame;
-    source.push(std::move(frame));
-    REQUIRE(published.waitFor(1));
-    pipeline.stop();
-    CHECK(lent.expired()); // converted and encoded: the camera's buffer is back
+    const auto [out, released, threads] = throughPipeline(std::move(frame));
+    CHECK(released); // converted and encoded: the camera's buffer is back
     // The same JPEG as the 4:2:0 picture it was packed from.
-    ParallelJpegEncoder reference(80, pipeline.encodeThreads());
+    ParallelJpegEncoder reference(80, threads);
     ByteBuffer expected;
     reference.encode(picture.frame(), expected);
-    const auto jpeg = published.frames.front()->jpeg;
-    CHECK(std::equal(jpeg.begin(), jpeg.end(), expected.data(), expected.data() + expected.size()));
+    CHECK(std::equal(out->jpeg.begin(), out->jpeg.end(), expected.data(),
+                     expected.data() + expected.size()));
 }
 
 // A raw-frame observer as motion detection will be: it sees each encoded
