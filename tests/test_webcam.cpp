@@ -109,7 +109,9 @@ TEST_CASE("Motion JPEG without Huffman tables gets the standard ones, and the sa
     const std::vector<std::pair<std::string, Bytes>> originals = {
         {"ours_420", Bytes(encoded.data(), encoded.data() + encoded.size())},
         {"ffmpeg_422", firstFrameOf("ffmpeg_64x48_422_std.mjpeg")}};
-    for (const auto& [name, original] : originals) {
+    for (const auto& entry : originals) {
+        const std::string& name = entry.first; // (clang 14 cannot capture structured bindings)
+        const Bytes& original = entry.second;
         CAPTURE(name);
         REQUIRE(hasHuffmanTables(original));
         const Bytes bare = withoutHuffmanTables(original);
