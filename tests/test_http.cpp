@@ -1312,6 +1312,13 @@ TEST_CASE("what a browser sends is escaped before it is logged")
 
 TEST_CASE("out of file descriptors, the HTTP port retries its accept after a pause, logging once")
 {
+#ifdef PISTREAM_SANITIZED
+    // The sanitizers' runtime needs descriptors of its own (UBSan checks that
+    // memory is readable through a pipe): with none left it reports errors of
+    // its own making. The plain and cross builds run this test.
+    MESSAGE("skipped under the sanitizers: they need file descriptors themselves");
+    return;
+#endif
     LogCapture capture;
     Fixture fixture;
     const auto stats = [&] {
