@@ -3,6 +3,7 @@
 // formats real webcams report.
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -16,6 +17,7 @@
 #include "codec/jpeg_tables.h"
 #include "codec/yuyv_converter.h"
 #include "sources/camera_settings.h"
+#include "sources/v4l2_rates.h"
 #include "support/printers.h"
 #include "support/test_images.h"
 
@@ -258,4 +260,36 @@ TEST_CASE("--list-cameras shows a webcam's formats, sizes and rates")
           std::string::npos);
     CHECK(text.find("   MJPEG: 1280x720 (30 fps), 640x480\n") != std::string::npos);
     CHECK(text.find("   YUYV: 640x480 (30 fps)\n") != std::string::npos);
+}
+
+TEST_CASE("a webcam's rates come from its V4L2 device, found by its USB vendor and product")
+{
+    CHECK(usbIdOf("/base/scb/pcie@7d500000/pci@0,0/usb@0,0-1.2:1.0-046d:0825") == "046d:0825");
+    CHECK(usbIdOf("\\_SB_.PCI0.XHC_.RHUB.HS05-5:1.0-04F2:B6D9") == "04f2:b6d9");
+    CHECK(usbIdOf("/base/soc/i2c0mux/i2c@1/imx219@10").empty());
+    CHECK(usbIdOf("-zzzz:0825").empty());
+    CHECK(usbIdOf("").empty());
+
+    // A sysfs tree like the kernel's: video0's device is the USB interface,
+    // the USB device above it has the ids. Nothing to open in /dev here, so
+    // no rates, and no error either.
+    const TempDir sys;
+    const auto usb = sys.path() / "devices/usb1/1-2";
+    std::filesystem::create_directories(usb / "1-2:1.0");
+    std::ofstream(usb / "idVendor") << "046d\n";
+    std::ofstream(usb / "idProduct") << "0825\n";
+    std::filesystem::create_directories(sys.path() / "class/video4linux/video97");
+    std::filesystem::create_symlink(usb / "1-2:1.0",
+                                    sys.path() / "class/video4linux/video97/device");
+    CHECK(usbCameraRates("046d:0825", sys.path().string()).empty());
+    CHECK(usbCameraRates("", sys.path().string()).empty());
+    CHECK(usbCameraRates("046d:0825", (sys.path() / "missing").string()).empty());
+
+    std::vector<CameraFormatOffer> offers = {{PixelFormat::Mjpeg, 1280, 720, 0},
+                                             {PixelFormat::Yuyv, 1280, 720, 0},
+                                             {PixelFormat::Yuyv, 640, 480, 0}};
+    applyRates(offers, offersIn("logitech_c270.txt"));
+    CHECK(offers[0].maxFps == 30);
+    CHECK(offers[1].maxFps == 7.5);
+    CHECK(offers[2].maxFps == 30);
 }

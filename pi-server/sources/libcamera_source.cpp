@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "protocol/messages.h"
 #include "sources/camera_backend.h"
+#include "sources/v4l2_rates.h"
 
 namespace lc = libcamera;
 
@@ -405,7 +406,8 @@ void LibcameraSource::configure(int width, int height, double fps, const CameraS
     if (!config_ || config_->empty())
         throw std::runtime_error("camera " + camera_.id() + " cannot stream video");
     lc::StreamConfiguration& stream = config_->at(0);
-    const std::vector<CameraFormatOffer> offers = offersOf(stream.formats());
+    std::vector<CameraFormatOffer> offers = offersOf(stream.formats());
+    applyRates(offers, usbCameraRates(usbIdOf(camera_.id())));
     CameraFormatChoice choice;
     try {
         choice = chooseCameraFormat(offers, width, height, fps, settings.format);
@@ -648,7 +650,9 @@ std::vector<CameraDescription> listCameras()
             description.minHeight = static_cast<int>(range.min.height);
             description.maxWidth = static_cast<int>(range.max.width);
             description.maxHeight = static_cast<int>(range.max.height);
-            for (const CameraFormatOffer& offer : offersOf(formats))
+            std::vector<CameraFormatOffer> offers = offersOf(formats);
+            applyRates(offers, usbCameraRates(usbIdOf(camera->id())));
+            for (const CameraFormatOffer& offer : offers)
                 if (offer.width > 0)
                     description.offers.push_back(offer);
         }
