@@ -106,8 +106,10 @@ int main(int argc, char** argv)
         EncodePipeline pipeline(*source, options.pipeline, hub);
         StreamServer server(io, hub, options.server, helloFor(format));
         server.start();
+        // Brokers (--publish): more subscribers of the hub, each with its own thread.
+        Publishers publishers(io, hub, options.publish);
         // Reports: views of one telemetry snapshot.
-        Telemetry telemetry(pipeline, server);
+        Telemetry telemetry(pipeline, server, &publishers);
         StatusReport status(telemetry, source->describe(), format);
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
@@ -128,6 +130,7 @@ int main(int argc, char** argv)
             service.stop();
             pipeline.stop();
             server.stop();
+            publishers.stop();
             if (http)
                 http->stop();
         });
@@ -156,6 +159,7 @@ int main(int argc, char** argv)
                              web.port());
         }
         pipeline.start();
+        publishers.start();
         stats.start();
         service.start();
         io.run();

@@ -5,6 +5,7 @@
 
 #include "http/http_server.h"
 #include "pipeline/encode_pipeline.h"
+#include "publish/publishers.h"
 #include "server/stream_server.h"
 #include "sources/source_factory.h"
 
@@ -19,6 +20,7 @@ struct ServerOptions {
     std::string keyFile;     // the pairing key; "" for the default place
     bool insecure = false;   // no pairing key asked anywhere
     PipelineConfig pipeline;
+    PublishConfig publish;     // --publish: brokers that get every frame too
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit
