@@ -442,3 +442,45 @@ TEST_CASE("fps on a publisher: frames over the rate are not even queued")
     CHECK(rig.publisher->stats().dropped == 0);
     CHECK(rig.broker.frames() == std::vector<std::uint64_t>{1});
 }
+
+TEST_CASE("a broker that accepts and never answers costs one bounded wait, then an error")
+{
+    // The kernel completes the TCP handshake into the backlog; nobody ever
+    // accepts, reads or answers.
+    asio::io_context io;
+    asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
+    const std::string where = "127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+    std::stop_source running;
+
+    SUBCASE("MQTT: no CONNACK")
+    {
+        const auto client = makeBrokerClient(parsePublishUrl("mqtt://" + where + "/cam"));
+        const BrokerError error = client->connect(running.get_token());
+        REQUIRE(error);
+        CHECK_MESSAGE(error->find("no answer to CONNECT") != std::string::npos, *error);
+        // A stop ends the wait for the answer at once.
+        std::stop_source stopping;
+        stopping.request_stop();
+        const BrokerError stopped = client->connect(stopping.get_token());
+        REQUIRE(stopped);
+        CHECK(*stopped == "stopping");
+    }
+    SUBCASE("Redis: no answer to PUBLISH")
+    {
+        const auto client = makeBrokerClient(parsePublishUrl("redis://" + where + "/cam"));
+        REQUIRE_FALSE(client->connect(running.get_token())); // TCP alone succeeds
+        const BrokerError error = client->publish(*makeJpegFrame(1));
+        REQUIRE(error);
+        MESSAGE("hiredis: " << *error);
+    }
+    SUBCASE("nobody listening: refused, at once")
+    {
+        silent.close();
+        for (const char* scheme : {"mqtt://", "redis://"}) {
+            const auto client = makeBrokerClient(parsePublishUrl(scheme + where + "/cam"));
+            const BrokerError error = client->connect(running.get_token());
+            REQUIRE(error);
+            CHECK_MESSAGE(error->find("refused") != std::string::npos, *error);
+        }
+    }
+}
