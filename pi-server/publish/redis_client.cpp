@@ -1,5 +1,7 @@
 #include "publish/redis_client.h"
 
+#include <cerrno>
+#include <cstring>
 #include <hiredis/hiredis.h>
 
 #include "publish/publish_payload.h"
@@ -45,8 +47,11 @@ BrokerError RedisClient::publish(const EncodedFrame& frame)
     auto* reply = static_cast<redisReply*>(redisCommand(context_, "PUBLISH %b %b",
                                                         target_.topic.data(), target_.topic.size(),
                                                         message.data(), message.size()));
-    if (!reply)
-        return std::string(context_->err ? context_->errstr : "no reply");
+    if (!reply) {
+        const std::string why = context_->err ? context_->errstr : "no reply";
+        // hiredis reports its command timeout as the socket's EAGAIN.
+        return why == std::strerror(EAGAIN) ? "no answer to PUBLISH within 2 s" : why;
+    }
     BrokerError error;
     if (reply->type == REDIS_REPLY_ERROR)
         error = std::string(reply->str, reply->len);
