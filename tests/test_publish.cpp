@@ -3,10 +3,12 @@
 // throttle, the payloads, and a BrokerPublisher on a hub with a fake broker.
 // The real brokers are in test_brokers.
 
+#include <array>
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <optional>
 #include <regex>
 
 #include <doctest/doctest.h>
@@ -483,4 +485,74 @@ TEST_CASE("a broker that accepts and never answers costs one bounded wait, then 
             CHECK_MESSAGE(error->find("refused") != std::string::npos, *error);
         }
     }
+}
+
+namespace {
+
+// An MQTT broker that accepts the connection (CONNACK) and then reads and
+// discards everything, never acknowledging a QoS 1 message: a broker that
+// has stopped keeping up.
+class UnackingMqttBroker {
+public:
+    UnackingMqttBroker()
+    {
+        acceptor_.async_accept([this](std::error_code error, asio::ip::tcp::socket socket) {
+            if (error)
+                return;
+            socket_.emplace(std::move(socket));
+            // The CONNECT packet arrives first; the answer does not depend on it.
+            socket_->async_read_some(asio::buffer(buffer_), [this](std::error_code e, std::size_t) {
+                if (e)
+                    return;
+                static const std::uint8_t connack[] = {0x20, 0x02, 0x00, 0x00};
+                asio::write(*socket_, asio::buffer(connack), e);
+                discard();
+            });
+        });
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~UnackingMqttBroker()
+    {
+        io_.stop();
+        thread_.join();
+    }
+    std::uint16_t port() const { return port_; }
+
+private:
+    void discard()
+    {
+        socket_->async_read_some(asio::buffer(buffer_), [this](std::error_code e, std::size_t) {
+            if (!e)
+                discard();
+        });
+    }
+
+    asio::io_context io_;
+    asio::ip::tcp::acceptor acceptor_{io_, {asio::ip::make_address("127.0.0.1"), 0}};
+    std::uint16_t port_ = acceptor_.local_endpoint().port();
+    std::optional<asio::ip::tcp::socket> socket_;
+    std::array<std::uint8_t, 4096> buffer_{};
+    std::thread thread_;
+};
+
+} // namespace
+
+TEST_CASE("MQTT qos=1 to a broker that stops acknowledging: a few messages on their way, no more")
+{
+    UnackingMqttBroker broker;
+    const auto client = makeBrokerClient(
+        parsePublishUrl("mqtt://127.0.0.1:" + std::to_string(broker.port()) + "/cam?qos=1"));
+    std::stop_source running;
+    REQUIRE_FALSE(client->connect(running.get_token()));
+    const EncodedFramePtr frame = makeJpegFrame(1);
+    int handedOver = 0;
+    while (client->ready() && handedOver < 100) {
+        REQUIRE_FALSE(client->publish(*frame));
+        ++handedOver;
+    }
+    // Past this the publisher's own queue drops frames, instead of
+    // libmosquitto's queue growing without bound.
+    CHECK(handedOver == 4);
+    CHECK_FALSE(client->service(std::chrono::milliseconds(10))); // still connected
+    CHECK_FALSE(client->ready());
 }

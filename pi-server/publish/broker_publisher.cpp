@@ -80,7 +80,10 @@ void BrokerPublisher::run(const std::stop_token& stop)
     while (!stop.stop_requested()) {
         if (!connected_.load()) {
             if (!policy.due(Clock::now())) {
-                queue_.pop(policy.nextAttempt()); // nothing is queued: a wait that stop() ends
+                // A wait that stop() ends; a frame queued as the connection
+                // was lost is not sent.
+                if (queue_.pop(policy.nextAttempt()))
+                    ++dropped_;
                 continue;
             }
             if (BrokerError error = client_->connect(stop)) {

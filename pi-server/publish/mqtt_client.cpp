@@ -91,6 +91,9 @@ BrokerError MqttClient::publish(const EncodedFrame& frame)
 {
     if (!mosq_ || lost_)
         return "not connected";
+    // Counted before the call: a QoS 0 message written at once is reported
+    // sent (onPublish) from inside mosquitto_publish.
+    ++inflight_;
     int rc;
     if (target_.format == PublishTarget::Format::Base64) {
         const std::string text = base64Encode(frame.jpeg);
@@ -101,9 +104,10 @@ BrokerError MqttClient::publish(const EncodedFrame& frame)
                                static_cast<int>(frame.jpeg.size()), frame.jpeg.data(), target_.qos,
                                false);
     }
-    if (rc != MOSQ_ERR_SUCCESS)
+    if (rc != MOSQ_ERR_SUCCESS) {
+        --inflight_;
         return errorText(rc);
-    ++inflight_;
+    }
     return service(std::chrono::milliseconds(0));
 }
 
