@@ -219,7 +219,9 @@ TEST_CASE("--publish URLs: every bad part is named, and a password never is")
         {"mqtt://host/" + std::string(3000, 'a'), "longer than 2048"},
         {"mqtt://host/" + std::string(1025, 'a'), "topic longer than 1024"},
     };
-    for (const auto& [url, expected] : cases) {
+    for (const auto& item : cases) {
+        const std::string& url = item.first; // not a structured binding: clang 14's CAPTURE
+        const std::string& expected = item.second;
         CAPTURE(url);
         const std::string error = parseError(url);
         CHECK_MESSAGE(error.find(expected) != std::string::npos, error);
