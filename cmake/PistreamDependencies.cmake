@@ -79,6 +79,18 @@ if(PISTREAM_BUILD_SERVER AND PISTREAM_WITH_LIBCAMERA)
     endif()
 endif()
 
+# Optional: the brokers' own client libraries for --publish, libmosquitto
+# (libmosquitto-dev) for MQTT and hiredis (libhiredis-dev) for Redis; without
+# one, --publish with its scheme says the build lacks it.
+if(PISTREAM_BUILD_SERVER)
+    find_package(PkgConfig QUIET)
+    if(PkgConfig_FOUND)
+        pkg_check_modules(MOSQUITTO QUIET IMPORTED_TARGET libmosquitto)
+        pkg_check_modules(HIREDIS QUIET IMPORTED_TARGET hiredis)
+    endif()
+    message(STATUS "--publish: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}")
+endif()
+
 # The viewer's window and recorder.
 if(PISTREAM_BUILD_VIEWER)
     find_package(SDL2 REQUIRED CONFIG)        # libsdl2-dev: SDL2::SDL2

@@ -113,8 +113,10 @@ int main(int argc, char** argv)
         EncodePipeline pipeline(*source, options.pipeline, hub);
         StreamServer server(io, hub, options.server, helloFor(format));
         server.start();
+        // Brokers (--publish): more subscribers of the hub, each with its own thread.
+        Publishers publishers(io, hub, options.publish);
         // Reports: views of one telemetry snapshot.
-        Telemetry telemetry(pipeline, server);
+        Telemetry telemetry(pipeline, server, &publishers);
         StatusReport status(telemetry, source->describe(), format);
         // Motion: a raw-frame observer of the pipeline and a hub subscriber.
         std::unique_ptr<MotionMonitor> motion;
@@ -145,6 +147,7 @@ int main(int argc, char** argv)
                 motion->stop();
             pipeline.stop();
             server.stop();
+            publishers.stop();
             if (http)
                 http->stop();
         });
@@ -175,6 +178,7 @@ int main(int argc, char** argv)
         if (motion)
             motion->start();
         pipeline.start();
+        publishers.start();
         stats.start();
         service.start();
         io.run();

@@ -4,6 +4,7 @@
 
 #include "cli/toml_config.h"
 #include "core/version.h"
+#include "publish/publish_target.h"
 
 namespace pistream {
 
@@ -127,6 +128,25 @@ LATENCY
   newest frame: one that cannot keep up skips frames (--queue, --send-buffer)
   instead of falling behind, so its picture is never older than a few frames.
 
+PUBLISHING
+  --publish URL sends each frame's JPEG (as encoded for viewers, never
+  re-encoded) to a message broker too; repeat it for several:
+    mqtt://[USER[:PASS]@]HOST[:PORT]/TOPIC[?format=jpeg|base64&fps=N&qos=0|1]
+                  libmosquitto, port 1883. format=jpeg (default): the raw
+                  JPEG, what Home Assistant's MQTT camera reads; base64: its
+                  base64 text, what Python MQTT streamers send and read
+    redis://HOST[:PORT]/CHANNEL[?fps=N]
+                  hiredis, port 6379: PUBLISH of the MXCuBE video-streamer's
+                  JSON, {"data": base64 JPEG, "size": [height, width],
+                  "time": "HH:MM:SS.ffffff", "frame_number": N}
+  fps=N sends at most N frames a second (default: every frame). A publisher
+  never slows the camera or the viewers: it keeps its newest 4 frames and
+  drops the oldest when the broker is slow; when the broker is away it
+  reconnects (0.25 s doubling to 4 s) and streaming to viewers goes on. It
+  makes the camera encode only while its broker is connected. /api/status
+  ("publishers") and the stats line count frames published and dropped and
+  reconnections; broker errors are logged at most every 30 s.
+
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
       source = "test"
@@ -134,6 +154,7 @@ CONFIG FILE
       size = "1280x720"
       fps = 30
       gzip = "auto"
+      publish = ["mqtt://broker/cam?fps=1", "redis://lab/cam"]
   Flags given on the command line win over the file. Unknown keys are errors.
 
 SIGNALS
@@ -160,6 +181,7 @@ EXAMPLES
   pistream-server --source camera:1 --shutter 10000 --gain 2 --awb daylight
   pistream-server --source y4m:clip.y4m --quality 85
   pistream-server --listen 127.0.0.1:9000 --size 640x480 --fps 60 --gzip off
+  pistream-server --publish "mqtt://broker/home/pi-cam?fps=1"
 )";
 
 void addCameraOptions(CLI::App& app, CameraSettings& camera)
@@ -361,6 +383,12 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->type_name("S")
         ->check(CLI::Range(0.0, 86400.0).description(""))
         ->capture_default_str();
+    std::vector<std::string> publish;
+    app.add_option("--publish", publish,
+                   "also send frames to mqtt://HOST/TOPIC or redis://HOST/CHANNEL; repeatable "
+                   "(see PUBLISHING)")
+        ->type_name("URL")
+        ->allow_extra_args(false);
     addLogLevel(app, options.logLevel);
     app.add_flag("--list-cameras", options.listCameras,
                  "print each camera's number, id, model, sizes and frame rates, and exit");
@@ -379,6 +407,8 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         options.httpEnabled = http != "off";
         if (options.httpEnabled)
             options.http.listen = parseEndpoint(http, kDefaultHttpPort);
+        for (const std::string& url : publish)
+            options.publish.targets.push_back(parsePublishUrl(url));
         options.pipeline.gzip = GzipSetting::parse(gzip, parseGzipStrategy(strategy));
         options.pipeline.gzip.minSaving = minSaving / 100;
         // One slow-consumer policy for viewers and browsers.

@@ -6,6 +6,7 @@
 #include "http/http_server.h"
 #include "motion/motion_monitor.h"
 #include "pipeline/encode_pipeline.h"
+#include "publish/publishers.h"
 #include "server/stream_server.h"
 #include "sources/source_factory.h"
 
@@ -21,6 +22,7 @@ struct ServerOptions {
     bool insecure = false;   // no pairing key asked anywhere
     PipelineConfig pipeline;
     MotionMonitorConfig motion;
+    PublishConfig publish; // --publish: brokers that get every frame too
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit

@@ -99,6 +99,43 @@ TEST_CASE("server options: defaults, flags, config file and precedence")
     CHECK(parseServer({"--config", dir.file("missing.toml").string()}, rejected).value_or(-1) == 2);
 }
 
+TEST_CASE("--publish: repeatable on the command line, a list in the config file, checked in both")
+{
+    ServerOptions none;
+    REQUIRE_FALSE(parseServer({}, none));
+    CHECK(none.publish.targets.empty());
+
+    ServerOptions flags;
+    REQUIRE_FALSE(parseServer({"--publish", "mqtt://a/cam?format=base64", "--publish",
+                               "redis://b:7000/cam", "--source", "test"},
+                              flags));
+    REQUIRE(flags.publish.targets.size() == 2);
+    CHECK(flags.publish.targets[0].format == PublishTarget::Format::Base64);
+    CHECK(flags.publish.targets[1].port == 7000);
+    CHECK(flags.source.spec == "test"); // one URL per --publish: it takes no more
+
+    TempDir dir;
+    writeFile(dir.file("p.toml"),
+              std::string("publish = [\"mqtt://a/one\", \"redis://b/two\", \"mqtt://c/three\"]\n"));
+    ServerOptions file;
+    REQUIRE_FALSE(parseServer({"--config", dir.file("p.toml").string()}, file));
+    REQUIRE(file.publish.targets.size() == 3);
+    CHECK(file.publish.targets[1].kind == PublishTarget::Kind::Redis);
+    CHECK(file.publish.targets[2].topic == "three");
+    writeFile(dir.file("one.toml"), std::string("publish = \"mqtt://a/one\"\n"));
+    ServerOptions single;
+    REQUIRE_FALSE(parseServer({"--config", dir.file("one.toml").string()}, single));
+    CHECK(single.publish.targets.size() == 1);
+
+    // A bad URL is a usage error (exit 2) wherever it comes from.
+    ServerOptions rejected;
+    CHECK(parseServer({"--publish", "mqtt://host:0/cam"}, rejected).value_or(-1) == 2);
+    writeFile(dir.file("bad.toml"), std::string("publish = [\"mqtt://a/one\", 5]\n"));
+    CHECK(parseServer({"--config", dir.file("bad.toml").string()}, rejected).value_or(-1) == 2);
+    writeFile(dir.file("badurl.toml"), std::string("publish = [\"kafka://a/one\"]\n"));
+    CHECK(parseServer({"--config", dir.file("badurl.toml").string()}, rejected).value_or(-1) == 2);
+}
+
 std::optional<int> parseViewer(std::vector<std::string> args, ViewerOptions& options)
 {
     args.insert(args.begin(), "pistream-viewer");

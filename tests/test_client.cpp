@@ -193,7 +193,7 @@ TEST_CASE("a server that says nothing, and no server at all")
     CHECK(outcome.closeReason.find("cannot connect") != std::string::npos);
 }
 
-TEST_CASE("payloads that are no picture of the declared size are handed on marked; the "
+TEST_CASE("payloads that are no picture of the declared size are handed on marked: the "
           "connection stays")
 {
     Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
@@ -242,7 +242,7 @@ TEST_CASE("reserved bytes of HELLO and FRAME are ignored")
     CHECK(outcome.closeReason == "server said bye: normal");
 }
 
-TEST_CASE("a bye with an unknown reason closes like any other; nothing after it is read")
+TEST_CASE("a bye with an unknown reason closes like any other: nothing after it is read")
 {
     ScriptedServer server(
         {cat({helloMessage(), encode(Bye{static_cast<ByeReason>(7), "later"}),

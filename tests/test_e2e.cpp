@@ -105,7 +105,7 @@ TEST_CASE(
     CHECK(std::regex_search(log, match, std::regex(R"(skipped ([1-9]\d*))")));
 }
 
-TEST_CASE("--headless --record writes the frames; without a display the viewer is headless too")
+TEST_CASE("--headless --record writes the frames, and without a display the viewer is headless too")
 {
     TempDir dir;
     Process server(serverArgs({"--size", "320x240", "--fps", "30"}), dir.path(), "server");

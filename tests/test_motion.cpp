@@ -66,7 +66,7 @@ struct Run {
 
 } // namespace
 
-TEST_CASE("noise and a light change start no event; each movement starts exactly one, at once")
+TEST_CASE("noise and a light change start no event, and each movement starts exactly one, at once")
 {
     MotionDetector detector;
     MotionEvents events({.minFrames = 2, .gap = 2s});

@@ -437,7 +437,7 @@ TEST_CASE("recorder: a size change goes on in the next file, name-2.mkv, name-3.
     }
 }
 
-TEST_CASE("statistics: sequences that repeat or go back are shown, never a gap; bad timestamps "
+TEST_CASE("statistics: sequences that repeat or go back are shown, never a gap: bad timestamps "
           "are left out of latency")
 {
     ViewerStats stats;
@@ -498,7 +498,7 @@ TEST_CASE("hello: an unknown frame rate (0 numerator or denominator) is said so,
     CHECK(std::isfinite(pipeline.status().fps));
 }
 
-TEST_CASE("frames that are no picture are skipped and counted; the next good one is shown")
+TEST_CASE("frames that are no picture are skipped and counted, and the next good one is shown")
 {
     LogCapture log;
     const Bytes jpeg = jpegOf(96, 64, 4);

@@ -51,6 +51,12 @@ void StatsReporter::report()
                  : pipeline.gzipPaused()                               ? "paused"
                                                                        : "on",
                  f.gzipMillis, f.gzipSavingPercent);
+    for (std::size_t i = 0; i < f.publishers.size() && i < snapshot.publishers.size(); ++i) {
+        const PublisherFigures& p = f.publishers[i];
+        spdlog::info("stats: publish {} {}: published {}, dropped {}, reconnects {}",
+                     snapshot.publishers[i].target, p.connected ? "connected" : "DISCONNECTED",
+                     p.published, p.dropped, p.reconnects);
+    }
 }
 
 } // namespace pistream

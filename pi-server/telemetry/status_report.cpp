@@ -30,6 +30,15 @@ nlohmann::json StatusReport::build()
             ? 100.0 * (1.0 - static_cast<double>(p.payloadBytes) / static_cast<double>(p.jpegBytes))
             : 0.0;
     const double temperature = socTemperature();
+    nlohmann::json publishers = nlohmann::json::array();
+    for (const PublisherStats& publisher : snapshot.publishers)
+        publishers.push_back({{"target", publisher.target},
+                              {"connected", publisher.connected},
+                              {"published", publisher.published},
+                              {"bytes", publisher.bytes},
+                              {"dropped", publisher.dropped},
+                              {"reconnects", publisher.reconnects},
+                              {"lastError", publisher.lastError}});
     return {
         {"version", kVersion},
         {"uptimeSeconds", std::chrono::duration<double>(now - started_).count()},
@@ -56,6 +65,7 @@ nlohmann::json StatusReport::build()
          {{"mode", pipeline.gzipSetting().toString()},
           {"paused", pipeline.gzipPaused()},
           {"savingPercent", saving}}},
+        {"publishers", publishers},
         {"socTemperatureC",
          temperature < 0 ? nlohmann::json(nullptr) : nlohmann::json(temperature)},
     };

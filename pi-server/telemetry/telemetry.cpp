@@ -31,16 +31,25 @@ TelemetryFigures TelemetryFigures::between(const TelemetrySnapshot& first,
         jpegBytes
             ? 100.0 * (1.0 - static_cast<double>(payloadBytes) / static_cast<double>(jpegBytes))
             : 0.0;
+    for (std::size_t i = 0; i < last.publishers.size(); ++i) {
+        const PublisherStats& now = last.publishers[i];
+        const PublisherStats before =
+            i < first.publishers.size() ? first.publishers[i] : PublisherStats{};
+        figures.publishers.push_back({now.connected, now.published - before.published,
+                                      now.dropped - before.dropped, now.reconnects});
+    }
     return figures;
 }
 
-Telemetry::Telemetry(const EncodePipeline& pipeline, const StreamServer& server)
-    : pipeline_(pipeline), server_(server)
+Telemetry::Telemetry(const EncodePipeline& pipeline, const StreamServer& server,
+                     const Publishers* publishers)
+    : pipeline_(pipeline), server_(server), publishers_(publishers)
 {}
 
 TelemetrySnapshot Telemetry::snapshot() const
 {
-    return {pipeline_.stats(), server_.stats()};
+    return {pipeline_.stats(), server_.stats(),
+            publishers_ ? publishers_->stats() : std::vector<PublisherStats>{}};
 }
 
 bool TelemetryMeter::update(Clock::time_point now, const TelemetrySnapshot& snapshot)

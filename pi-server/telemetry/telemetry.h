@@ -5,6 +5,7 @@
 
 #include "core/rate_meter.h"
 #include "pipeline/encode_pipeline.h"
+#include "publish/publishers.h"
 #include "server/stream_server.h"
 
 namespace pistream {
@@ -13,6 +14,15 @@ namespace pistream {
 struct TelemetrySnapshot {
     PipelineStats pipeline;
     StreamServerStats stream;
+    std::vector<PublisherStats> publishers; // one per --publish, in order
+};
+
+// One publisher's figures over a period.
+struct PublisherFigures {
+    bool connected = false;
+    std::uint64_t published = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t reconnects = 0; // since start
 };
 
 // The figures of one period between two snapshots: what the stats line,
@@ -28,6 +38,7 @@ struct TelemetryFigures {
     double encodeMillis = 0;        // per encoded frame
     double gzipMillis = 0;          // per encoded frame
     double gzipSavingPercent = 0;   // of the JPEG bytes
+    std::vector<PublisherFigures> publishers;
 
     static TelemetryFigures between(const TelemetrySnapshot& first, const TelemetrySnapshot& last,
                                     double seconds);
@@ -38,7 +49,8 @@ struct TelemetryFigures {
 // of a snapshot, with its own TelemetryMeter for the period it covers.
 class Telemetry {
 public:
-    Telemetry(const EncodePipeline& pipeline, const StreamServer& server);
+    Telemetry(const EncodePipeline& pipeline, const StreamServer& server,
+              const Publishers* publishers = nullptr);
 
     // io thread (StreamServer::stats() is).
     TelemetrySnapshot snapshot() const;
@@ -47,6 +59,7 @@ public:
 private:
     const EncodePipeline& pipeline_;
     const StreamServer& server_;
+    const Publishers* publishers_;
 };
 
 // A report's figures over periods of at least `period` (zero: since the last

@@ -48,12 +48,17 @@ std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const
             item.inputs = {std::to_string(number->get())};
         else if (const auto* flag = node.as_boolean())
             item.inputs = {flag->get() ? "true" : "false"};
-        else if (const auto* array = node.as_array(); array && array->is_homogeneous<std::string>())
-            for (const auto& element : *array) // a repeatable option: http-host = ["a", "b"]
-                item.inputs.push_back(element.value<std::string>().value_or(""));
+        else if (const auto* list = node.as_array()) // a repeatable flag: publish = ["a", "b"]
+            for (const auto& element : *list) {
+                if (const auto* entry = element.as_string())
+                    item.inputs.push_back(entry->get());
+                else
+                    throw CLI::ConfigError("config key '" + item.name +
+                                           "' is a list: it may hold strings only");
+            }
         else
             throw CLI::ConfigError("config key '" + item.name +
-                                   "' must be a string, number, boolean or array of strings");
+                                   "' must be a string, number, boolean or list of strings");
         result.push_back(std::move(item));
     }
     return result;

@@ -11,7 +11,8 @@
 namespace pistream {
 
 // Lets CLI11 read its config file as TOML through toml++: every top-level key
-// is the long name of a flag (`listen = "0.0.0.0:8485"`, `max-viewers = 8`).
+// is the long name of a flag (`listen = "0.0.0.0:8485"`, `max-viewers = 8`); a
+// repeatable flag takes a list of strings (`publish = ["mqtt://a/cam", "redis://b/cam"]`).
 // CLI11 then applies the same validators as on the command line, flags on the
 // command line win, and an unknown key is an error.
 class TomlConfig : public CLI::Config {

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "publish/broker_client.h"
+
+struct mosquitto;
+
+namespace pistream {
+
+// Publishes frames to an MQTT broker with libmosquitto, driven by the calling
+// thread (mosquitto_loop), so the publisher's reconnect policy decides when to
+// try again rather than the library's own.
+class MqttClient final : public BrokerClient {
+public:
+    explicit MqttClient(PublishTarget target);
+    ~MqttClient() override;
+
+    BrokerError connect(const std::stop_token& stop) override;
+    BrokerError publish(const EncodedFrame& frame) override;
+    bool ready() const override;
+    BrokerError service(std::chrono::milliseconds wait) override;
+    void disconnect() override;
+
+private:
+    static void onConnect(mosquitto*, void* self, int code);
+    static void onDisconnect(mosquitto*, void* self, int code);
+    static void onPublish(mosquitto*, void* self, int mid);
+
+    PublishTarget target_;
+    std::string clientId_;
+    mosquitto* mosq_ = nullptr;
+    int connack_ = -1;  // the broker's answer to CONNECT; -1 while none came
+    bool lost_ = false; // on_disconnect was called
+    int inflight_ = 0;  // messages handed to the library, not yet sent (or acked)
+};
+
+} // namespace pistream

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/encoded_frame.h"
+
+namespace pistream {
+
+// What goes to a broker for one frame. Always the frame's JPEG as it was
+// encoded (never the gzip member, never re-encoded). Pure.
+
+// Standard base64 with padding, no line breaks (OpenSSL's EVP_EncodeBlock).
+std::string base64Encode(std::span<const std::uint8_t> bytes);
+
+// "HH:MM:SS.ffffff" in local time, as Python's datetime.strftime("%H:%M:%S.%f").
+std::string clockTimeText(std::chrono::system_clock::time_point time);
+
+// The MXCuBE video-streamer's Redis message:
+//   {"data": base64 JPEG, "size": [height, width], "time": "HH:MM:SS.ffffff",
+//    "frame_number": n}
+std::string mxcubeMessage(const EncodedFrame& frame,
+                          std::chrono::system_clock::time_point captured);
+
+// When a frame was captured, on the wall clock (its timestamp is monotonic).
+std::chrono::system_clock::time_point captureWallTime(const EncodedFrame& frame);
+
+} // namespace pistream

@@ -1,0 +1,276 @@
+// End to end with real brokers: the real pistream-server publishing to
+// Debian's mosquitto and redis-server (started here on free ports with their
+// own minimal config), read by the other side's own clients: paho-mqtt as the
+// Python MQTT streamers' client reads base64 JPEGs, redis-py reading the
+// MXCuBE video-streamer's JSON, mosquitto_sub for raw JPEGs. Brokers that
+// restart and brokers that are down at start.
+
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include <doctest/doctest.h>
+
+#include "support/broker_process.h"
+#include "support/printers.h"
+#include "support/process.h"
+#include "support/server_status.h"
+#include "support/test_images.h"
+#include "support/wait_for.h"
+
+using namespace pistream;
+using namespace pistream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Kind = BrokerProcess::Kind;
+
+// Debian's Python, which python3-paho-mqtt and python3-redis are installed for
+// (not whatever python3 comes first in PATH).
+constexpr const char* kPython = "/usr/bin/python3";
+
+std::string client(const std::string& script)
+{
+    return std::string(PISTREAM_TEST_CLIENTS_DIR) + "/" + script;
+}
+
+// The brokers and the Python clients come from scripts/setup.sh --test.
+void requireTools(Kind kind)
+{
+    const char* module = kind == Kind::Mosquitto ? "paho.mqtt.client" : "redis";
+    REQUIRE_MESSAGE(!BrokerProcess::program(kind).empty(),
+                    "no broker: run scripts/setup.sh --test (mosquitto, redis-server)");
+    TempDir dir;
+    REQUIRE_MESSAGE(runTool({kPython, "-c", std::string("import ") + module}, dir.path()).first ==
+                        0,
+                    "no python3 module " << std::string(module) << ": run scripts/setup.sh --test");
+}
+
+// pistream-server streaming the test pattern, with its status on HTTP.
+struct Server {
+    Process process;
+    std::uint16_t port = 0;
+    std::uint16_t http = 0;
+
+    Server(const std::filesystem::path& dir, const std::vector<std::string>& publish)
+        : process(args(publish), dir, "server")
+    {
+        port = startServer(process);
+        http = port ? httpPortOf(process) : 0;
+    }
+    static std::vector<std::string> args(const std::vector<std::string>& publish)
+    {
+        std::vector<std::string> args = {
+            serverBinary(),     "--source", "test",        "--size",
+            "320x240",          "--fps",    "30",          "--listen",
+            "127.0.0.1:0",      "--http",   "127.0.0.1:0", "--insecure",
+            "--stats-interval", "1"};
+        for (const auto& url : publish) {
+            args.push_back("--publish");
+            args.push_back(url);
+        }
+        return args;
+    }
+    nlohmann::json status() const
+    {
+        const auto status = serverStatus(http);
+        return status ? *status : nlohmann::json::object();
+    }
+    // The publisher's counters, or an empty object while /api/status does not answer.
+    nlohmann::json publisher(std::size_t index = 0) const
+    {
+        const nlohmann::json all = status();
+        return all.contains("publishers") && all["publishers"].size() > index
+                   ? all["publishers"][index]
+                   : nlohmann::json::object();
+    }
+    std::uint64_t published(std::size_t index = 0) const
+    {
+        return publisher(index).value("published", std::uint64_t{0});
+    }
+    bool connected(std::size_t index = 0) const
+    {
+        return publisher(index).value("connected", false);
+    }
+    std::uint64_t frames(const char* which) const
+    {
+        const nlohmann::json all = status();
+        return all.contains("frames") ? all["frames"].value(which, std::uint64_t{0}) : 0;
+    }
+    void stop()
+    {
+        process.signal(SIGTERM);
+        const auto code = process.wait(15s);
+        REQUIRE(code);
+        CHECK(*code == 0);
+    }
+};
+
+nlohmann::json summaryOf(const std::pair<int, std::string>& run)
+{
+    INFO("client output: " << run.second);
+    CHECK(run.first == 0);
+    REQUIRE_FALSE(run.second.empty());
+    return nlohmann::json::parse(run.second);
+}
+
+std::pair<int, std::string> subscribe(Kind kind, std::uint16_t port, const std::string& topic,
+                                      int frames, const std::filesystem::path& dir)
+{
+    return runTool({kPython, client(kind == Kind::Mosquitto ? "mqtt_frames.py" : "redis_frames.py"),
+                    std::to_string(port), topic, std::to_string(frames), "40"},
+                   dir);
+}
+
+} // namespace
+
+TEST_CASE("MQTT: paho reads base64 JPEGs and mosquitto_sub raw ones from the real server")
+{
+    requireTools(Kind::Mosquitto);
+    TempDir dir;
+    BrokerProcess broker(Kind::Mosquitto, dir.path());
+    REQUIRE(broker.start());
+    Server server(dir.path(),
+                  {broker.url("pistream/cam?format=base64"), broker.url("pistream/raw")});
+    REQUIRE(server.http != 0);
+
+    const nlohmann::json summary =
+        summaryOf(subscribe(Kind::Mosquitto, broker.port(), "pistream/cam", 20, dir.path()));
+    CHECK(summary["frames"] == 20);
+    CHECK(summary["bad"] == 0);
+    if (summary["pil"] == true)
+        CHECK(summary["sizes"] == nlohmann::json::parse("[[320, 240]]"));
+
+    // format=jpeg (the default): the payload is the JPEG itself, as Home
+    // Assistant's MQTT camera takes it.
+    const auto [code, jpeg] =
+        runTool({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t",
+                 "pistream/raw", "-C", "1", "-N", "-W", "40"},
+                dir.path());
+    CHECK(code == 0);
+    REQUIRE(jpeg.size() > 4);
+    CHECK(jpeg.substr(0, 2) == "\xFF\xD8");
+    CHECK(jpeg.substr(jpeg.size() - 2) == "\xFF\xD9");
+
+    const nlohmann::json status = server.status();
+    REQUIRE(status["publishers"].size() == 2);
+    for (const auto& publisher : status["publishers"]) {
+        CHECK(publisher["connected"] == true);
+        CHECK(publisher["published"].get<std::uint64_t>() > 0);
+        CHECK(publisher["reconnects"] == 0);
+    }
+    CHECK(status["publishers"][0]["target"] == broker.url("pistream/cam") + "?format=base64&qos=0");
+    // The stats line counts each publisher too.
+    CHECK(server.process.waitForErr(
+        std::regex(R"(stats: publish mqtt://\S+/pistream/raw\S* connected: published \d+, )"
+                   R"(dropped \d+, reconnects 0)"),
+        30s));
+    server.stop();
+}
+
+TEST_CASE("Redis: redis-py reads the MXCuBE JSON, and the size in it is the JPEG's own")
+{
+    requireTools(Kind::Redis);
+    TempDir dir;
+    BrokerProcess broker(Kind::Redis, dir.path());
+    REQUIRE(broker.start());
+    Server server(dir.path(), {broker.url("video:cam1")});
+    REQUIRE(server.http != 0);
+
+    const nlohmann::json summary =
+        summaryOf(subscribe(Kind::Redis, broker.port(), "video:cam1", 20, dir.path()));
+    CHECK(summary["frames"] == 20);
+    CHECK(summary["bad"].empty());
+    CHECK(summary["rising"] == true);
+    CHECK(summary["sizes"] == nlohmann::json::parse("[[240, 320]]")); // height first
+    CHECK(server.connected());
+    server.stop();
+}
+
+TEST_CASE("a broker that restarts mid-run: the publisher lets go of the camera, reconnects, "
+          "resumes")
+{
+    Kind kind = Kind::Mosquitto;
+    std::string topic = "cam";
+    SUBCASE("mosquitto") {}
+    SUBCASE("redis-server")
+    {
+        kind = Kind::Redis;
+    }
+    requireTools(kind);
+    TempDir dir;
+    BrokerProcess broker(kind, dir.path());
+    REQUIRE(broker.start());
+    Server server(dir.path(), {broker.url(kind == Kind::Mosquitto ? "cam?format=base64" : "cam")});
+    REQUIRE(server.http != 0);
+    REQUIRE(waitFor([&] { return server.published() >= 30; }, 60s, 100ms));
+
+    broker.stop();
+    REQUIRE(waitFor([&] { return !server.connected(); }, 60s, 100ms));
+    // Nobody else wants frames: the pipeline stops encoding for the publisher.
+    const std::uint64_t idle = server.frames("idle");
+    REQUIRE(waitFor([&] { return server.frames("idle") > idle; }, 60s, 100ms));
+    const std::uint64_t encoded = server.frames("encoded");
+    const std::uint64_t before = server.published();
+    REQUIRE(waitFor([&] { return server.frames("idle") >= idle + 30; }, 60s, 100ms));
+    CHECK(server.frames("encoded") == encoded);
+    CHECK(server.published() == before);
+
+    REQUIRE(broker.start()); // the same port
+    REQUIRE(waitFor([&] { return server.connected() && server.published() >= before + 30; }, 60s,
+                    100ms));
+    CHECK(server.publisher()["reconnects"].get<std::uint64_t>() >= 1);
+    CHECK(server.frames("encoded") > encoded);
+    // And the other side's client gets frames from the restarted broker.
+    const nlohmann::json summary = summaryOf(subscribe(kind, broker.port(), topic, 5, dir.path()));
+    CHECK(summary["frames"] == 5);
+    server.stop();
+    // The loss was logged, not once per frame.
+    const std::string log = server.process.err();
+    CHECK(log.find("lost the broker") != std::string::npos);
+}
+
+TEST_CASE("a broker down at start: viewers stream all the same, publishing starts when it comes up")
+{
+    requireTools(Kind::Mosquitto);
+    TempDir dir;
+    BrokerProcess broker(Kind::Mosquitto, dir.path()); // not started yet
+    const auto started = std::chrono::steady_clock::now();
+    Server server(dir.path(), {broker.url("cam?format=base64")});
+    REQUIRE(server.port != 0);
+    REQUIRE(server.http != 0);
+    // Trying and failing, without making the camera encode for nobody.
+    REQUIRE(waitFor([&] { return server.frames("idle") >= 10; }, 60s, 100ms));
+    CHECK(server.frames("encoded") == 0);
+    CHECK_FALSE(server.connected());
+    CHECK(server.publisher()["lastError"].get<std::string>().find("cannot connect") !=
+          std::string::npos);
+
+    Process viewer({viewerBinary(), "--headless", "--stats", "json", "--insecure", "--frames", "30",
+                    "--duration", "60", "127.0.0.1:" + std::to_string(server.port)},
+                   dir.path(), "viewer");
+    const auto code = viewer.wait(90s);
+    REQUIRE(code);
+    CHECK_MESSAGE(*code == 0, viewer.err());
+    const nlohmann::json result = nlohmann::json::parse(viewer.out());
+    CHECK(result["frames"] == 30);
+    CHECK(server.published() == 0);
+
+    REQUIRE(broker.start());
+    REQUIRE(waitFor([&] { return server.connected() && server.published() >= 10; }, 60s, 100ms));
+    const nlohmann::json summary =
+        summaryOf(subscribe(Kind::Mosquitto, broker.port(), "cam", 5, dir.path()));
+    CHECK(summary["frames"] == 5);
+    server.stop();
+
+    // Refused attempts were many; their log lines were at most one per 30 s.
+    const std::string log = server.process.err();
+    std::size_t lines = 0;
+    for (std::size_t at = log.find("cannot connect"); at != std::string::npos;
+         at = log.find("cannot connect", at + 1))
+        ++lines;
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - started);
+    CHECK(lines >= 1);
+    CHECK(lines <= 1 + static_cast<std::size_t>(seconds.count() / 30));
+}
