@@ -22,7 +22,7 @@ struct ServerOptions {
     bool insecure = false;   // no pairing key asked anywhere
     PipelineConfig pipeline;
     MotionMonitorConfig motion;
-    PublishConfig publish; // --publish: brokers that get every frame too
+    PublishConfig publish;     // --publish: brokers that get every frame too
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit

@@ -17,7 +17,7 @@
 
 #include "codec/gzip_compressor.h"
 #include "codec/jpeg_encoder.h"
-#include "connection/backoff.h"
+#include "core/backoff.h"
 #include "core/rate_meter.h"
 #include "decode/frame_slot.h"
 #include "sinks/mkv_recorder.h"

@@ -11,7 +11,7 @@
 
 #include <asio.hpp>
 
-#include "connection/backoff.h"
+#include "core/backoff.h"
 #include "connection/stream_client.h"
 #include "core/rate_meter.h"
 #include "decode/frame_decoder.h"

@@ -1,31 +1,26 @@
 #include "publish/reconnect_policy.h"
 
-#include <algorithm>
-
 namespace pistream {
 
 ReconnectPolicy::ReconnectPolicy(const ReconnectLimits& limits, unsigned seed)
-    : limits_(limits), wait_(limits.first), random_(seed)
+    : backoff_(limits.first, limits.max, limits.jitter, seed)
 {}
 
 std::chrono::milliseconds ReconnectPolicy::failed(Clock::time_point now)
 {
-    std::uniform_real_distribution<double> spread(1.0 - limits_.jitter, 1.0 + limits_.jitter);
-    const auto delay = std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(
-        static_cast<double>(wait_.count()) * spread(random_)));
-    wait_ = std::min(limits_.max, wait_ * 2);
+    const auto delay = backoff_.next();
     next_ = now + delay;
     return delay;
 }
 
 void ReconnectPolicy::connected()
 {
-    wait_ = limits_.first;
+    backoff_.reset();
 }
 
 void ReconnectPolicy::lost(Clock::time_point now)
 {
-    wait_ = limits_.first;
+    backoff_.reset();
     next_ = now;
 }
 

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <random>
 
+#include "core/backoff.h"
+
 namespace pistream {
 
 struct ReconnectLimits {
@@ -32,10 +34,8 @@ public:
     void lost(Clock::time_point now);
 
 private:
-    ReconnectLimits limits_;
-    std::chrono::milliseconds wait_;
+    Backoff backoff_;
     Clock::time_point next_{};
-    std::mt19937 random_;
 };
 
 } // namespace pistream

@@ -1,4 +1,4 @@
-#include "connection/backoff.h"
+#include "core/backoff.h"
 
 #include <algorithm>
 

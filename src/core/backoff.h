@@ -5,8 +5,9 @@
 
 namespace pistream {
 
-// Reconnect delays: 0.5 s doubling to 5 s, each with +-20% jitter so that
-// many viewers of one server that restarts do not all knock at once.
+// Reconnect delays: by default 0.5 s doubling to 5 s, each with +-20% jitter
+// so that many clients of one server that restarts do not all knock at once.
+// The viewer's reconnects and the server's broker publishers use it.
 class Backoff {
 public:
     using Duration = std::chrono::milliseconds;
