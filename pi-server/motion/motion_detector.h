@@ -41,6 +41,7 @@ struct MotionSample {
     bool motion = false;         // score >= minArea, and not a light change
     bool lightChange = false;    // most of the picture changed together: background re-learnt
     std::array<double, 4> box{}; // x, y, w, h of what moved, normalised; zeros if nothing
+    std::uint64_t sequence = 0;  // the analysed frame's (RawFrame::sequence, EncodedFrame's too)
 };
 
 // Motion on a downscaled luma plane: a running-average background (Frigate's

@@ -40,9 +40,10 @@ void MotionMonitor::stop()
 void MotionMonitor::onRawFrame(const RawFrame& frame)
 {
     const auto start = std::chrono::steady_clock::now();
-    const auto sample = detector_.analyse(frame);
+    auto sample = detector_.analyse(frame);
     if (!sample)
         return;
+    sample->sequence = frame.sequence;
     analysisMicros_ += std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - start)
                            .count();
@@ -60,6 +61,8 @@ void MotionMonitor::onSample(const MotionSample& sample)
                       100 * sample.score);
     }
     record(events_.update(sample, std::chrono::steady_clock::now()));
+    for (MotionListener* listener : listeners_)
+        listener->onMotionSample(sample);
 }
 
 void MotionMonitor::tick()
@@ -88,10 +91,14 @@ void MotionMonitor::record(MotionEvents::Change change)
         spdlog::info("motion: event {} ended after {:.1f} s (peak {:.1f}%)", lastEvent_.id,
                      static_cast<double>(*lastEvent_.endMs - lastEvent_.startMs) / 1000,
                      100 * lastEvent_.score);
-    } else if (events_.active()) {
+    } else if (events_.active() && events_.peakScore() > lastEvent_.score) {
         lastEvent_.score = events_.peakScore();
         lastEvent_.box = events_.peakBox();
+    } else {
+        return;
     }
+    for (MotionListener* listener : listeners_)
+        listener->onMotionEvent(lastEvent_, change);
 }
 
 nlohmann::json MotionMonitor::status() const

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <vector>
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -30,6 +31,20 @@ struct MotionEventRecord {
     std::array<double, 4> box{};
 };
 
+// Told on the io thread about motion events: clips, MQTT, webhooks, the
+// stream's EVENT message. Must not block.
+class MotionListener {
+public:
+    // Started and Ended once per event; None while it lasts, each time its peak
+    // score grows (the box and score are the peak's).
+    virtual void onMotionEvent(const MotionEventRecord& event, MotionEvents::Change change) = 0;
+    // Every analysed frame (for a thumbnail of the frame with the most motion).
+    virtual void onMotionSample(const MotionSample& sample) { (void)sample; }
+
+protected:
+    ~MotionListener() = default;
+};
+
 // Motion detection on the server: a raw-frame observer of the pipeline (the
 // detector runs on the encode thread, on the planes the encoder just used,
 // before the camera's buffer goes back) and a subscriber of the hub that
@@ -42,6 +57,8 @@ public:
     MotionMonitor(asio::io_context& io, FrameHub& hub, EncodePipeline& pipeline,
                   const MotionMonitorConfig& config);
 
+    // Before start(); the listener outlives the monitor's run. io thread.
+    void addListener(MotionListener& listener) { listeners_.push_back(&listener); }
     void start(); // io thread
     void stop();
 
@@ -62,6 +79,7 @@ private:
     void tick();
 
     asio::io_context& io_;
+    std::vector<MotionListener*> listeners_;
     MotionDetector detector_; // encode thread only
     MotionEvents events_;     // io thread only
     FrameHub::Subscription subscription_;
