@@ -87,8 +87,10 @@ if(PISTREAM_BUILD_SERVER)
     if(PkgConfig_FOUND)
         pkg_check_modules(MOSQUITTO QUIET IMPORTED_TARGET libmosquitto)
         pkg_check_modules(HIREDIS QUIET IMPORTED_TARGET hiredis)
+        # --webhook: libcurl (libcurl4-openssl-dev).
+        pkg_check_modules(CURL QUIET IMPORTED_TARGET libcurl)
     endif()
-    message(STATUS "--publish: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}")
+    message(STATUS "--publish: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}; --webhook: ${CURL_FOUND}")
 endif()
 
 # The viewer's window and recorder.

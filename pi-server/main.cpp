@@ -69,6 +69,15 @@ std::string pairingKey(const std::string& keyFile)
     return key;
 }
 
+// The camera's name for MQTT and web hooks: the host name.
+std::string cameraName()
+{
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        return "pistream";
+    return host;
+}
+
 Hello helloFor(const StreamFormat& format)
 {
     Hello hello;
@@ -122,15 +131,21 @@ int main(int argc, char** argv)
         std::unique_ptr<MotionMonitor> motion;
         if (options.motion.enabled)
             motion = std::make_unique<MotionMonitor>(io, hub, pipeline, options.motion);
+        // Telling people (--mqtt, --webhook): listeners of the motion monitor.
+        Notifiers notifiers(hub, cameraName(), options.notify);
+        if (motion)
+            notifiers.attach(*motion);
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
         if (options.httpEnabled) {
-            http = std::make_unique<HttpServer>(io, hub, options.http, [&status, &motion] {
-                auto json = status.build();
-                if (motion)
-                    json["motion"] = motion->status();
-                return json;
-            });
+            http =
+                std::make_unique<HttpServer>(io, hub, options.http, [&status, &motion, &notifiers] {
+                    auto json = status.build();
+                    if (motion)
+                        json["motion"] = motion->status();
+                    json["notifiers"] = notifiers.status();
+                    return json;
+                });
             http->start();
         }
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), telemetry);
@@ -145,6 +160,7 @@ int main(int argc, char** argv)
             service.stop();
             if (motion)
                 motion->stop();
+            notifiers.stop();
             pipeline.stop();
             server.stop();
             publishers.stop();
@@ -177,6 +193,7 @@ int main(int argc, char** argv)
         }
         if (motion)
             motion->start();
+        notifiers.start();
         pipeline.start();
         publishers.start();
         stats.start();

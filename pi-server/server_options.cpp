@@ -4,6 +4,7 @@
 
 #include "cli/toml_config.h"
 #include "core/version.h"
+#include "notify/notify_target.h"
 #include "publish/publish_target.h"
 
 namespace pistream {
@@ -147,6 +148,27 @@ PUBLISHING
   ("publishers") and the stats line count frames published and dropped and
   reconnections; broker errors are logged at most every 30 s.
 
+TELLING PEOPLE
+  --mqtt mqtt://[USER[:PASS]@]HOST[:PORT][/PREFIX] puts the camera on an MQTT
+  broker for Home Assistant (no YAML: its MQTT discovery finds a motion
+  sensor and a snapshot camera) and anything else that reads MQTT. Topics,
+  with PREFIX "pistream" and ID the camera's name in lower case:
+    PREFIX/ID/available  online / offline (retained; offline is also the last
+                         will, so a kill -9 or a power cut shows)
+    PREFIX/ID/motion     ON / OFF (retained)
+    PREFIX/ID/events     JSON: {"type": "new"|"update"|"end", "camera", "id",
+                         "startMs", "endMs", "score", "box": [x, y, w, h]}
+    PREFIX/ID/snapshot   the JPEG at each event's start (retained)
+    homeassistant/binary_sensor/pistream_ID/motion/config,
+    homeassistant/camera/pistream_ID/snapshot/config   discovery (retained)
+  A broker that is down or goes away never stops the camera: it is tried
+  again (0.25 s doubling to 4 s), the retained state is sent again on every
+  connection, and the newest 16 messages wait meanwhile.
+  --webhook URL POSTs the same event JSON (types new and end) when motion
+  starts and ends: 5 s timeout, 3 attempts 1 s then 2 s apart, 16 events
+  queued at most; a receiver that is down costs nothing else.
+  Both turn --motion on.
+
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
       source = "test"
@@ -182,6 +204,7 @@ EXAMPLES
   pistream-server --source y4m:clip.y4m --quality 85
   pistream-server --listen 127.0.0.1:9000 --size 640x480 --fps 60 --gzip off
   pistream-server --publish "mqtt://broker/home/pi-cam?fps=1"
+  pistream-server --mqtt mqtt://homeassistant.local --motion-area 0.01
 )";
 
 void addCameraOptions(CLI::App& app, CameraSettings& camera)
@@ -383,6 +406,18 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->type_name("S")
         ->check(CLI::Range(0.0, 86400.0).description(""))
         ->capture_default_str();
+    std::string mqtt;
+    app.add_option(
+           "--mqtt", mqtt,
+           "tell Home Assistant (or any MQTT client) about motion: "
+           "mqtt://[USER[:PASS]@]HOST[:PORT][/PREFIX]; turns --motion on (see TELLING PEOPLE)")
+        ->type_name("URL");
+    std::vector<std::string> webhooks;
+    app.add_option("--webhook", webhooks,
+                   "POST JSON to this http(s) URL when motion starts and ends; repeatable; turns "
+                   "--motion on")
+        ->type_name("URL")
+        ->allow_extra_args(false);
     std::vector<std::string> publish;
     app.add_option("--publish", publish,
                    "also send frames to mqtt://HOST/TOPIC or redis://HOST/CHANNEL; repeatable "
@@ -409,6 +444,15 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
             options.http.listen = parseEndpoint(http, kDefaultHttpPort);
         for (const std::string& url : publish)
             options.publish.targets.push_back(parsePublishUrl(url));
+        if (!mqtt.empty())
+            options.notify.mqtt.emplace().broker = parseMqttNotifyUrl(mqtt);
+        for (const std::string& url : webhooks) {
+            checkWebhookUrl(url);
+            options.notify.webhooks.emplace_back().url = url;
+        }
+        // Telling people about motion needs motion detection.
+        if (options.notify.any())
+            options.motion.enabled = true;
         options.pipeline.gzip = GzipSetting::parse(gzip, parseGzipStrategy(strategy));
         options.pipeline.gzip.minSaving = minSaving / 100;
         // One slow-consumer policy for viewers and browsers.

@@ -5,6 +5,7 @@
 
 #include "http/http_server.h"
 #include "motion/motion_monitor.h"
+#include "notify/notifiers.h"
 #include "pipeline/encode_pipeline.h"
 #include "publish/publishers.h"
 #include "server/stream_server.h"
@@ -23,6 +24,7 @@ struct ServerOptions {
     PipelineConfig pipeline;
     MotionMonitorConfig motion;
     PublishConfig publish;     // --publish: brokers that get every frame too
+    NotifyConfig notify;       // --mqtt, --webhook: told about motion events
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit

@@ -6,7 +6,9 @@
 // restart and brokers that are down at start.
 
 #include <csignal>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include <doctest/doctest.h>
 
@@ -273,4 +275,159 @@ TEST_CASE("a broker down at start: viewers stream all the same, publishing start
         std::chrono::steady_clock::now() - started);
     CHECK(lines >= 1);
     CHECK(lines <= 1 + static_cast<std::size_t>(seconds.count() / 30));
+}
+
+namespace {
+
+// A y4m clip with known truth, looped by the server: 2 s of a still grey
+// scene, 1 s of a bright square crossing it, 3 s still again. Each loop is
+// one motion event that ends (the square leaves; the loop joins still to
+// still).
+std::filesystem::path writeMotionClip(const std::filesystem::path& dir)
+{
+    constexpr int kWidth = 160, kHeight = 120, kFps = 25;
+    const auto path = dir / "motion.y4m";
+    std::ofstream out(path, std::ios::binary);
+    out << "YUV4MPEG2 W" << kWidth << " H" << kHeight << " F" << kFps << ":1 Ip A1:1 C420jpeg\n";
+    const std::string chroma(static_cast<std::size_t>(kWidth * kHeight / 2), '\x80');
+    for (int frame = 0; frame < 6 * kFps; ++frame) {
+        std::string luma(static_cast<std::size_t>(kWidth * kHeight), '\x60');
+        if (frame >= 2 * kFps && frame < 3 * kFps) {
+            const int x0 = (frame - 2 * kFps) * (kWidth - 40) / kFps;
+            for (int y = 40; y < 80; ++y)
+                for (int x = x0; x < x0 + 40; ++x)
+                    luma[static_cast<std::size_t>(y * kWidth + x)] = '\xE0';
+        }
+        out << "FRAME\n" << luma << chroma;
+    }
+    return path;
+}
+
+// Lines of a running tool's stdout that contain `text`.
+std::size_t linesWith(const std::string& output, const std::string& text)
+{
+    std::size_t count = 0;
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);)
+        count += line.find(text) != std::string::npos;
+    return count;
+}
+
+} // namespace
+
+TEST_CASE("motion on MQTT for Home Assistant and a web hook: discovery, ON then OFF, events, "
+          "snapshot, a restarted broker, and the last will after kill -9")
+{
+    requireTools(Kind::Mosquitto);
+    TempDir dir;
+    BrokerProcess broker(Kind::Mosquitto, dir.path());
+    REQUIRE(broker.start());
+    const std::string port = std::to_string(broker.port());
+    Process watch({"mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-v", "-t", "pistream/+/motion",
+                   "-t", "pistream/+/available", "-t", "pistream/+/events"},
+                  dir.path(), "watch");
+    const std::uint16_t hookPort = freePort();
+    Process hook({kPython, client("webhook_receiver.py"), std::to_string(hookPort)}, dir.path(),
+                 "hook");
+    REQUIRE(waitFor([&] { return accepting(hookPort); }, 20s));
+    // A second hook nobody answers: it costs the first nothing.
+    const std::uint16_t deadPort = freePort();
+
+    Process server({serverBinary(), "--source", "y4m:" + writeMotionClip(dir.path()).string(),
+                    "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--insecure",
+                    "--stats-interval", "0", "--event-gap", "1", "--mqtt",
+                    "mqtt://127.0.0.1:" + port, "--webhook",
+                    "http://127.0.0.1:" + std::to_string(hookPort) + "/hook", "--webhook",
+                    "http://127.0.0.1:" + std::to_string(deadPort) + "/hook"},
+                   dir.path(), "server");
+    REQUIRE(startServer(server) != 0);
+    const std::uint16_t http = httpPortOf(server);
+    REQUIRE(http != 0);
+
+    // One event that starts and ends, told in order on MQTT and to the hook.
+    REQUIRE(waitFor([&] { return linesWith(watch.out(), "/motion OFF") >= 2; }, 60s));
+    const std::string seen = watch.out();
+    INFO(seen);
+    CHECK(seen.find("/available online") < seen.find("/motion ON"));
+    CHECK(seen.find("/motion ON") < seen.find("\"type\":\"new\""));
+    CHECK(seen.find("\"type\":\"new\"") < seen.find("\"type\":\"end\""));
+    CHECK(seen.find("/motion ON") < seen.rfind("/motion OFF"));
+    REQUIRE(waitFor([&] { return linesWith(hook.out(), "\"type\": \"end\"") >= 1; }, 30s));
+    {
+        std::istringstream lines(hook.out());
+        std::string first;
+        std::getline(lines, first);
+        const auto json = nlohmann::json::parse(first);
+        CHECK(json["contentType"] == "application/json");
+        CHECK(json["body"]["type"] == "new");
+        CHECK(json["body"]["id"] == 1);
+        CHECK(json["body"]["endMs"].is_null());
+        CHECK(json["body"]["box"].size() == 4);
+    }
+
+    // The snapshot (retained) is the JPEG at the event's start.
+    const auto [snapCode, jpeg] = runTool({"mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-t",
+                                           "pistream/+/snapshot", "-C", "1", "-N", "-W", "20"},
+                                          dir.path());
+    CHECK(snapCode == 0);
+    REQUIRE(jpeg.size() > 4);
+    CHECK(jpeg.substr(0, 2) == "\xFF\xD8");
+
+    // Home Assistant's discovery, retained.
+    const auto [discoveryCode, discovery] =
+        runTool({"mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-t", "homeassistant/#", "-C", "2",
+                 "-W", "20"},
+                dir.path());
+    CHECK(discoveryCode == 0);
+    CHECK(discovery.find("\"device_class\":\"motion\"") != std::string::npos);
+    CHECK(discovery.find("/snapshot\"") != std::string::npos);
+
+    // The dead hook failed after its attempts; the live one got every event.
+    CHECK(waitFor(
+        [&] {
+            const auto status = serverStatus(http).value_or(nlohmann::json::object());
+            return status.contains("notifiers") && status["notifiers"].size() == 3 &&
+                   status["notifiers"][2]["failed"].get<int>() >= 1;
+        },
+        30s));
+
+    // A broker that restarts with nothing retained learns the state again.
+    broker.stop();
+    REQUIRE(broker.start());
+    const auto [againCode, again] = runTool({"mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-t",
+                                             "homeassistant/#", "-C", "2", "-W", "30"},
+                                            dir.path());
+    CHECK(againCode == 0);
+    CHECK(again.find("\"device_class\":\"motion\"") != std::string::npos);
+
+    // kill -9: the broker publishes the last will.
+    Process last(
+        {"mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-v", "-t", "pistream/+/available"},
+        dir.path(), "last");
+    REQUIRE(waitFor([&] { return linesWith(last.out(), "/available online") == 1; }, 20s));
+    server.signal(SIGKILL);
+    CHECK(server.wait(10s));
+    CHECK(waitFor([&] { return linesWith(last.out(), "/available offline") == 1; }, 60s));
+}
+
+TEST_CASE("--mqtt and --webhook that do not parse: exit 2 naming the flag")
+{
+    TempDir dir;
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"--mqtt", "redis://host"}, "--mqtt: the URL must start with mqtt://"},
+        {{"--mqtt", "mqtt://host:0"}, "--mqtt mqtt://...: the port"},
+        {{"--mqtt", "mqtt://host/a?fps=1"}, "only qos="},
+        {{"--webhook", "ftp://host/x"}, "--webhook: the URL must start with http"},
+        {{"--webhook", "http:///x"}, "--webhook: no host"},
+    };
+    for (const auto& bad : cases) {
+        std::vector<std::string> argv = {serverBinary()};
+        argv.insert(argv.end(), bad.first.begin(), bad.first.end());
+        const std::string& message = bad.second;
+        Process server(argv, dir.path(), "bad");
+        const auto code = server.wait(20s);
+        REQUIRE(code);
+        CHECK(*code == 2);
+        CHECK(server.err().find(message) != std::string::npos);
+    }
 }

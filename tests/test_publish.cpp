@@ -13,6 +13,8 @@
 
 #include <doctest/doctest.h>
 
+#include "notify/home_assistant.h"
+#include "notify/notify_target.h"
 #include "publish/broker_publisher.h"
 #include "publish/frame_rate_limit.h"
 #include "publish/log_throttle.h"
@@ -247,7 +249,7 @@ TEST_CASE("the publish queue keeps the newest frames and counts the oldest it dr
     CHECK(queue.size() == 4);
     const auto now = std::chrono::steady_clock::now();
     for (std::uint64_t i = 7; i <= 10; ++i) {
-        const EncodedFramePtr frame = queue.pop(now);
+        const EncodedFramePtr frame = queue.pop(now).value_or(nullptr);
         REQUIRE(frame);
         CHECK(frame->header.sequence == i);
     }
@@ -557,4 +559,113 @@ TEST_CASE("MQTT qos=1 to a broker that stops acknowledging: a few messages on th
     CHECK(handedOver == 4);
     CHECK_FALSE(client->service(std::chrono::milliseconds(10))); // still connected
     CHECK_FALSE(client->ready());
+}
+
+// --- Telling people about motion: MQTT for Home Assistant, web hooks ---
+
+TEST_CASE("MQTT topic ids come from the camera's name, safe for any topic")
+{
+    CHECK(mqttTopicId("Garden door") == "garden_door");
+    CHECK(mqttTopicId("pi-cam.local") == "pi_cam_local");
+    CHECK(mqttTopicId("a/b+c#d") == "a_b_c_d"); // no topic levels, no wildcards
+    CHECK(mqttTopicId("  ") == "camera");
+    CHECK(mqttTopicId("") == "camera");
+    CHECK(mqttTopicId("\xC3\xA9t\xC3\xA9") == "t"); // non-ASCII dropped
+    CHECK(mqttTopicId(std::string(300, 'x')).size() == 64);
+}
+
+TEST_CASE("Home Assistant discovery: a motion binary sensor and a snapshot camera of one device")
+{
+    const HomeAssistantTopics topics("Garden door");
+    CHECK(topics.motionTopic() == "pistream/garden_door/motion");
+    const auto messages = topics.discovery("1.2.3");
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[0].topic == "homeassistant/binary_sensor/pistream_garden_door/motion/config");
+    CHECK(messages[1].topic == "homeassistant/camera/pistream_garden_door/snapshot/config");
+    const auto sensor = nlohmann::json::parse(messages[0].payload);
+    const auto camera = nlohmann::json::parse(messages[1].payload);
+    CHECK(sensor["device_class"] == "motion");
+    CHECK(sensor["state_topic"] == topics.motionTopic());
+    CHECK(sensor["payload_on"] == "ON");
+    CHECK(sensor["availability_topic"] == "pistream/garden_door/available");
+    CHECK(camera["topic"] == topics.snapshotTopic());
+    CHECK(sensor["device"] == camera["device"]); // one device with two entities
+    CHECK(sensor["device"]["name"] == "Garden door");
+    CHECK(sensor["device"]["sw_version"] == "1.2.3");
+    CHECK(sensor["unique_id"] != camera["unique_id"]);
+    for (const auto& message : messages)
+        CHECK(message.retain);
+
+    CHECK(topics.availability(false).payload == "offline");
+    CHECK(topics.availability(true).retain);
+    CHECK(topics.motion(true).payload == "ON");
+    CHECK(topics.motion(false).retain);
+}
+
+TEST_CASE("event JSON: new, update and end, endMs null while the event lasts")
+{
+    MotionEventRecord event{7, 1000, std::nullopt, 0.25, {0.1, 0.2, 0.3, 0.4}};
+    auto json =
+        nlohmann::json::parse(motionEventJson("Door", event, MotionEvents::Change::Started));
+    CHECK(json["type"] == "new");
+    CHECK(json["camera"] == "Door");
+    CHECK(json["id"] == 7);
+    CHECK(json["startMs"] == 1000);
+    CHECK(json["endMs"].is_null());
+    CHECK(json["score"] == 0.25);
+    CHECK(json["box"] == nlohmann::json::parse("[0.1, 0.2, 0.3, 0.4]"));
+    CHECK(nlohmann::json::parse(
+              motionEventJson("Door", event, MotionEvents::Change::None))["type"] == "update");
+    event.endMs = 4000;
+    json = nlohmann::json::parse(motionEventJson("Door", event, MotionEvents::Change::Ended));
+    CHECK(json["type"] == "end");
+    CHECK(json["endMs"] == 4000);
+    // The camera's name is data, escaped by the JSON writer.
+    json = nlohmann::json::parse(motionEventJson("a\"b\\c\n", event, MotionEvents::Change::Ended));
+    CHECK(json["camera"] == "a\"b\\c\n");
+}
+
+TEST_CASE("--mqtt: the broker's URL with an optional topic prefix")
+{
+    auto target = parseMqttNotifyUrl("mqtt://broker");
+    CHECK(target.host == "broker");
+    CHECK(target.port == 1883);
+    CHECK(target.topic == "pistream");
+    target = parseMqttNotifyUrl("mqtt://user:p%40ss@broker:1884/home/cams?qos=0");
+    CHECK(target.user == "user");
+    CHECK(target.password == "p@ss");
+    CHECK(target.port == 1884);
+    CHECK(target.topic == "home/cams");
+    CHECK(target.qos == 0);
+    CHECK(parseMqttNotifyUrl("mqtt://broker?qos=1").topic == "pistream");
+
+    const auto message = [](const std::string& url) {
+        try {
+            parseMqttNotifyUrl(url);
+        } catch (const std::invalid_argument& error) {
+            return std::string(error.what());
+        }
+        return std::string();
+    };
+    CHECK(message("redis://broker") == "--mqtt: the URL must start with mqtt://");
+    CHECK(message("mqtt://u:secret@:1883").find("--mqtt mqtt://...: no host") == 0);
+    CHECK(message("mqtt://u:secret@:1883").find("secret") == std::string::npos);
+    CHECK(message("mqtt://broker/cams?fps=1").find("only qos=") != std::string::npos);
+    CHECK(message("mqtt://broker/cams?format=base64").find("only qos=") != std::string::npos);
+    CHECK(message("mqtt://broker/ca+ms").find("+ or #") != std::string::npos);
+}
+
+TEST_CASE("--webhook takes http and https URLs with a host")
+{
+    CHECK_NOTHROW(checkWebhookUrl("http://10.0.0.2:8123/api/webhook/abc"));
+    CHECK_NOTHROW(checkWebhookUrl("https://user:pw@hooks.example/x?token=1"));
+    CHECK_THROWS_WITH_AS(checkWebhookUrl("ftp://host/x"),
+                         "--webhook: the URL must start with http:// or https://",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(checkWebhookUrl("http:///x"), "--webhook: no host in the URL",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(checkWebhookUrl("http://host/a b"),
+                         "--webhook: spaces and control characters are not allowed",
+                         std::invalid_argument);
+    CHECK_THROWS_AS(checkWebhookUrl("http://" + std::string(3000, 'a')), std::invalid_argument);
 }

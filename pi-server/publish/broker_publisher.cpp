@@ -107,11 +107,11 @@ void BrokerPublisher::run(const std::stop_token& stop)
         }
         BrokerError error;
         if (client_->ready()) {
-            if (EncodedFramePtr frame = queue_.pop(Clock::now() + kIdleWait)) {
-                error = client_->publish(*frame);
+            if (const auto frame = queue_.pop(Clock::now() + kIdleWait)) {
+                error = client_->publish(**frame);
                 if (!error) {
                     ++published_;
-                    bytes_ += frame->jpeg.size();
+                    bytes_ += (*frame)->jpeg.size();
                 }
             }
             if (!error)

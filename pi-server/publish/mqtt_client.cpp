@@ -52,6 +52,12 @@ MqttClient::~MqttClient()
     disconnect();
 }
 
+void MqttClient::setWill(std::string topic, std::string payload)
+{
+    willTopic_ = std::move(topic);
+    willPayload_ = std::move(payload);
+}
+
 BrokerError MqttClient::connect(const std::stop_token& stop)
 {
     disconnect();
@@ -65,6 +71,9 @@ BrokerError MqttClient::connect(const std::stop_token& stop)
     if (!target_.user.empty())
         mosquitto_username_pw_set(mosq_, target_.user.c_str(),
                                   target_.password.empty() ? nullptr : target_.password.c_str());
+    if (!willTopic_.empty())
+        mosquitto_will_set(mosq_, willTopic_.c_str(), static_cast<int>(willPayload_.size()),
+                           willPayload_.data(), 1, true);
     connack_ = -1;
     lost_ = false;
     inflight_ = 0;
@@ -89,21 +98,25 @@ BrokerError MqttClient::connect(const std::stop_token& stop)
 
 BrokerError MqttClient::publish(const EncodedFrame& frame)
 {
+    if (target_.format == PublishTarget::Format::Base64) {
+        const std::string text = base64Encode(frame.jpeg);
+        return publish(target_.topic,
+                       {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()},
+                       target_.qos, false);
+    }
+    return publish(target_.topic, frame.jpeg, target_.qos, false);
+}
+
+BrokerError MqttClient::publish(const std::string& topic, std::span<const std::uint8_t> payload,
+                                int qos, bool retain)
+{
     if (!mosq_ || lost_)
         return "not connected";
     // Counted before the call: a QoS 0 message written at once is reported
     // sent (onPublish) from inside mosquitto_publish.
     ++inflight_;
-    int rc;
-    if (target_.format == PublishTarget::Format::Base64) {
-        const std::string text = base64Encode(frame.jpeg);
-        rc = mosquitto_publish(mosq_, nullptr, target_.topic.c_str(), static_cast<int>(text.size()),
-                               text.data(), target_.qos, false);
-    } else {
-        rc = mosquitto_publish(mosq_, nullptr, target_.topic.c_str(),
-                               static_cast<int>(frame.jpeg.size()), frame.jpeg.data(), target_.qos,
-                               false);
-    }
+    const int rc = mosquitto_publish(mosq_, nullptr, topic.c_str(),
+                                     static_cast<int>(payload.size()), payload.data(), qos, retain);
     if (rc != MOSQ_ERR_SUCCESS) {
         --inflight_;
         return errorText(rc);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <span>
+
 #include "publish/broker_client.h"
 
 struct mosquitto;
@@ -14,8 +16,15 @@ public:
     explicit MqttClient(PublishTarget target);
     ~MqttClient() override;
 
+    // The broker publishes this (retained) when the connection is lost
+    // without a DISCONNECT: a kill -9, a power cut. Before connect().
+    void setWill(std::string topic, std::string payload);
+
     BrokerError connect(const std::stop_token& stop) override;
     BrokerError publish(const EncodedFrame& frame) override;
+    // Any message: the frame's topic is the target's; this one is the caller's.
+    BrokerError publish(const std::string& topic, std::span<const std::uint8_t> payload, int qos,
+                        bool retain);
     bool ready() const override;
     BrokerError service(std::chrono::milliseconds wait) override;
     void disconnect() override;
@@ -27,6 +36,8 @@ private:
 
     PublishTarget target_;
     std::string clientId_;
+    std::string willTopic_; // none when empty
+    std::string willPayload_;
     mosquitto* mosq_ = nullptr;
     int connack_ = -1;  // the broker's answer to CONNECT; -1 while none came
     bool lost_ = false; // on_disconnect was called
