@@ -131,10 +131,12 @@ int main(int argc, char** argv)
         std::unique_ptr<MotionMonitor> motion;
         if (options.motion.enabled)
             motion = std::make_unique<MotionMonitor>(io, hub, pipeline, options.motion);
-        // Telling people (--mqtt, --webhook): listeners of the motion monitor.
+        // Telling people: viewers (EVENT), --mqtt, --webhook: listeners of the motion monitor.
         Notifiers notifiers(hub, cameraName(), options.notify);
-        if (motion)
+        if (motion) {
+            motion->addListener(server);
             notifiers.attach(*motion);
+        }
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
         if (options.httpEnabled) {

@@ -214,7 +214,8 @@ TEST_CASE("--motion detects and counts events with nobody watching")
                     "--insecure", "--stats-interval", "0", "--size", "320x240", "--motion",
                     "--event-gap", "1"},
                    dir.path(), "server");
-    REQUIRE(startServer(server) != 0);
+    const std::uint16_t port = startServer(server);
+    REQUIRE(port != 0);
     const auto http = httpPortOf(server);
     REQUIRE(http != 0);
     nlohmann::json status;
@@ -231,6 +232,14 @@ TEST_CASE("--motion detects and counts events with nobody watching")
     CHECK(status["motion"]["analysedFrames"].get<int>() > 0);
     CHECK(status["motion"]["lastEvent"]["endMs"].is_null()); // still going
     CHECK(server.waitForErr(std::regex("motion: event 1 started"), 10s));
+
+    // A viewer that connects while the event lasts is told at once (EVENT, 1.1).
+    Process viewer(viewerArgs(port, {"--frames", "10"}), dir.path(), "viewer");
+    REQUIRE(viewer.wait(30s) == 0);
+    INFO(viewer.err());
+    CHECK(viewer.err().find("protocol 1.1") != std::string::npos);
+    CHECK(std::regex_search(viewer.err(),
+                            std::regex(R"(motion 1 (started|since) \d\d:\d\d:\d\d, \d+\.\d%)")));
 }
 
 TEST_CASE("start-up errors are one clear line and a non-zero exit")

@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include <doctest/doctest.h>
 
 #include "core/error.h"
@@ -427,9 +429,9 @@ TEST_CASE("a peer's text arrives safe to log, draw and put in JSON")
 
 TEST_CASE("the worked example in docs/protocol.md is what the code writes")
 {
-    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 1280, 720, 30, 1});
+    const Bytes hello = encode(Hello{1, 1, Codec::Jpeg, 1280, 720, 30, 1});
     CHECK(hello == Bytes{0x00, 0x00, 0x00, 0x15, 0x01, 0x50, 0x53, 0x54, 0x4D,
-                         0x01, 0x00, 0x01, 0x00, 0x05, 0x00, 0x02, 0xD0, 0x00,
+                         0x01, 0x01, 0x01, 0x00, 0x05, 0x00, 0x02, 0xD0, 0x00,
                          0x00, 0x00, 0x1E, 0x00, 0x00, 0x00, 0x01});
     const auto frame = encodeFrameHeader(
         FrameHeader{42, 1000000, 1003500, 1280, 720, kFrameFlagGzip, 51234}, 31022);
@@ -441,4 +443,50 @@ TEST_CASE("the worked example in docs/protocol.md is what the code writes")
     const Bytes pong = encode(Pong{5000000, 7});
     CHECK(Bytes(pong.begin(), pong.begin() + 13) ==
           Bytes{0, 0, 0, 0x11, 0x04, 0, 0, 0, 0, 0, 0x4C, 0x4B, 0x40});
+}
+
+TEST_CASE("EVENT (1.1): fixed-point score and box, unknown kinds skippable, cut short is an error")
+{
+    const Bytes message = encode(Event{1, 3, 1764700000123, 0, 0.024, {0.25, 0.5, 0.125, 0.25}});
+    // The worked example in docs/protocol.md.
+    CHECK(message == Bytes{0x00, 0x00, 0x00, 0x25, 0x07, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+                           0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x01, 0x9A, 0xE0, 0x51, 0x0F,
+                           0x7B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xF0,
+                           0x40, 0x00, 0x80, 0x00, 0x20, 0x00, 0x40, 0x00});
+    Bytes body(message.begin() + 5, message.end());
+    REQUIRE(body.size() == kEventFieldsSize);
+    Event event;
+    REQUIRE_FALSE(decode(body, event));
+    CHECK(event.known());
+    CHECK(static_cast<EventChange>(event.change) == EventChange::Started);
+    CHECK(event.id == 3);
+    CHECK(event.startMs == 1764700000123);
+    CHECK(event.endMs == 0);
+    CHECK(event.score == doctest::Approx(0.024));
+    CHECK(event.box[1] == doctest::Approx(0.5).epsilon(1e-4));
+
+    // Longer: a later minor version; the reserved byte is ignored.
+    auto longer = body;
+    longer[1] = 0x77;
+    longer.insert(longer.end(), 6, 0xAB);
+    CHECK_FALSE(decode(longer, event));
+    CHECK(event.id == 3);
+    for (std::size_t size = 0; size < body.size(); ++size)
+        CHECK(decode(std::span(body).first(size), event) == Errc::MessageTruncated);
+
+    // A kind from a later version decodes but is not known: the viewer skips it.
+    body[0] = 9;
+    REQUIRE_FALSE(decode(body, event));
+    CHECK_FALSE(event.known());
+    // A confused server's out-of-range score is clamped; a sender clamps too.
+    body[26] = 0xFF;
+    body[27] = 0xFF;
+    REQUIRE_FALSE(decode(body, event));
+    CHECK(event.score == 1.0);
+    Event wild{2, 1, 0, 0, std::nan(""), {-1, 2, 0.5, 0.5}};
+    const Bytes wildMessage = encode(wild);
+    REQUIRE_FALSE(decode(Bytes(wildMessage.begin() + 5, wildMessage.end()), event));
+    CHECK(event.score == 0);
+    CHECK(event.box[0] == 0);
+    CHECK(event.box[1] == 1);
 }

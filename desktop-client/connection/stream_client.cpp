@@ -212,6 +212,14 @@ std::error_code StreamClient::handleMessage(const MessageView& message)
             handlers_.onStatus(status);
         return {};
     }
+    case MessageType::Event: {
+        Event event;
+        if (auto error = decode(message.body, event))
+            return error;
+        if (event.known() && handlers_.onEvent)
+            handlers_.onEvent(event);
+        return {};
+    }
     case MessageType::Bye: {
         Bye bye;
         if (auto error = decode(message.body, bye))

@@ -71,6 +71,8 @@ public:
         std::function<void(const Hello&)> onHello;
         std::function<void(const ReceivedFrame&)> onFrame;
         std::function<void(const Status&)> onStatus;
+        // Motion events (protocol 1.1); kinds this viewer does not know are skipped.
+        std::function<void(const Event&)> onEvent;
         // Called once, when the connection ends or could not be made.
         std::function<void(const std::string& reason, bool byServer)> onClosed;
     };

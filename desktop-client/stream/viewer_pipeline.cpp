@@ -1,5 +1,7 @@
 #include "stream/viewer_pipeline.h"
 
+#include <ctime>
+
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
@@ -11,6 +13,18 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(250);
 
 constexpr std::uint64_t kLoggedSkips = 5; // per connection, then one line in 100
+
+// A server's Unix time in ms as this machine's local clock time, HH:MM:SS.
+std::string localClockTime(std::int64_t unixMillis)
+{
+    const std::time_t seconds = static_cast<std::time_t>(unixMillis / 1000);
+    std::tm local{};
+    if (unixMillis < 0 || !localtime_r(&seconds, &local))
+        return "--:--:--";
+    char text[16];
+    std::strftime(text, sizeof text, "%H:%M:%S", &local);
+    return text;
+}
 
 } // namespace
 
@@ -109,6 +123,9 @@ void ViewerPipeline::connect()
     handlers.onStatus = [this](const Status& status) {
         onStatus(status);
     };
+    handlers.onEvent = [this](const Event& event) {
+        onEvent(event);
+    };
     handlers.onClosed = [this](const std::string& reason, bool) {
         onClosed(reason);
     };
@@ -124,9 +141,11 @@ void ViewerPipeline::onHello(const Hello& hello)
     skipsThisConnection_ = 0;
     backoff_.reset();
     lastFrame_ = std::chrono::steady_clock::now();
+    lastEventId_ = 0; // a server that lasts tells us again of an event that does
     std::lock_guard lock(mutex_);
     status_.width = hello.width;
     status_.height = hello.height;
+    status_.motion = false;
 }
 
 void ViewerPipeline::onStatus(const Status& status)
@@ -137,6 +156,31 @@ void ViewerPipeline::onStatus(const Status& status)
     else
         spdlog::info("source is live: {}", status.text);
     setState(sourceDown_ ? LinkState::SourceDown : LinkState::Live, status.text);
+}
+
+void ViewerPipeline::onEvent(const Event& event)
+{
+    const auto change = static_cast<EventChange>(event.change);
+    const bool ended = change == EventChange::Ended;
+    // A viewer that joins while an event lasts hears of it first as an update.
+    const bool news = ended || event.id != lastEventId_;
+    lastEventId_ = event.id;
+    std::string text;
+    if (ended)
+        text = fmt::format(
+            "motion {} ended {} after {:.0f} s, peak {:.1f}%", event.id,
+            localClockTime(event.endMs),
+            static_cast<double>(std::max<std::int64_t>(0, event.endMs - event.startMs)) / 1000,
+            100 * event.score);
+    else
+        text = fmt::format("motion {} {} {}, {:.1f}%", event.id,
+                           change == EventChange::Started ? "started" : "since",
+                           localClockTime(event.startMs), 100 * event.score);
+    if (news)
+        spdlog::info("{}", text);
+    std::lock_guard lock(mutex_);
+    status_.motion = !ended;
+    status_.lastEvent = std::move(text);
 }
 
 void ViewerPipeline::onFrame(const ReceivedFrame& frame)

@@ -11,8 +11,8 @@
 
 #include <asio.hpp>
 
-#include "core/backoff.h"
 #include "connection/stream_client.h"
+#include "core/backoff.h"
 #include "core/rate_meter.h"
 #include "decode/frame_decoder.h"
 #include "decode/frame_slot.h"
@@ -82,6 +82,7 @@ private:
     // The frame's capture time on this machine's clock, if its timestamps can be trusted.
     std::optional<std::int64_t> captureOnViewerClock(const ReceivedFrame& frame, bool inOrder);
     void onStatus(const Status& status);
+    void onEvent(const Event& event);
     void onClosed(const std::string& reason);
     void end(const std::string& reason, bool failed);
     void tick();
@@ -106,6 +107,7 @@ private:
     RateMeter byteRate_;
     std::chrono::steady_clock::time_point lastFrame_;
     std::uint64_t skipsThisConnection_ = 0;
+    std::uint64_t lastEventId_ = 0; // io thread: the motion event last heard of
     bool sourceDown_ = false;
     bool ended_ = false;
 

@@ -231,6 +231,9 @@ void ViewerWindow::render(const Shown& shown)
             std::string(nameOf(status.state)) + (status.detail.empty() ? "" : ": " + status.detail);
     if (banner_ && !banner.empty())
         banner_->draw({banner}, TextOverlay::Anchor::BottomLeft, width, height, 16);
+    // The motion badge, whatever the overlay says: the server saw movement.
+    if (banner_ && status.motion)
+        banner_->draw({"MOTION"}, TextOverlay::Anchor::TopLeft, width, height, 16);
     SDL_RenderPresent(renderer_);
 
     if (front_ && texture_ && front_->captureOnViewerClock) {
@@ -259,6 +262,8 @@ std::vector<std::string> ViewerWindow::statsLines(const Shown& shown) const
                     status.rttMillis ? fmt::format("{:.2f} ms", *status.rttMillis) : "-"));
     lines.push_back(fmt::format("dropped {}  skipped {}  errors {}", slot_.dropped(), status.gaps,
                                 status.decodeErrors));
+    if (!status.lastEvent.empty())
+        lines.push_back(status.lastEvent);
     if (!shown.recorder.recording.empty())
         lines.push_back("REC " + shown.recorder.recording);
     if (!shown.recorder.lastError.empty())

@@ -183,6 +183,26 @@ void StreamServer::admit(std::shared_ptr<ViewerSession> session)
     spdlog::info("viewer {} connected{} ({} of at most {})", session->peer(),
                  session->secure() ? " with the key" : "", sessions_.size(), config_.maxViewers);
     session->start(hello_, hub_);
+    if (activeEvent_)
+        session->send(activeEvent_);
+}
+
+void StreamServer::onMotionEvent(const MotionEventRecord& record, MotionEvents::Change change)
+{
+    Event event;
+    event.change =
+        static_cast<std::uint8_t>(change == MotionEvents::Change::Started ? EventChange::Started
+                                  : change == MotionEvents::Change::Ended ? EventChange::Ended
+                                                                          : EventChange::Updated);
+    event.id = record.id;
+    event.startMs = record.startMs;
+    event.endMs = record.endMs.value_or(0);
+    event.score = record.score;
+    event.box = record.box;
+    auto message = std::make_shared<const std::vector<std::uint8_t>>(encode(event));
+    activeEvent_ = change == MotionEvents::Change::Ended ? nullptr : message;
+    for (auto& session : snapshot(sessions_))
+        session->send(message);
 }
 
 void StreamServer::housekeeping()

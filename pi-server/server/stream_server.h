@@ -8,6 +8,7 @@
 
 #include "core/limited_log.h"
 #include "hub/frame_hub.h"
+#include "motion/motion_monitor.h"
 #include "net/endpoint.h"
 #include "net/tls_psk.h"
 #include "server/peer_guard.h"
@@ -39,8 +40,9 @@ struct StreamServerStats {
 // passes the PeerGuard and a TLS-PSK handshake within the deadline, and only
 // then becomes a viewer (and counts against maxViewers): a subscriber of the
 // FrameHub, which brings it frames and the source's status. Every socket
-// belongs to the one thread that runs the io_context.
-class StreamServer {
+// belongs to the one thread that runs the io_context. With motion detection
+// on it is a listener of the MotionMonitor too, and tells viewers (EVENT).
+class StreamServer final : public MotionListener {
 public:
     StreamServer(asio::io_context& io, FrameHub& hub, const StreamServerConfig& config,
                  const Hello& hello);
@@ -56,6 +58,10 @@ public:
 
     // io thread only.
     StreamServerStats stats() const;
+
+    // MotionListener (io thread): an EVENT to every viewer; one that connects
+    // while an event lasts is told about it at once.
+    void onMotionEvent(const MotionEventRecord& event, MotionEvents::Change change) override;
 
 private:
     void accept();
@@ -79,6 +85,7 @@ private:
     LimitedLog log_; // refusals before and in the handshake: no floods
 
     ViewerSession::Message hello_;
+    ViewerSession::Message activeEvent_; // the last EVENT while an event lasts, else null
 
     std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> sessions_;
     std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> refusing_;

@@ -115,6 +115,34 @@ std::vector<std::uint8_t> encode(const Bye& bye)
         .finish();
 }
 
+namespace {
+
+// A fraction 0..1 in `steps` steps; anything else (NaN included) clamped.
+std::uint16_t toFixed(double value, double steps)
+{
+    const double clamped = value > 0 ? std::min(value, 1.0) : 0.0;
+    return static_cast<std::uint16_t>(clamped * steps + 0.5);
+}
+
+constexpr double kScoreSteps = 10000;
+constexpr double kBoxSteps = 65535;
+
+} // namespace
+
+std::vector<std::uint8_t> encode(const Event& event)
+{
+    MessageBuilder builder(MessageType::Event, kEventFieldsSize);
+    builder.put(event.change)
+        .put(std::uint8_t{0})
+        .put(event.id)
+        .put(event.startMs)
+        .put(event.endMs)
+        .put(toFixed(event.score, kScoreSteps));
+    for (const double edge : event.box)
+        builder.put(toFixed(edge, kBoxSteps));
+    return builder.finish();
+}
+
 std::array<std::uint8_t, kFrameWireHeaderSize> encodeFrameHeader(const FrameHeader& header,
                                                                  std::size_t payloadSize)
 {
@@ -196,6 +224,24 @@ std::error_code decode(std::span<const std::uint8_t> body, Bye& bye)
         return Errc::MessageTruncated;
     bye.reason = static_cast<ByeReason>(reason);
     return readText(reader.rest(), bye.text);
+}
+
+std::error_code decode(std::span<const std::uint8_t> body, Event& event)
+{
+    FieldReader reader(body);
+    std::uint8_t reserved = 0;
+    std::uint16_t score = 0;
+    std::array<std::uint16_t, 4> box{};
+    if (!reader.read(event.change) || !reader.read(reserved) || !reader.read(event.id) ||
+        !reader.read(event.startMs) || !reader.read(event.endMs) || !reader.read(score) ||
+        !reader.read(box[0]) || !reader.read(box[1]) || !reader.read(box[2]) ||
+        !reader.read(box[3]))
+        return Errc::MessageTruncated;
+    // Out-of-range fixed-point values from a confused server are clamped, not trusted.
+    event.score = std::min(1.0, score / kScoreSteps);
+    for (std::size_t i = 0; i < box.size(); ++i)
+        event.box[i] = box[i] / kBoxSteps;
+    return {};
 }
 
 std::error_code decodeFrame(std::span<const std::uint8_t> body, const FrameLimits& limits,

@@ -1,6 +1,6 @@
 #pragma once
 
-// The pistream wire protocol, version 1.0. docs/protocol.md is the reference;
+// The pistream wire protocol, version 1.1. docs/protocol.md is the reference;
 // every constant and layout here is described there byte by byte.
 
 #include <array>
@@ -16,7 +16,7 @@ namespace pistream {
 
 inline constexpr std::array<std::uint8_t, 4> kMagic{'P', 'S', 'T', 'M'};
 inline constexpr std::uint8_t kVersionMajor = 1;
-inline constexpr std::uint8_t kVersionMinor = 0;
+inline constexpr std::uint8_t kVersionMinor = 1; // 1.1: EVENT
 inline constexpr std::uint16_t kDefaultPort = 8485;
 
 inline constexpr std::uint32_t kDefaultMaxMessage = 8u << 20; // 8 MiB
@@ -33,6 +33,7 @@ enum class MessageType : std::uint8_t {
     Pong = 0x04,   // server -> viewer
     Status = 0x05, // server -> viewer
     Bye = 0x06,    // either way, just before the sender closes
+    Event = 0x07,  // server -> viewer, 1.1: motion started, grew or ended
 };
 
 enum class Codec : std::uint8_t { Jpeg = 1 };
@@ -95,12 +96,31 @@ struct Bye {
 
 const char* nameOf(ByeReason reason);
 
+// What happened to a motion event. Values a receiver does not know (from a
+// later minor version) make it skip the message.
+enum class EventChange : std::uint8_t { Started = 1, Updated = 2, Ended = 3 };
+
+struct Event {
+    std::uint8_t change = 0;     // an EventChange, kept raw so unknown values can be skipped
+    std::uint64_t id = 0;        // counts from 1 per server run
+    std::int64_t startMs = 0;    // Unix time, ms
+    std::int64_t endMs = 0;      // Unix time, ms; 0 while the event lasts
+    double score = 0;            // peak changed fraction of the watched area, 0..1 (1/10000 steps)
+    std::array<double, 4> box{}; // x, y, w, h of what moved, 0..1 (1/65535 steps)
+
+    bool known() const { return change >= 1 && change <= 3; }
+};
+
+// EVENT body fields: change, reserved, id, start, end, score, box.
+inline constexpr std::size_t kEventFieldsSize = 1 + 1 + 8 + 8 + 8 + 2 + 4 * 2;
+
 // Encoders return complete wire messages, length prefix included.
 std::vector<std::uint8_t> encode(const Hello& hello);
 std::vector<std::uint8_t> encode(const Ping& ping);
 std::vector<std::uint8_t> encode(const Pong& pong);
 std::vector<std::uint8_t> encode(const Status& status);
 std::vector<std::uint8_t> encode(const Bye& bye);
+std::vector<std::uint8_t> encode(const Event& event);
 
 // The part of a frame message before its payload; the payload is sent after
 // it in the same gather write, without being copied.
@@ -114,6 +134,7 @@ std::error_code decode(std::span<const std::uint8_t> body, Ping& ping);
 std::error_code decode(std::span<const std::uint8_t> body, Pong& pong);
 std::error_code decode(std::span<const std::uint8_t> body, Status& status);
 std::error_code decode(std::span<const std::uint8_t> body, Bye& bye);
+std::error_code decode(std::span<const std::uint8_t> body, Event& event);
 
 struct FrameLimits {
     int maxWidth = 8192;

@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0)
         return 0;
     const std::span<const std::uint8_t> body(data + 1, size - 1);
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
     case 0:
         roundTrip<pistream::Hello>(body, 20, true);
         break;
@@ -102,6 +102,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case 4:
         text<pistream::Bye>(body);
+        break;
+    case 6:
+        roundTrip<pistream::Event>(body, pistream::kEventFieldsSize, true);
         break;
     default:
         frame(body);

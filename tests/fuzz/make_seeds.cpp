@@ -99,13 +99,15 @@ int main(int argc, char** argv)
         message.insert(message.end(), payload.begin(), payload.end());
         return message;
     };
-    const Bytes messages[] = {encode(hello),
-                              frameMessage(false),
-                              frameMessage(true),
-                              encode(Ping{42}),
-                              encode(Pong{42, 99}),
-                              encode(Status{SourceState::Down, "camera unplugged"}),
-                              encode(Bye{ByeReason::ServerFull, "server full (16 viewers)"})};
+    const Bytes messages[] = {
+        encode(hello),
+        frameMessage(false),
+        frameMessage(true),
+        encode(Ping{42}),
+        encode(Pong{42, 99}),
+        encode(Status{SourceState::Down, "camera unplugged"}),
+        encode(Bye{ByeReason::ServerFull, "server full (16 viewers)"}),
+        encode(Event{1, 3, 1764700000123, 0, 0.024, {0.25, 0.5, 0.125, 0.25}})};
 
     // The reader: a whole conversation, and each message alone (split byte 0x03).
     Bytes conversation;
@@ -115,7 +117,7 @@ int main(int argc, char** argv)
     for (std::size_t i = 0; i < std::size(messages); ++i)
         write(root / "message_reader", "message" + std::to_string(i), prefixed(5, messages[i]));
 
-    // The decoders: selector byte (0 hello .. 5 frame), then the body.
+    // The decoders: selector byte (0 hello .. 5 frame, 6 event), then the body.
     write(root / "decoders", "hello", prefixed(0, body(messages[0])));
     write(root / "decoders", "ping", prefixed(1, body(messages[3])));
     write(root / "decoders", "pong", prefixed(2, body(messages[4])));
@@ -123,6 +125,7 @@ int main(int argc, char** argv)
     write(root / "decoders", "bye", prefixed(4, body(messages[6])));
     write(root / "decoders", "frame", prefixed(5, body(messages[1])));
     write(root / "decoders", "frame-gzip", prefixed(5, body(messages[2])));
+    write(root / "decoders", "event", prefixed(6, body(messages[7])));
 
     // The inflater: 3 bytes of declared size, then the member.
     const auto sized = [](std::size_t size, const Bytes& member) {
