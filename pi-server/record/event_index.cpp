@@ -167,7 +167,10 @@ std::vector<EventRow> EventIndex::list(std::size_t limit, std::optional<std::int
         std::string("SELECT ") + kColumns + " FROM events WHERE id < ? ORDER BY id DESC LIMIT ?";
     Statement statement(db_, sql.c_str());
     statement.bind(1, before.value_or(INT64_MAX));
-    statement.bind(2, static_cast<std::int64_t>(limit));
+    // SQLite's LIMIT -1: no limit (repair() reads every row).
+    statement.bind(2, limit >= static_cast<std::size_t>(INT64_MAX)
+                          ? std::int64_t{-1}
+                          : static_cast<std::int64_t>(limit));
     std::vector<EventRow> rows;
     while (statement.step())
         rows.push_back(readRow(statement));
