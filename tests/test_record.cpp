@@ -346,7 +346,12 @@ TEST_CASE("continuous recording cuts segments and counts frames it had no room f
     config.dir = dir.path();
     config.segment = 1000ms;
     config.queueFrames = 5; // the thread is not started yet: the queue fills
+    const std::string partial = recordingStem(RecordingKind::Event, 1'000'000) + ".jpg.part";
+    writeFile(dir.file(partial), std::string("half a JPEG"));
+    writeFile(dir.file("notes.jpg.part"), std::string("someone else's"));
     EventRecorder recorder(io, hub, config);
+    CHECK_FALSE(std::filesystem::exists(dir.file(partial)));    // left by a power cut: gone
+    CHECK(std::filesystem::exists(dir.file("notes.jpg.part"))); // not ours: kept
     for (std::uint64_t i = 0; i < 35; ++i)
         recorder.onFrame(jpegFrameAt(i, static_cast<std::int64_t>(i) * 100'000));
     CHECK(recorder.stats().framesDropped == 30);

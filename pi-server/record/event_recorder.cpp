@@ -79,6 +79,13 @@ EventRecorder::EventRecorder(asio::io_context& io, FrameHub& hub, const Recorder
                                      ": cannot write there (" + std::strerror(errno) + ")");
     }
     std::filesystem::remove(probe, error);
+    // Thumbnails half-written when the power went: ours (a recording's name
+    // with ".part"), never finished, never listed.
+    for (const auto& entry : std::filesystem::directory_iterator(config_.dir, error)) {
+        const auto name = entry.path().filename().string();
+        if (name.ends_with(".part") && parseRecordingName(name.substr(0, name.size() - 5)))
+            std::filesystem::remove(entry.path(), error);
+    }
     index_ = std::make_unique<EventIndex>(config_.dir / "events.sqlite3");
     const IndexRepair repair = index_->repair(config_.dir, [](const std::filesystem::path& clip) {
         return mkvLastFrameMillis(clip.string());
