@@ -182,6 +182,35 @@ def end_to_end(build, clip, seconds):
     return result
 
 
+def recording(build, clip, seconds, fps=30):
+    """The server alone on a 30 fps clip (no viewer): with --motion only (it
+    then encodes every frame), with continuous recording on top (the
+    recorder's CPU per frame is the difference), and with --record motion
+    (the pre-roll ring full: its memory). The pan changes most of the
+    picture, which the detector takes for a light change, so no motion clip
+    is written in the last run: it measures the ring, not the disk."""
+    result = {}
+    with tempfile.TemporaryDirectory(prefix="pistream-bench-rec-") as recordings:
+        for name, extra in (("motion_only", ["--motion"]),
+                            ("continuous", ["--motion", "--record", "continuous", "--record-dir", recordings]),
+                            ("record_motion", ["--record", "motion", "--record-dir", recordings])):
+            server = Server(build, ["--listen", "127.0.0.1:0", "--source", f"y4m:{clip}"] + extra)
+            time.sleep(1)  # past start-up
+            cpu0 = server.cpu()
+            time.sleep(seconds)
+            cpu = server.cpu() - cpu0
+            result[name] = {"server_cpu_ms_per_frame": 1000 * cpu / (seconds * fps),
+                            "peak_rss_mb": server.peak_rss_kb() / 1024,
+                            "anon_rss_mb": server.anon_rss_kb() / 1024}
+            server.stop()
+        written = sum(os.path.getsize(os.path.join(recordings, f)) for f in os.listdir(recordings))
+    result["recorder_cpu_ms_per_frame"] = (result["continuous"]["server_cpu_ms_per_frame"]
+                                           - result["motion_only"]["server_cpu_ms_per_frame"])
+    result["written_mb"] = written / 1e6
+    result["seconds"] = seconds
+    return result
+
+
 def fan_out(build, clip, counts, seconds):
     """Rows for (viewers, nice): nice > 0 runs the viewers at that niceness, so
     the server under test gets the CPU when it needs it, as it would with the
@@ -392,6 +421,8 @@ def main():
     parser.add_argument("--build", default="build-bench")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--output", default="bench/results.json")
+    parser.add_argument("--recording-only", action="store_true",
+                        help="only the recorder's CPU and the server's memory while recording, 1920x1080")
     args = parser.parse_args()
     quick = args.quick
     seconds = 5 if quick else 10
@@ -401,6 +432,9 @@ def main():
     log("bench: making inputs (a pan across a photograph)")
     clips = {size: make_clip(workdir, *size, 90) for size in SIZES}
     clip720, clip1080 = clips[(1280, 720)], clips[(1920, 1080)]
+    if args.recording_only:
+        print_recording(recording(args.build, clip1080, seconds))
+        return
     results = {"machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                            "system": platform.platform()},
                "input": "pan across FallenLeaf (plasma-workspace-wallpapers), 90 frames, JPEG quality 80"}
@@ -422,6 +456,8 @@ def main():
     results["gstreamer"] = against_gstreamer(args.build, clip720, 5, 3 if quick else 5)
     log("bench: 7/7 what the encryption costs")
     results["encryption"] = encryption_cost(args.build, clip720, seconds)
+    log("bench: 8/8 recording at 1920x1080")
+    results["recording"] = recording(args.build, clip1080, seconds)
 
     with open(args.output, "w") as out:
         json.dump(results, out, indent=2)
@@ -513,6 +549,19 @@ def print_table(r):
             print(f"   {mode:5}: server {m['server_cpu_ms_per_frame']:.2f} ms/frame, viewer {m['viewer_cpu_ms_per_frame']:.2f} "
                   f"ms/frame, latency p50 {m['latency_ms']['p50']:.2f} / p99 {m['latency_ms']['p99']:.2f} ms, gaps {m['gaps']}")
         print(f"   TLS over plain: {c['server_ratio']:.3f}x server CPU")
+    if "recording" in r:
+        print_recording(r["recording"])
+
+
+def print_recording(g):
+    print(f"\n8. recording, 1920x1080 @ 30 fps, the server alone (no viewer), {g['seconds']} s each")
+    for name, what in (("motion_only", "--motion"), ("continuous", "--motion --record continuous"),
+                       ("record_motion", "--record motion (pre-roll ring full)")):
+        m = g[name]
+        print(f"   {what:40}: server CPU {m['server_cpu_ms_per_frame']:.2f} ms/frame, peak RSS {m['peak_rss_mb']:.1f} MB, "
+              f"private {m['anon_rss_mb']:.1f} MB")
+    print(f"   the recorder's CPU (continuous minus motion only): {g['recorder_cpu_ms_per_frame']:.3f} ms/frame; "
+          f"{g['written_mb']:.0f} MB written")
 
 
 if __name__ == "__main__":

@@ -93,12 +93,20 @@ if(PISTREAM_BUILD_SERVER)
     message(STATUS "--publish: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}; --webhook: ${CURL_FOUND}")
 endif()
 
-# The viewer's window and recorder.
+# The Matroska writer (pistream_media), shared by the viewer's recorder and the
+# server's event recorder: ffmpeg's libraries.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)
+
+# The server's index of recorded events: Debian's libsqlite3 (libsqlite3-dev).
+if(PISTREAM_BUILD_SERVER)
+    pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+endif()
+
+# The viewer's window.
 if(PISTREAM_BUILD_VIEWER)
     find_package(SDL2 REQUIRED CONFIG)        # libsdl2-dev: SDL2::SDL2
     find_package(SDL2_ttf REQUIRED CONFIG)    # libsdl2-ttf-dev: SDL2_ttf::SDL2_ttf
-    find_package(PkgConfig REQUIRED)
-    pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil) # ffmpeg's libraries
 endif()
 
 if(BUILD_TESTING)

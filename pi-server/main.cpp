@@ -12,6 +12,7 @@
 #include "core/version.h"
 #include "hub/frame_hub.h"
 #include "motion/motion_monitor.h"
+#include "record/event_recorder.h"
 #include "security/pairing_key.h"
 #include "server_options.h"
 #include "sources/camera_backend.h"
@@ -124,8 +125,12 @@ int main(int argc, char** argv)
         server.start();
         // Brokers (--publish): more subscribers of the hub, each with its own thread.
         Publishers publishers(io, hub, options.publish);
+        // Recording (--record): a hub subscriber with its own writing thread.
+        std::unique_ptr<EventRecorder> recorder;
+        if (options.record.mode != RecordMode::Off)
+            recorder = std::make_unique<EventRecorder>(io, hub, options.record);
         // Reports: views of one telemetry snapshot.
-        Telemetry telemetry(pipeline, server, &publishers);
+        Telemetry telemetry(pipeline, server, &publishers, recorder.get());
         StatusReport status(telemetry, source->describe(), format);
         // Motion: a raw-frame observer of the pipeline and a hub subscriber.
         std::unique_ptr<MotionMonitor> motion;
@@ -136,18 +141,24 @@ int main(int argc, char** argv)
         if (motion) {
             motion->addListener(server);
             notifiers.attach(*motion);
+            if (recorder)
+                motion->addListener(*recorder);
         }
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
+        if (recorder)
+            options.http.events = recorder->eventFiles(); // /api/events, /events/ID/...
         if (options.httpEnabled) {
-            http =
-                std::make_unique<HttpServer>(io, hub, options.http, [&status, &motion, &notifiers] {
-                    auto json = status.build();
-                    if (motion)
-                        json["motion"] = motion->status();
-                    json["notifiers"] = notifiers.status();
-                    return json;
-                });
+            http = std::make_unique<HttpServer>(io, hub, options.http,
+                                                [&status, &motion, &recorder, &notifiers] {
+                                                    auto json = status.build();
+                                                    if (motion)
+                                                        json["motion"] = motion->status();
+                                                    if (recorder)
+                                                        json["recording"] = recorder->status();
+                                                    json["notifiers"] = notifiers.status();
+                                                    return json;
+                                                });
             http->start();
         }
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), telemetry);
@@ -162,6 +173,8 @@ int main(int argc, char** argv)
             service.stop();
             if (motion)
                 motion->stop();
+            if (recorder)
+                recorder->stop();
             notifiers.stop();
             pipeline.stop();
             server.stop();
@@ -193,8 +206,19 @@ int main(int argc, char** argv)
                              "who can reach port {} sees the camera",
                              web.port());
         }
+        if (options.motionForRecord)
+            spdlog::info("--record motion: motion detection turned on (--motion)");
+        if (recorder)
+            spdlog::info("recording {} to {} (pre-roll {:.1f} s, post-roll {:.1f} s)",
+                         options.record.mode == RecordMode::Motion ? "motion events"
+                                                                   : "continuously",
+                         options.record.dir.string(),
+                         static_cast<double>(options.record.preRoll.span.count()) / 1000,
+                         static_cast<double>(options.record.postRoll.count()) / 1000);
         if (motion)
             motion->start();
+        if (recorder)
+            recorder->start();
         notifiers.start();
         pipeline.start();
         publishers.start();

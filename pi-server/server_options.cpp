@@ -6,6 +6,7 @@
 #include "core/version.h"
 #include "notify/notify_target.h"
 #include "publish/publish_target.h"
+#include "record/retention.h"
 
 namespace pistream {
 
@@ -61,6 +62,27 @@ MOTION
   motion-mask = ["ignore:0,0 0.3,0 0.3,0.4 0,0.4"]: ignore regions never
   count; with any watch region, only those count. MJPEG sources (webcams'
   MJPEG, mjpeg: files) are passed through undecoded and not analysed.
+
+RECORDING
+  --record motion writes one clip per motion event (and turns --motion on if
+  it is not): the --pre-roll seconds before the event started, the event,
+  and --post-roll seconds after it ended, as Matroska MJPEG (the frames the
+  viewers got, never re-encoded; each frame flushed, so a power cut loses at
+  most the last), named by the start time in UTC
+  (event-20261202-193000-123.mkv), with the JPEG of the frame with the most
+  motion beside it (.jpg). The events are indexed in events.sqlite3 in the
+  same directory, repaired from the files at start. --record continuous
+  writes --segment long files (segment-...mkv) all the time. Both keep the
+  camera encoding with nobody watching. The pre-roll is held in memory, at
+  most 32 MiB. Writing happens on a thread of its own: a card slower than
+  the camera loses frames from the recording (counted in /api/status
+  "recording" and the stats line), never from the stream.
+  Retention, before each new file and every minute: recordings older than
+  --retain-days go, then the oldest until the rest fit in --retain-size and
+  at least 10% of the filesystem is free. A full or failing card (ENOSPC,
+  EIO) stops the file, deletes the oldest and goes on in a new one; an
+  unwritable --record-dir at start is an error (exit 1); later it is logged
+  and retried while the stream goes on.
 
 HTTP
   Browsers and dashboards, on --http (default port 8080), from the frames
@@ -205,6 +227,7 @@ EXAMPLES
   pistream-server --listen 127.0.0.1:9000 --size 640x480 --fps 60 --gzip off
   pistream-server --publish "mqtt://broker/home/pi-cam?fps=1"
   pistream-server --mqtt mqtt://homeassistant.local --motion-area 0.01
+  pistream-server --record motion --record-dir /srv/cam --retain-size 8G
 )";
 
 void addCameraOptions(CLI::App& app, CameraSettings& camera)
@@ -296,6 +319,60 @@ void addMotionOptions(CLI::App& app, MotionMonitorConfig& motion, MotionFlags& f
                    "seconds without motion that end an event (1..3600)")
         ->type_name("S")
         ->check(CLI::Range(1.0, 3600.0).description(""))
+        ->capture_default_str()
+        ->group(group);
+}
+
+// The recording options; durations and sizes are turned into the config after parsing.
+struct RecordFlags {
+    std::string mode = "off";
+    double preRoll = 5;
+    double postRoll = 5;
+    double segment = 300;
+    std::string retainSize;
+};
+
+std::chrono::milliseconds millis(double seconds)
+{
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::lround(seconds * 1000)));
+}
+
+void addRecordOptions(CLI::App& app, RecorderConfig& record, RecordFlags& flags)
+{
+    const char* group = "Recording (see RECORDING)";
+    app.add_option("--record", flags.mode, "off, motion (a clip per event) or continuous")
+        ->type_name("MODE")
+        ->check(CLI::IsMember({"off", "motion", "continuous"}).description(""))
+        ->capture_default_str()
+        ->group(group);
+    app.add_option("--record-dir", record.dir, "where clips, thumbnails and the index go")
+        ->type_name("DIR")
+        ->capture_default_str()
+        ->group(group);
+    app.add_option("--pre-roll", flags.preRoll, "seconds kept before an event (0..60)")
+        ->type_name("S")
+        ->check(CLI::Range(0.0, 60.0).description(""))
+        ->capture_default_str()
+        ->group(group);
+    app.add_option("--post-roll", flags.postRoll, "seconds recorded after an event (0..600)")
+        ->type_name("S")
+        ->check(CLI::Range(0.0, 600.0).description(""))
+        ->capture_default_str()
+        ->group(group);
+    app.add_option("--segment", flags.segment,
+                   "seconds per file in continuous recording (1..86400)")
+        ->type_name("S")
+        ->check(CLI::Range(1.0, 86400.0).description(""))
+        ->capture_default_str()
+        ->group(group);
+    app.add_option("--retain-size", flags.retainSize,
+                   "at most this much recorded, e.g. 8G or 500M; the oldest go first")
+        ->type_name("SIZE")
+        ->group(group);
+    app.add_option("--retain-days", record.retention.maxDays,
+                   "delete recordings older than this (0: keep; 1..36500)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 36500).description(""))
         ->capture_default_str()
         ->group(group);
 }
@@ -430,12 +507,29 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
     addCameraOptions(app, options.source.camera);
     MotionFlags motion;
     addMotionOptions(app, options.motion, motion);
+    RecordFlags record;
+    addRecordOptions(app, options.record, record);
 
     return parseCommandLine(app, argc, argv, [&] {
         for (const std::string& mask : motion.masks)
             options.motion.detector.masks.push_back(parseMotionMask(mask));
         options.motion.events.gap = std::chrono::milliseconds(
             static_cast<std::int64_t>(std::lround(motion.gapSeconds * 1000)));
+        options.record.mode = parseRecordMode(record.mode);
+        options.record.preRoll.span = millis(record.preRoll);
+        options.record.postRoll = millis(record.postRoll);
+        options.record.segment = millis(record.segment);
+        if (!record.retainSize.empty()) {
+            try {
+                options.record.retention.maxBytes = parseByteSize(record.retainSize);
+            } catch (const std::invalid_argument& error) {
+                throw std::invalid_argument(std::string("--retain-size: ") + error.what());
+            }
+        }
+        if (options.record.mode == RecordMode::Motion && !options.motion.enabled) {
+            options.motion.enabled = true;
+            options.motionForRecord = true;
+        }
         parseSize(size, options.source.width, options.source.height);
         options.source.sizeGiven = sizeOption->count() > 0;
         options.server.listen = parseEndpoint(listen, kDefaultPort);

@@ -8,6 +8,7 @@
 #include "notify/notifiers.h"
 #include "pipeline/encode_pipeline.h"
 #include "publish/publishers.h"
+#include "record/event_recorder.h"
 #include "server/stream_server.h"
 #include "sources/source_factory.h"
 
@@ -23,9 +24,11 @@ struct ServerOptions {
     bool insecure = false;   // no pairing key asked anywhere
     PipelineConfig pipeline;
     MotionMonitorConfig motion;
-    PublishConfig publish;     // --publish: brokers that get every frame too
-    NotifyConfig notify;       // --mqtt, --webhook: told about motion events
-    double statsInterval = 10; // seconds; 0 turns the periodic stats line off
+    RecorderConfig record;        // --record and its flags
+    bool motionForRecord = false; // --record motion turned --motion on
+    PublishConfig publish;        // --publish: brokers that get every frame too
+    NotifyConfig notify;          // --mqtt, --webhook: told about motion events
+    double statsInterval = 10;    // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit
     bool showKey = false;     // print the pairing key and exit

@@ -13,7 +13,7 @@ packages=(
     libturbojpeg0-dev zlib1g-dev libyuv-dev libasio-dev libcli11-dev libtomlplusplus-dev
     libspdlog-dev nlohmann-json3-dev libsystemd-dev libcamera-dev libhttp-parser-dev libssl-dev
     libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libavformat-dev libavcodec-dev libavutil-dev
-    libmosquitto-dev libhiredis-dev libcurl4-openssl-dev
+    libmosquitto-dev libhiredis-dev libcurl4-openssl-dev libsqlite3-dev
 )
 cross=no
 for arg in "$@"; do
@@ -39,6 +39,8 @@ for arch in arm64 armhf; do
         libspdlog-dev:$arch libfmt-dev:$arch libtomlplusplus-dev:$arch libsystemd-dev:$arch
         libcamera-dev:$arch libhttp-parser2.9:$arch libssl-dev:$arch
         libmosquitto-dev:$arch libhiredis-dev:$arch libcurl4-openssl-dev:$arch
+        # event recording: Matroska clips (ffmpeg's libraries) and the SQLite index
+        libavformat-dev:$arch libavcodec-dev:$arch libavutil-dev:$arch libsqlite3-dev:$arch
     )
 done
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <csignal>
 #include <nlohmann/json.hpp>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <doctest/doctest.h>
 
@@ -278,6 +280,14 @@ TEST_CASE("start-up errors are one clear line and a non-zero exit")
         {{serverBinary(), "--motion-mask", "ignore:0,0 2,0 1,1"}, 2, "point '2,0'"},
         {{serverBinary(), "--motion-area", "0.9"}, 2, "--motion-area"},
         {{serverBinary(), "--camera-format", "h264"}, 2, "--camera-format"},
+        {{serverBinary(), "--record", "sometimes"}, 2, "--record"},
+        {{serverBinary(), "--retain-size", "8X"}, 2, "--retain-size"},
+        {{serverBinary(), "--pre-roll", "-1"}, 2, "--pre-roll"},
+        {{serverBinary(), "--segment", "0"}, 2, "--segment"},
+        {{serverBinary(), "--source", "test", "--record", "motion", "--record-dir",
+          (dataDir() / "README.md" / "recordings").string()},
+         1,
+         "cannot record to "},
         {{serverBinary(), "--bogus"}, 2, "--bogus"},
         {{viewerBinary()}, 2, "server is required"},
         {{viewerBinary(), "--frames", "x", "localhost"}, 2, "--frames"},
@@ -393,4 +403,310 @@ TEST_CASE("--show-key makes the key once, prints it alone on stdout, and the vie
     CHECK(stranger.err().find("no pairing key for " + address) != std::string::npos);
     server.signal(SIGTERM);
     CHECK(server.wait(10s) == 0);
+}
+
+namespace {
+
+// Footage with known truth for the recorder, 10 fps, 160x120: a still scene
+// for 4 s, a dark square crossing it for 2 s (frames 40..59), still again
+// for 10 s; the y4m source loops it, so the movement comes back every 16 s.
+std::filesystem::path movingFootage(const TempDir& dir)
+{
+    const int width = 160, height = 120;
+    const YuvPicture scene = makePicture(width, height, 0);
+    std::vector<std::uint8_t> file;
+    const std::string header = "YUV4MPEG2 W160 H120 F10:1 Ip A1:1 C420jpeg\n";
+    file.insert(file.end(), header.begin(), header.end());
+    for (int index = 0; index < 160; ++index) {
+        YuvPicture picture = scene;
+        if (index >= 40 && index < 60) {
+            const int left = (index - 40) * 6;
+            for (int y = 40; y < 80; ++y)
+                for (int x = left; x < left + 30 && x < width; ++x)
+                    picture.y[static_cast<std::size_t>(y * width + x)] = 16;
+        }
+        const std::string frame = "FRAME\n";
+        file.insert(file.end(), frame.begin(), frame.end());
+        const auto planes = packedPlanes(picture);
+        file.insert(file.end(), planes.begin(), planes.end());
+    }
+    const auto path = dir.file("moving.y4m");
+    writeFile(path, file);
+    return path;
+}
+
+// ffprobe's view of a file: the first video stream's packets' times.
+struct Probed {
+    int code = -1;
+    int packets = 0;
+    double firstSeconds = 0, lastSeconds = 0;
+    int width = 0;
+};
+
+Probed probe(const TempDir& dir, const std::filesystem::path& file)
+{
+    const auto [code, out] =
+        runTool({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                 "packet=pts_time:stream=width", "-of", "json", file.string()},
+                dir.path());
+    Probed probed;
+    probed.code = code;
+    if (code != 0)
+        return probed;
+    const auto json = nlohmann::json::parse(out, nullptr, false);
+    if (json.is_discarded())
+        return probed;
+    if (json.contains("streams") && !json["streams"].empty())
+        probed.width = json["streams"][0].value("width", 0);
+    if (json.contains("packets"))
+        for (const auto& packet : json["packets"]) {
+            const double seconds = std::stod(packet.value("pts_time", "0"));
+            if (probed.packets++ == 0)
+                probed.firstSeconds = seconds;
+            probed.lastSeconds = seconds;
+        }
+    return probed;
+}
+
+std::vector<std::filesystem::path> recordedFiles(const std::filesystem::path& dir,
+                                                 const std::string& extension)
+{
+    std::vector<std::filesystem::path> files;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error))
+        if (entry.path().extension() == extension)
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+} // namespace
+
+TEST_CASE("--record motion writes a clip with pre-roll and post-roll that survives kill -9")
+{
+    TempDir dir;
+    const auto footage = movingFootage(dir);
+    const auto recordings = dir.path() / "recordings";
+    const std::vector<std::string> args = {
+        serverBinary(), "--listen",   "127.0.0.1:0",      "--http",
+        "127.0.0.1:0",  "--insecure", "--source",         "y4m:" + footage.string(),
+        "--record",     "motion",     "--record-dir",     recordings.string(),
+        "--pre-roll",   "2",          "--post-roll",      "2",
+        "--event-gap",  "1",          "--stats-interval", "0"};
+    std::int64_t startMs = 0, endMs = 0;
+    {
+        Process server(args, dir.path(), "server");
+        REQUIRE(startServer(server) != 0);
+        const auto http = httpPortOf(server);
+        REQUIRE(http != 0);
+        CHECK(server.waitForErr(std::regex("--record motion: motion detection turned on"), 10s));
+        // The first movement: one event, its clip closed after the post-roll.
+        nlohmann::json status;
+        CHECK(waitFor(
+            [&] {
+                status = serverStatus(http).value_or(nlohmann::json{});
+                return status.contains("recording") && status["recording"]["files"] == 1 &&
+                       status["recording"]["writing"] == false &&
+                       !status["motion"]["lastEvent"].is_null() &&
+                       !status["motion"]["lastEvent"]["endMs"].is_null();
+            },
+            60s));
+        INFO(status.dump());
+        REQUIRE(status["motion"]["events"] == 1);
+        startMs = status["motion"]["lastEvent"]["startMs"].get<std::int64_t>();
+        endMs = status["motion"]["lastEvent"]["endMs"].get<std::int64_t>();
+        CHECK(status["recording"]["framesDropped"] == 0);
+
+        const auto clips = recordedFiles(recordings, ".mkv");
+        REQUIRE(clips.size() == 1);
+        const Probed clip = probe(dir, clips[0]);
+        CHECK(clip.code == 0);
+        CHECK(clip.width == 160);
+        // Pre-roll (2 s) + the event + post-roll (2 s), as the footage's own
+        // capture times say; a little slack for when the io thread saw it.
+        const double event = static_cast<double>(endMs - startMs) / 1000;
+        const double length = clip.lastSeconds - clip.firstSeconds;
+        CHECK(length >= event + 2 + 2 - 0.5);
+        CHECK(length <= event + 2 + 2 + 1.5);
+        const auto thumbnails = recordedFiles(recordings, ".jpg");
+        REQUIRE(thumbnails.size() == 1);
+        CHECK(thumbnails[0].stem() == clips[0].stem());
+        CHECK(probe(dir, thumbnails[0]).width == 160); // a JPEG that decodes
+
+        // The footage loops: kill -9 in the middle of the next clip.
+        CHECK(waitFor(
+            [&] {
+                status = serverStatus(http).value_or(nlohmann::json{});
+                return status.contains("recording") && status["recording"]["files"] == 2 &&
+                       status["recording"]["writing"] == true &&
+                       status["recording"]["framesWritten"].get<int>() > clip.packets + 25;
+            },
+            60s));
+        server.signal(SIGKILL);
+        server.wait(10s);
+    }
+    const auto clips = recordedFiles(recordings, ".mkv");
+    REQUIRE(clips.size() == 2);
+    const Probed cut = probe(dir, clips[1]);
+    CHECK(cut.code == 0); // plays up to its last frame
+    CHECK(cut.packets > 20);
+
+    // A restart repairs the index: the second event, left open, ends at its
+    // last frame, and both are listed. (Continuous recording of the test
+    // pattern this time: the index is the same, and no new event can come.)
+    Process again({serverBinary(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--insecure",
+                   "--source", "test", "--size", "160x120", "--record", "continuous",
+                   "--record-dir", recordings.string(), "--stats-interval", "0"},
+                  dir.path(), "again");
+    REQUIRE(startServer(again) != 0);
+    CHECK(again.waitForErr(std::regex("index repaired.* 1 event left open ended"), 10s));
+    const auto http = httpPortOf(again);
+    REQUIRE(http != 0);
+    const auto events = httpGet(http, "/api/events?limit=10");
+    REQUIRE(events);
+    const auto json = nlohmann::json::parse(*events);
+    INFO(json.dump());
+    REQUIRE(json["events"].size() == 2);
+    CHECK(json["events"][1]["startMs"] == startMs);
+    CHECK(json["events"][1]["endMs"] == endMs);
+    CHECK(json["events"][0]["endMs"].get<std::int64_t>() >
+          json["events"][0]["startMs"].get<std::int64_t>());
+    const std::string id = std::to_string(json["events"][1]["id"].get<std::int64_t>());
+    CHECK(json["events"][1]["clip"] == "/events/" + id + "/clip.mkv");
+    const auto clipBytes = httpGet(http, "/events/" + id + "/clip.mkv");
+    REQUIRE(clipBytes);
+    CHECK(clipBytes->size() == std::filesystem::file_size(clips[0]));
+}
+
+TEST_CASE("continuous recording on a full filesystem deletes the oldest and the stream goes on")
+{
+    if (geteuid() != 0) {
+        MESSAGE("skipped: mounting a tiny tmpfs needs root");
+        return;
+    }
+    TempDir dir;
+    const auto small = dir.path() / "small";
+    std::filesystem::create_directories(small);
+    if (runTool({"mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", small.string()}, dir.path())
+            .first != 0) {
+        MESSAGE("skipped: cannot mount a tmpfs here (a container without CAP_SYS_ADMIN?)");
+        return;
+    }
+    struct Unmount {
+        std::filesystem::path path;
+        ~Unmount() { runTool({"umount", "-l", path.string()}, path.parent_path()); }
+    } unmount{small};
+
+    // About 0.5 MB/s of JPEGs into 3 MB, in 2 s segments.
+    Process server({serverBinary(), "--listen",   "127.0.0.1:0",      "--http",
+                    "127.0.0.1:0",  "--insecure", "--stats-interval", "1",
+                    "--source",     "test",       "--size",           "320x240",
+                    "--quality",    "95",         "--record",         "continuous",
+                    "--segment",    "2",          "--record-dir",     small.string()},
+                   dir.path(), "server");
+    REQUIRE(startServer(server) != 0);
+    const auto http = httpPortOf(server);
+    REQUIRE(http != 0);
+    nlohmann::json status;
+    CHECK(waitFor(
+        [&] {
+            status = serverStatus(http).value_or(nlohmann::json{});
+            return status.contains("recording") && status["recording"]["deleted"].get<int>() >= 3;
+        },
+        90s));
+    INFO(status.dump());
+    const int encoded = status["frames"]["encoded"].get<int>();
+    const int written = status["recording"]["framesWritten"].get<int>();
+    // The stream goes on, and so does the recording.
+    CHECK(waitFor(
+        [&] {
+            status = serverStatus(http).value_or(nlohmann::json{});
+            return status["frames"]["encoded"].get<int>() > encoded + 30 &&
+                   status["recording"]["framesWritten"].get<int>() > written + 30;
+        },
+        30s));
+    CHECK(server.running());
+    CHECK(httpGet(http, "/health"));
+    struct statvfs fs {};
+    REQUIRE(statvfs(small.c_str(), &fs) == 0);
+    MESSAGE("free " << fs.f_bavail * fs.f_frsize << " of " << fs.f_blocks * fs.f_frsize
+                    << " bytes; write errors " << status["recording"]["writeErrors"]);
+    if (status["recording"]["writeErrors"].get<int>() > 0)
+        CHECK(server.waitForErr(std::regex("recording: .*No space left on device"), 5s));
+    // Only our files are there, the newest kept.
+    int segments = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(small)) {
+        const std::string name = entry.path().filename().string();
+        CAPTURE(name);
+        CHECK((name.starts_with("segment-") || name.starts_with("events.sqlite3")));
+        segments += name.starts_with("segment-");
+    }
+    CHECK(segments >= 1);
+    server.signal(SIGTERM);
+    CHECK(server.wait(10s) == 0);
+}
+
+TEST_CASE("a recording that hits ENOSPC is closed, the oldest deleted, and writing goes on")
+{
+    if (geteuid() != 0) {
+        MESSAGE("skipped: mounting a tiny tmpfs needs root");
+        return;
+    }
+    TempDir dir;
+    const auto small = dir.path() / "small";
+    std::filesystem::create_directories(small);
+    if (runTool({"mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", small.string()}, dir.path())
+            .first != 0) {
+        MESSAGE("skipped: cannot mount a tmpfs here (a container without CAP_SYS_ADMIN?)");
+        return;
+    }
+    struct Unmount {
+        std::filesystem::path path;
+        ~Unmount() { runTool({"umount", "-l", path.string()}, path.parent_path()); }
+    } unmount{small};
+    // Someone else's 2 MB: never ours to delete, so a one-minute segment
+    // runs into a full filesystem within seconds.
+    writeFile(small / "not-ours.bin", std::vector<std::uint8_t>(2 << 20, 0x55));
+
+    Process server({serverBinary(), "--listen",   "127.0.0.1:0",      "--http",
+                    "127.0.0.1:0",  "--insecure", "--stats-interval", "0",
+                    "--source",     "test",       "--size",           "320x240",
+                    "--quality",    "95",         "--record",         "continuous",
+                    "--segment",    "60",         "--record-dir",     small.string()},
+                   dir.path(), "server");
+    REQUIRE(startServer(server) != 0);
+    const auto http = httpPortOf(server);
+    REQUIRE(http != 0);
+    nlohmann::json status;
+    CHECK(waitFor(
+        [&] {
+            status = serverStatus(http).value_or(nlohmann::json{});
+            return status.contains("recording") &&
+                   status["recording"]["writeErrors"].get<int>() >= 2 &&
+                   status["recording"]["files"].get<int>() >= 3;
+        },
+        90s));
+    INFO(status.dump());
+    CHECK(server.waitForErr(std::regex("recording: .*No space left on device.*the stream goes on"),
+                            5s));
+    const int encoded = status["frames"]["encoded"].get<int>();
+    const int written = status["recording"]["framesWritten"].get<int>();
+    CHECK(waitFor(
+        [&] {
+            status = serverStatus(http).value_or(nlohmann::json{});
+            return status["frames"]["encoded"].get<int>() > encoded + 30 &&
+                   status["recording"]["framesWritten"].get<int>() > written + 30;
+        },
+        30s));
+    CHECK(status["recording"]["deleted"].get<int>() >= 1);
+    CHECK(std::filesystem::exists(small / "not-ours.bin"));
+    server.signal(SIGTERM);
+    CHECK(server.wait(10s) == 0);
+    // One line for the errors, however many there were (at most one per 30 s).
+    const std::string err = server.err();
+    std::size_t lines = 0;
+    for (auto at = err.find("No space left"); at != std::string::npos;
+         at = err.find("No space left", at + 1))
+        ++lines;
+    CHECK(lines == 1);
 }

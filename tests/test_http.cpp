@@ -24,6 +24,7 @@
 #include "codec/jpeg_encoder.h"
 #include "core/clock.h"
 #include "core/printable_text.h"
+#include "http/byte_range.h"
 #include "http/http_auth.h"
 #include "http/http_host.h"
 #include "http/http_page.h"
@@ -1356,4 +1357,131 @@ TEST_CASE("out of file descriptors, the HTTP port retries its accept after a pau
         received.append(buffer.data(), n);
     }
     CHECK(statusOf(received) == 200);
+}
+
+TEST_CASE("byte ranges: one range, the whole file when ignored, 416 when past the end")
+{
+    using Kind = ByteRange::Kind;
+    const auto check = [](const char* header, Kind kind, std::uint64_t first,
+                          std::uint64_t length) {
+        const ByteRange range = parseByteRange(header, 1000);
+        CAPTURE(header);
+        CHECK(range.kind == kind);
+        CHECK(range.first == first);
+        CHECK(range.length == length);
+    };
+    check("", Kind::Whole, 0, 1000);
+    check("bytes=0-99", Kind::Partial, 0, 100);
+    check("bytes=900-", Kind::Partial, 900, 100);
+    check("bytes=900-5000", Kind::Partial, 900, 100);
+    check("bytes=-10", Kind::Partial, 990, 10);
+    check("bytes=-5000", Kind::Partial, 0, 1000);
+    check("bytes=1000-", Kind::Unsatisfiable, 0, 0);
+    check("bytes=-0", Kind::Unsatisfiable, 0, 0);
+    check("bytes=5-1", Kind::Whole, 0, 1000);     // invalid: ignored
+    check("bytes=0-1,5-9", Kind::Whole, 0, 1000); // several: the whole file
+    check("items=0-1", Kind::Whole, 0, 1000);     // another unit
+    check("bytes=x-1", Kind::Whole, 0, 1000);
+    check("bytes=99999999999999999999-", Kind::Whole, 0, 1000);
+}
+
+TEST_CASE("recorded events: the list, files by id with ranges, nothing by path, behind the key")
+{
+    const std::string key = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567";
+    const HttpRouter router(key);
+    std::vector<std::pair<std::size_t, std::optional<std::int64_t>>> listed;
+    std::vector<std::pair<std::int64_t, bool>> looked;
+    EventFiles files;
+    files.list = [&](std::size_t limit, std::optional<std::int64_t> before) {
+        listed.emplace_back(limit, before);
+        return nlohmann::json{{"events", nlohmann::json::array()}};
+    };
+    files.file = [&](std::int64_t id, bool thumbnail) -> std::optional<RecordedFile> {
+        looked.emplace_back(id, thumbnail);
+        if (id != 7)
+            return std::nullopt;
+        return RecordedFile{thumbnail ? "/rec/e.jpg" : "/rec/e.mkv", 1000};
+    };
+    RouteContext context;
+    context.nowUnix = kNowUnix;
+    context.events = &files;
+    const std::string auth = basicHeader(":" + key);
+    using Action = HttpResponse::Action;
+
+    SUBCASE("the key first")
+    {
+        CHECK(router.route(getWith("/api/events"), context).status == 401);
+        CHECK(router.route(getWith("/events/7/clip.mkv"), context).status == 401);
+        CHECK(router.route(getWith("/events/7/thumb.jpg"), context).status == 401);
+        CHECK(listed.empty());
+        CHECK(looked.empty());
+    }
+    SUBCASE("the list, paged")
+    {
+        auto response = router.route(getWith("/api/events", auth), context);
+        CHECK(response.status == 200);
+        CHECK(response.contentType == "application/json");
+        CHECK(nlohmann::json::parse(response.body)["events"].is_array());
+        response = router.route(getWith("/api/events?limit=5&before=42", auth), context);
+        CHECK(response.status == 200);
+        REQUIRE(listed.size() == 2);
+        CHECK(listed[0].first == 20);
+        CHECK_FALSE(listed[0].second);
+        CHECK(listed[1].first == 5);
+        CHECK(listed[1].second == 42);
+        for (const char* bad :
+             {"/api/events?limit=0", "/api/events?limit=101", "/api/events?limit=x",
+              "/api/events?before=-1", "/api/events?before=1e3"})
+            CHECK_MESSAGE(router.route(getWith(bad, auth), context).status == 400, bad);
+        CHECK(listed.size() == 2);
+    }
+    SUBCASE("a clip whole, in part, or not at all")
+    {
+        auto response = router.route(getWith("/events/7/clip.mkv", auth), context);
+        CHECK(response.action == Action::SendFile);
+        CHECK(response.status == 200);
+        CHECK(response.filePath == "/rec/e.mkv");
+        CHECK(response.fileLength == 1000);
+        CHECK(response.contentType == "video/x-matroska");
+        CHECK(response.head().find("Content-Length: 1000\r\n") != std::string::npos);
+        CHECK(response.head().find("Accept-Ranges: bytes\r\n") != std::string::npos);
+
+        response =
+            router.route(getWith("/events/7/clip.mkv", auth + "Range: bytes=100-199\r\n"), context);
+        CHECK(response.status == 206);
+        CHECK(response.fileOffset == 100);
+        CHECK(response.fileLength == 100);
+        CHECK(response.head().find("Content-Range: bytes 100-199/1000\r\n") != std::string::npos);
+        CHECK(response.head().find("Content-Length: 100\r\n") != std::string::npos);
+
+        response =
+            router.route(getWith("/events/7/clip.mkv", auth + "Range: bytes=2000-\r\n"), context);
+        CHECK(response.status == 416);
+        CHECK(response.action == Action::Send);
+        CHECK(response.head().find("Content-Range: bytes */1000\r\n") != std::string::npos);
+
+        response = router.route(getWith("/events/7/thumb.jpg", auth), context);
+        CHECK(response.filePath == "/rec/e.jpg");
+        CHECK(response.contentType == "image/jpeg");
+        CHECK(router.route(getWith("/events/8/clip.mkv", auth), context).status == 404);
+    }
+    SUBCASE("nothing but an id and a known name reaches the lookup")
+    {
+        for (const char* path :
+             {"/events/../../etc/passwd", "/events/7/../../../etc/passwd", "/events/7/clip.mkv/",
+              "/events/7/other.mkv", "/events/-7/clip.mkv", "/events/0/clip.mkv", "/events/7",
+              "/events/", "/events/007x/clip.mkv", "/events/%2e%2e/clip.mkv",
+              "/events/99999999999999999999/clip.mkv", "/events/7/clip.mkv%00.jpg"}) {
+            const auto response = router.route(getWith(path, auth), context);
+            CHECK_MESSAGE(response.status == 404, path);
+            CHECK(response.action == Action::Send);
+        }
+        CHECK(looked.empty());
+    }
+    SUBCASE("without recording, a plain 404")
+    {
+        context.events = nullptr;
+        CHECK(router.route(getWith("/api/events", auth), context).status == 404);
+        CHECK(router.route(getWith("/events/7/clip.mkv", auth), context).status == 404);
+    }
 }

@@ -6,7 +6,7 @@
 
 #include <asio.hpp>
 
-#include "sinks/mkv_recorder.h"
+#include "media/mkv_recorder.h"
 #include "stream/viewer_sink.h"
 
 namespace pistream {

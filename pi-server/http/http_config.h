@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,22 @@
 namespace pistream {
 
 inline constexpr std::uint16_t kDefaultHttpPort = 8080;
+
+// A recorded file as the recorder finds it: its path and its size now.
+struct RecordedFile {
+    std::string path;
+    std::uint64_t size = 0;
+};
+
+// The recorded events (--record), for /api/events and /events/ID/...: given
+// by the recorder, empty without recording. Called on the io thread; they
+// read the index (SQLite, one page at a time) and stat one file.
+struct EventFiles {
+    // {"events": [...]}, newest first, ids below `before` if given, at most `limit`.
+    std::function<nlohmann::json(std::size_t limit, std::optional<std::int64_t> before)> list;
+    // Event `id`'s clip, or its thumbnail; nothing if there is no such event or file.
+    std::function<std::optional<RecordedFile>(std::int64_t id, bool thumbnail)> file;
+};
 
 struct HttpServerConfig {
     Endpoint listen{"0.0.0.0", kDefaultHttpPort};
@@ -43,6 +61,7 @@ struct HttpServerConfig {
                           .refuseSlowedAtAccept = false};
     // Refused connections and wrong keys: one line, then a summary per window.
     LogLimits log;
+    EventFiles events; // with --record
     // The guard's clock; empty: std::chrono::steady_clock. Tests inject time.
     std::function<PeerGuard::Clock::time_point()> clock;
 };

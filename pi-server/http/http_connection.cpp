@@ -1,5 +1,8 @@
 #include "http/http_connection.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
@@ -23,6 +26,7 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // an upload a browser might make, not forever.
 constexpr std::size_t kLingerBytes = 16 * 1024 * 1024;
 constexpr std::chrono::milliseconds kLingerTime{5000};
+constexpr std::size_t kFileChunk = 64 * 1024; // read from a recording per write
 
 std::int64_t unixNow()
 {
@@ -74,10 +78,20 @@ void HttpConnection::onFrame(const EncodedFramePtr& frame)
         answer(snapshotResponse(frame, head_));
 }
 
+HttpConnection::~HttpConnection()
+{
+    if (file_ >= 0)
+        ::close(file_);
+}
+
 void HttpConnection::close()
 {
     if (mode_ == Mode::Closed)
         return;
+    if (file_ >= 0) {
+        ::close(file_);
+        file_ = -1;
+    }
     endRequest(KeyCheck::NotAsked);
     subscription_.reset();
     stream_.stop();
@@ -135,7 +149,7 @@ void HttpConnection::read()
                     self->parser_.request(),
                     {self->context_.hub.sourceStatus(), self->context_.hub.latest(),
                      monotonicMicros(), unixNow(), self->socket_.secure(), self->context_.status,
-                     self->context_.keyWait(self->address_)}));
+                     self->context_.keyWait(self->address_), &self->context_.config.events}));
                 break;
             }
         });
@@ -169,6 +183,9 @@ void HttpConnection::act(HttpResponse response)
         break;
     case HttpResponse::Action::StreamMjpeg:
         startStream(response);
+        break;
+    case HttpResponse::Action::SendFile:
+        sendFile(std::move(response));
         break;
     case HttpResponse::Action::WaitForSnapshot:
         // Saying so makes the pipeline encode a frame.
@@ -277,6 +294,59 @@ void HttpConnection::answer(HttpResponse response, bool linger)
             else
                 self->close();
         });
+}
+
+void HttpConnection::sendFile(HttpResponse response)
+{
+    subscription_.reset();
+    file_ = ::open(response.filePath.c_str(), O_RDONLY | O_CLOEXEC);
+    if (file_ < 0) { // deleted by retention since the router looked
+        answer(textResponse(404, "no such event or file\n"));
+        return;
+    }
+    mode_ = Mode::Answering;
+    response_ = std::move(response);
+    headText_ = response_.head();
+    fileOffset_ = response_.fileOffset;
+    fileLeft_ = response_.headOnly ? 0 : response_.fileLength;
+    armDeadline(context_.config.stallTimeout, 0, "");
+    asio::async_write(socket_, asio::buffer(headText_),
+                      [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
+                          self->context_.totals.bytesSent += sent;
+                          if (error || self->mode_ != Mode::Answering)
+                              self->close();
+                          else
+                              self->sendChunk();
+                      });
+}
+
+void HttpConnection::sendChunk()
+{
+    if (fileLeft_ == 0) {
+        close();
+        return;
+    }
+    if (chunk_.empty())
+        chunk_.resize(kFileChunk);
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(chunk_.size(), fileLeft_));
+    const ssize_t got = ::pread(file_, chunk_.data(), want, static_cast<off_t>(fileOffset_));
+    if (got <= 0) { // the file shrank under us: the peer sees a short body
+        close();
+        return;
+    }
+    armDeadline(context_.config.stallTimeout, 0, "");
+    asio::async_write(socket_, asio::buffer(chunk_.data(), static_cast<std::size_t>(got)),
+                      [self = shared_from_this()](const std::error_code& error, std::size_t sent) {
+                          self->context_.totals.bytesSent += sent;
+                          if (error || self->mode_ != Mode::Answering) {
+                              self->close();
+                              return;
+                          }
+                          self->fileOffset_ += sent;
+                          self->fileLeft_ -= sent;
+                          self->sendChunk();
+                      });
 }
 
 std::string HttpConnection::remote() const

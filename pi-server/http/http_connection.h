@@ -53,6 +53,9 @@ public:
 
     HttpConnection(const Context& context, asio::ip::tcp::socket socket,
                    const asio::ip::address& address);
+    ~HttpConnection();
+    HttpConnection(const HttpConnection&) = delete;
+    HttpConnection& operator=(const HttpConnection&) = delete;
 
     // Handshake (HTTPS), then read the request within the request timeout.
     void start();
@@ -76,6 +79,11 @@ private:
     // A whole response, then close (or linger()). Every buffer lives in the
     // connection until done.
     void answer(HttpResponse response, bool linger = false);
+    // A recording: the head, then the file in 64 KiB chunks, each read (pread:
+    // a local file, at most 64 KiB, so the io thread is held briefly) when the
+    // socket has taken the last, within the stall timeout.
+    void sendFile(HttpResponse response);
+    void sendChunk();
     // "100 Continue", then on with the request.
     void sendContinue();
     // After answering a request not read to its end: the write side shut,
@@ -98,6 +106,10 @@ private:
     std::size_t drained_ = 0; // bytes dropped while lingering
     std::string headText_;
     HttpResponse response_; // while it is written
+    int file_ = -1;         // SendFile: the recording being sent
+    std::uint64_t fileOffset_ = 0;
+    std::uint64_t fileLeft_ = 0;
+    std::vector<std::uint8_t> chunk_;
 };
 
 } // namespace pistream

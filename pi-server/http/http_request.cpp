@@ -72,25 +72,27 @@ std::vector<std::string> HttpRequest::cookies(const std::string& name) const
     return values;
 }
 
-std::string HttpRequest::formField(const std::string& name) const
+namespace {
+
+// application/x-www-form-urlencoded: name=value&..., '+' for space, %XX.
+std::string urlencodedField(const std::string& text, const std::string& name)
 {
-    // application/x-www-form-urlencoded: name=value&..., '+' for space, %XX.
     std::size_t at = 0;
-    while (at <= body.size()) {
-        const auto end = std::min(body.find('&', at), body.size());
-        const auto equals = body.find('=', at);
-        if (equals < end && body.compare(at, equals - at, name) == 0) {
+    while (at <= text.size()) {
+        const auto end = std::min(text.find('&', at), text.size());
+        const auto equals = text.find('=', at);
+        if (equals < end && text.compare(at, equals - at, name) == 0) {
             std::string value;
             for (std::size_t i = equals + 1; i < end; ++i) {
-                if (body[i] == '+') {
+                if (text[i] == '+') {
                     value += ' ';
-                } else if (body[i] == '%' && i + 2 < end &&
-                           std::isxdigit(static_cast<unsigned char>(body[i + 1])) &&
-                           std::isxdigit(static_cast<unsigned char>(body[i + 2]))) {
-                    value += static_cast<char>(std::stoi(body.substr(i + 1, 2), nullptr, 16));
+                } else if (text[i] == '%' && i + 2 < end &&
+                           std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+                           std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+                    value += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
                     i += 2;
                 } else {
-                    value += body[i];
+                    value += text[i];
                 }
             }
             return value;
@@ -98,6 +100,18 @@ std::string HttpRequest::formField(const std::string& name) const
         at = end + 1;
     }
     return {};
+}
+
+} // namespace
+
+std::string HttpRequest::formField(const std::string& name) const
+{
+    return urlencodedField(body, name);
+}
+
+std::string HttpRequest::queryField(const std::string& name) const
+{
+    return urlencodedField(query, name);
 }
 
 struct HttpRequestParser::Parser {
@@ -158,6 +172,9 @@ struct HttpRequestParser::Callbacks {
             return 0;
         }
         p.request_.path = p.url_.substr(url.field_data[UF_PATH].off, url.field_data[UF_PATH].len);
+        if (url.field_set & (1 << UF_QUERY))
+            p.request_.query =
+                p.url_.substr(url.field_data[UF_QUERY].off, url.field_data[UF_QUERY].len);
         if ((parser->flags & F_CHUNKED) ||
             (parser->content_length != ULLONG_MAX && parser->content_length > kMaxBody)) {
             p.fail(413, "request bodies over 1 KiB (or chunked) are not accepted");

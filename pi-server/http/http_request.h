@@ -14,6 +14,7 @@ namespace pistream {
 struct HttpRequest {
     std::string method;
     std::string path;
+    std::string query; // after '?', undecoded ("" without one)
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body; // at most 1 KiB (a login form)
 
@@ -27,6 +28,8 @@ struct HttpRequest {
     std::vector<std::string> cookies(const std::string& name) const;
     // A field of an application/x-www-form-urlencoded body, decoded, or "".
     std::string formField(const std::string& name) const;
+    // A field of the query string, decoded the same way, or "".
+    std::string queryField(const std::string& name) const;
 };
 
 // Parses a request incrementally with Debian's http-parser (the parser Node.js

@@ -7,7 +7,9 @@ namespace pistream {
 
 std::string HttpResponse::head() const
 {
-    const std::size_t length = frame ? frame->jpeg.size() : body.size();
+    const std::size_t length = action == Action::SendFile ? static_cast<std::size_t>(fileLength)
+                               : frame                    ? frame->jpeg.size()
+                                                          : body.size();
     return responseHead(status, contentType, length, headers);
 }
 
@@ -16,6 +18,8 @@ const char* reasonPhrase(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 206:
+        return "Partial Content";
     case 303:
         return "See Other";
     case 400:
@@ -34,6 +38,8 @@ const char* reasonPhrase(int status)
         return "Misdirected Request";
     case 429:
         return "Too Many Requests";
+    case 416:
+        return "Range Not Satisfiable";
     case 431:
         return "Request Header Fields Too Large";
     case 503:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,7 @@ struct HttpResponse {
         Send,            // status, headers and body (or frame), then close
         StreamMjpeg,     // multipart/x-mixed-replace of the newest frames until the peer goes
         WaitForSnapshot, // the next frame as a snapshot, or 503 after the snapshot timeout
+        SendFile,        // status and headers, then fileLength bytes of filePath from fileOffset
     };
 
     Action action = Action::Send;
@@ -35,6 +37,9 @@ struct HttpResponse {
     std::string headers; // extra header lines, each ending in "\r\n"
     std::string body;
     EncodedFramePtr frame; // when set, its JPEG is the body
+    std::string filePath;  // SendFile: a recording, read in chunks as the socket takes them
+    std::uint64_t fileOffset = 0;
+    std::uint64_t fileLength = 0;
     bool headOnly = false; // HEAD: the head without the body
     KeyCheck key = KeyCheck::NotAsked;
 

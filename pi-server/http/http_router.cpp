@@ -1,8 +1,10 @@
 #include "http/http_router.h"
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "http/byte_range.h"
 #include "http/http_page.h"
 
 namespace pistream {
@@ -22,6 +24,20 @@ bool isIndex(const std::string& path)
 {
     return path == "/" || path == "/index.html";
 }
+
+// A positive decimal id of at most 18 digits, nothing else.
+std::optional<std::int64_t> parseId(std::string_view text)
+{
+    std::int64_t id = 0;
+    if (text.empty() || text.size() > 18)
+        return std::nullopt;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || id <= 0)
+        return std::nullopt;
+    return id;
+}
+
+constexpr std::string_view kEventsPrefix = "/events/";
 
 } // namespace
 
@@ -132,7 +148,78 @@ HttpResponse HttpRouter::page(const HttpRequest& request, const RouteContext& co
                         "\n";
         return response;
     }
+    if (path == "/api/events")
+        return events(request, context);
+    if (path.starts_with(kEventsPrefix))
+        return recording(request, context);
     return textResponse(404, "no such page: " + path + "\n");
+}
+
+HttpResponse HttpRouter::events(const HttpRequest& request, const RouteContext& context) const
+{
+    if (!context.events || !context.events->list)
+        return textResponse(404, "recording is off (--record)\n");
+    std::size_t limit = 20;
+    if (const std::string text = request.queryField("limit"); !text.empty()) {
+        const auto value = parseId(text);
+        if (!value || *value > 100)
+            return textResponse(400, "limit must be 1..100\n");
+        limit = static_cast<std::size_t>(*value);
+    }
+    std::optional<std::int64_t> before;
+    if (const std::string text = request.queryField("before"); !text.empty()) {
+        before = parseId(text);
+        if (!before)
+            return textResponse(400, "before must be an event id\n");
+    }
+    HttpResponse response;
+    response.contentType = "application/json";
+    response.body = context.events->list(limit, before)
+                        .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                    "\n";
+    return response;
+}
+
+// /events/ID/clip.mkv or /events/ID/thumb.jpg: the file is looked up by the
+// event's id in the index; nothing of the request becomes a path.
+HttpResponse HttpRouter::recording(const HttpRequest& request, const RouteContext& context) const
+{
+    const std::string_view rest = std::string_view(request.path).substr(kEventsPrefix.size());
+    const auto slash = rest.find('/');
+    const auto id = parseId(rest.substr(0, slash));
+    const std::string_view name =
+        slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    const bool thumbnail = name == "thumb.jpg";
+    if (!id || (name != "clip.mkv" && !thumbnail))
+        return textResponse(404, "no such page: " + request.path + "\n");
+    if (!context.events || !context.events->file)
+        return textResponse(404, "recording is off (--record)\n");
+    const auto file = context.events->file(*id, thumbnail);
+    if (!file)
+        return textResponse(404, "no such event or file\n");
+    HttpResponse response;
+    response.action = HttpResponse::Action::SendFile;
+    response.contentType = thumbnail ? "image/jpeg" : "video/x-matroska";
+    response.filePath = file->path;
+    response.headers = "Accept-Ranges: bytes\r\n";
+    const ByteRange range = parseByteRange(request.header("range"), file->size);
+    switch (range.kind) {
+    case ByteRange::Kind::Whole:
+        response.fileLength = file->size;
+        break;
+    case ByteRange::Kind::Partial:
+        response.status = 206;
+        response.fileOffset = range.first;
+        response.fileLength = range.length;
+        response.headers += "Content-Range: bytes " + std::to_string(range.first) + "-" +
+                            std::to_string(range.first + range.length - 1) + "/" +
+                            std::to_string(file->size) + "\r\n";
+        break;
+    case ByteRange::Kind::Unsatisfiable:
+        return textResponse(416, "range not satisfiable\n",
+                            "Content-Range: bytes */" + std::to_string(file->size) + "\r\n");
+    }
+    return response;
 }
 
 } // namespace pistream

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "http/http_auth.h"
+#include "http/http_config.h"
 #include "http/http_host.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
@@ -25,6 +26,7 @@ struct RouteContext {
     // How long this address must wait before it may try the key again (after
     // wrong keys, PeerGuard); meanwhile a request offering a key gets 429.
     std::chrono::milliseconds keyWait{0};
+    const EventFiles* events = nullptr; // recordings, when --record is on
 };
 
 // Request in, response out (the Asio http/server example's request_handler):
@@ -38,6 +40,9 @@ struct RouteContext {
 //   GET /snapshot.jpg the newest frame if fresh, else WaitForSnapshot
 //   GET /api/status   the status JSON
 //   GET /health       200 while the source is live, 503 with the reason if not (no key)
+//   GET /api/events?limit=N&before=ID   recorded events, newest first (--record)
+//   GET /events/ID/clip.mkv, /events/ID/thumb.jpg   SendFile, with Range (206, 416);
+//                     by id only, so no request names a path
 //
 // Any of them for a name this camera does not answer to (HttpHostCheck) gets
 // 421 Misdirected Request: DNS rebinding gets nothing, key or no key.
@@ -56,6 +61,8 @@ public:
 private:
     HttpResponse logIn(const HttpRequest& request, const RouteContext& context) const;
     HttpResponse page(const HttpRequest& request, const RouteContext& context) const;
+    HttpResponse events(const HttpRequest& request, const RouteContext& context) const;
+    HttpResponse recording(const HttpRequest& request, const RouteContext& context) const;
 
     HttpAuth auth_;
     HttpHostCheck hosts_;

@@ -57,6 +57,13 @@ void StatsReporter::report()
                      snapshot.publishers[i].target, p.connected ? "connected" : "DISCONNECTED",
                      p.published, p.dropped, p.reconnects);
     }
+    if (snapshot.recording) {
+        const RecorderStats& r = f.recording;
+        spdlog::info("stats: recording {}: written {}, dropped {} (queue full), lost {} (write "
+                     "errors), files {}, deleted {}",
+                     r.writing ? "writing" : "idle", r.framesWritten, r.framesDropped, r.framesLost,
+                     r.files, r.deleted);
+    }
 }
 
 } // namespace pistream

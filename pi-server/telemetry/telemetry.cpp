@@ -38,18 +38,27 @@ TelemetryFigures TelemetryFigures::between(const TelemetrySnapshot& first,
         figures.publishers.push_back({now.connected, now.published - before.published,
                                       now.dropped - before.dropped, now.reconnects});
     }
+    if (last.recording) {
+        const RecorderStats& now = *last.recording;
+        const RecorderStats before = first.recording.value_or(RecorderStats{});
+        figures.recording = now;
+        figures.recording.framesWritten = now.framesWritten - before.framesWritten;
+        figures.recording.framesDropped = now.framesDropped - before.framesDropped;
+        figures.recording.framesLost = now.framesLost - before.framesLost;
+    }
     return figures;
 }
 
 Telemetry::Telemetry(const EncodePipeline& pipeline, const StreamServer& server,
-                     const Publishers* publishers)
-    : pipeline_(pipeline), server_(server), publishers_(publishers)
+                     const Publishers* publishers, const EventRecorder* recorder)
+    : pipeline_(pipeline), server_(server), publishers_(publishers), recorder_(recorder)
 {}
 
 TelemetrySnapshot Telemetry::snapshot() const
 {
     return {pipeline_.stats(), server_.stats(),
-            publishers_ ? publishers_->stats() : std::vector<PublisherStats>{}};
+            publishers_ ? publishers_->stats() : std::vector<PublisherStats>{},
+            recorder_ ? std::optional<RecorderStats>(recorder_->stats()) : std::nullopt};
 }
 
 bool TelemetryMeter::update(Clock::time_point now, const TelemetrySnapshot& snapshot)

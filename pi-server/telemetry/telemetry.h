@@ -6,6 +6,7 @@
 #include "core/rate_meter.h"
 #include "pipeline/encode_pipeline.h"
 #include "publish/publishers.h"
+#include "record/event_recorder.h"
 #include "server/stream_server.h"
 
 namespace pistream {
@@ -15,6 +16,7 @@ struct TelemetrySnapshot {
     PipelineStats pipeline;
     StreamServerStats stream;
     std::vector<PublisherStats> publishers; // one per --publish, in order
+    std::optional<RecorderStats> recording; // with --record
 };
 
 // One publisher's figures over a period.
@@ -39,6 +41,7 @@ struct TelemetryFigures {
     double gzipMillis = 0;          // per encoded frame
     double gzipSavingPercent = 0;   // of the JPEG bytes
     std::vector<PublisherFigures> publishers;
+    RecorderStats recording; // frames written, dropped and lost in the period; files since start
 
     static TelemetryFigures between(const TelemetrySnapshot& first, const TelemetrySnapshot& last,
                                     double seconds);
@@ -50,7 +53,7 @@ struct TelemetryFigures {
 class Telemetry {
 public:
     Telemetry(const EncodePipeline& pipeline, const StreamServer& server,
-              const Publishers* publishers = nullptr);
+              const Publishers* publishers = nullptr, const EventRecorder* recorder = nullptr);
 
     // io thread (StreamServer::stats() is).
     TelemetrySnapshot snapshot() const;
@@ -60,6 +63,7 @@ private:
     const EncodePipeline& pipeline_;
     const StreamServer& server_;
     const Publishers* publishers_;
+    const EventRecorder* recorder_;
 };
 
 // A report's figures over periods of at least `period` (zero: since the last

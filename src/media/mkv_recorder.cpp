@@ -1,4 +1,4 @@
-#include "sinks/mkv_recorder.h"
+#include "media/mkv_recorder.h"
 
 #include <stdexcept>
 
@@ -30,8 +30,9 @@ MkvRecorder::MkvRecorder(const std::string& path, int width, int height)
             avformat_free_context(context_);
             context_ = nullptr;
         }
-        return std::runtime_error("cannot record to " + path + ": " + what +
-                                  (code ? ": " + avError(code) : std::string()));
+        return MkvError("cannot record to " + path + ": " + what +
+                            (code ? ": " + avError(code) : std::string()),
+                        code < 0 ? AVUNERROR(code) : 0);
     };
     int result = avformat_alloc_output_context2(&context_, nullptr, "matroska", path.c_str());
     if (result < 0 || !context_)
@@ -90,7 +91,7 @@ void MkvRecorder::write(std::span<const std::uint8_t> jpeg, std::int64_t capture
     if (result >= 0)
         result = av_write_frame(context_, nullptr);
     if (result < 0)
-        throw std::runtime_error("recording to " + path_ + " failed: " + avError(result));
+        throw MkvError("recording to " + path_ + " failed: " + avError(result), AVUNERROR(result));
     ++frames_;
 }
 
@@ -103,6 +104,32 @@ void MkvRecorder::close()
     avio_closep(&context_->pb);
     avformat_free_context(context_);
     context_ = nullptr;
+}
+
+std::optional<std::int64_t> mkvLastFrameMillis(const std::string& path)
+{
+    AVFormatContext* context = nullptr;
+    if (avformat_open_input(&context, path.c_str(), nullptr, nullptr) < 0)
+        return std::nullopt;
+    std::optional<std::int64_t> first, last;
+    AVPacket* packet = av_packet_alloc();
+    while (packet && av_read_frame(context, packet) >= 0) {
+        if (packet->pts != AV_NOPTS_VALUE && packet->stream_index >= 0 &&
+            static_cast<unsigned>(packet->stream_index) < context->nb_streams) {
+            const AVRational base = context->streams[packet->stream_index]->time_base;
+            const std::int64_t ms = av_rescale_q(packet->pts, base, AVRational{1, 1000});
+            if (!first || ms < *first)
+                first = ms;
+            if (!last || ms > *last)
+                last = ms;
+        }
+        av_packet_unref(packet);
+    }
+    av_packet_free(&packet);
+    avformat_close_input(&context);
+    if (!first)
+        return std::nullopt;
+    return *last - *first;
 }
 
 } // namespace pistream
