@@ -103,8 +103,13 @@ int main(int argc, char** argv)
         options.source.spec = resolveSourceSpec(options.source.spec);
         // The source is watched: if it stops delivering it is reopened, and
         // viewers are told it is down meanwhile.
-        auto source = std::make_unique<SourceSupervisor>(
-            openSource(options.source), [&options] { return openSource(options.source); });
+        // A broker source reconnects by itself and says when it is down.
+        std::unique_ptr<FrameSource> source =
+            keepsItselfAlive(options.source.spec)
+                ? openSource(options.source)
+                : std::make_unique<SourceSupervisor>(openSource(options.source), [&options] {
+                      return openSource(options.source);
+                  });
         const StreamFormat format = source->format();
 
         // One direction: source -> pipeline -> hub -> consumers -> telemetry -> reports.
