@@ -501,6 +501,47 @@ TEST_CASE("--source: a broker that restarts mid-run is reported down, then strea
     server.stop();
 }
 
+TEST_CASE("--source: a message over the 8 MiB cap is not taken in, the stream goes on")
+{
+    Kind kind = Kind::Mosquitto;
+    std::string mode = "mqtt-base64";
+    SUBCASE("mosquitto") {}
+    SUBCASE("redis-server")
+    {
+        kind = Kind::Redis;
+        mode = "redis";
+    }
+    requireTools(kind);
+    TempDir dir;
+    BrokerProcess broker(kind, dir.path());
+    REQUIRE(broker.start());
+    auto publisher =
+        startPublisher(mode, broker.port(), "cam", 0, jpegFiles(dir, 160, 120), dir.path());
+    SourceServer server(dir.path(), broker.url("cam"));
+    REQUIRE_MESSAGE(server.port != 0, server.process.err());
+    REQUIRE(server.http != 0);
+    REQUIRE(waitFor([&] { return server.framesIn() >= 5; }, 60s, 100ms));
+
+    // 9 MiB that starts like a JPEG, from the brokers' own Python clients.
+    const std::string big = "b'\\xff\\xd8' + bytes(9 << 20)";
+    const std::string script =
+        kind == Kind::Mosquitto
+            ? "import paho.mqtt.publish as p; p.single('cam', " + big +
+                  ", hostname='127.0.0.1', port=" + std::to_string(broker.port()) + ")"
+            : "import redis; redis.Redis(port=" + std::to_string(broker.port()) +
+                  ").publish('cam', " + big + ")";
+    REQUIRE(runTool({kPython, "-c", script}, dir.path()).first == 0);
+    const std::uint64_t before = server.framesIn();
+    REQUIRE(waitFor([&] { return server.framesIn() >= before + 10; }, 60s, 100ms));
+    CHECK(server.process.running());
+    // Far below what taking it in whole (and decoding its base64) would cost.
+    CHECK(server.process.rssKb() < 200 * 1024);
+    publisher.reset();
+    server.stop();
+    if (kind == Kind::Redis) // read no further than the cap: the connection goes, and comes back
+        CHECK(server.process.err().find("a message over 8388608 bytes") != std::string::npos);
+}
+
 #ifdef PISTREAM_TEST_HAVE_KAFKA
 // Kafka: librdkafka's mock cluster in this process (or PISTREAM_KAFKA_BROKERS),
 // the real server producing to it, confluent-kafka consuming.
