@@ -14,6 +14,7 @@
 #include "motion/motion_monitor.h"
 #include "security/pairing_key.h"
 #include "server_options.h"
+#include "sources/broker_source.h"
 #include "sources/camera_backend.h"
 #include "sources/source_supervisor.h"
 #include "telemetry/service_notifier.h"
@@ -67,6 +68,13 @@ std::string pairingKey(const std::string& keyFile)
     else
         spdlog::info("pairing key {}in {}", created ? "made, " : "", path.string());
     return key;
+}
+
+nlohmann::json brokerStatus(const BrokerSourceStats& stats)
+{
+    return {{"frames", stats.frames},         {"bad", stats.bad},
+            {"skipped", stats.skipped},       {"oversized", stats.oversized},
+            {"reconnects", stats.reconnects}, {"lastError", stats.lastError}};
 }
 
 Hello helloFor(const StreamFormat& format)
@@ -130,10 +138,14 @@ int main(int argc, char** argv)
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
         if (options.httpEnabled) {
-            http = std::make_unique<HttpServer>(io, hub, options.http, [&status, &motion] {
+            // A broker source's message counts (bad, skipped...) under "source".
+            const auto* broker = dynamic_cast<const BrokerSource*>(source.get());
+            http = std::make_unique<HttpServer>(io, hub, options.http, [&status, &motion, broker] {
                 auto json = status.build();
                 if (motion)
                     json["motion"] = motion->status();
+                if (broker)
+                    json["source"]["messages"] = brokerStatus(broker->stats());
                 return json;
             });
             http->start();

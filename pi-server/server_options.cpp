@@ -46,10 +46,11 @@ SOURCES
                 newest offset, skipping to the newest frame when behind
   A broker source opens with the first good frame (waiting up to 10 s) and
   keeps its size; a message that is not a whole JPEG of that size (8 MiB at
-  most) is skipped, counted and logged at most every 30 s. It takes the
-  newest frame when behind. A lost broker, or no frame for 3 s, is "source
-  down" to viewers; the broker is tried again at once, then 0.25 s doubling
-  to 4 s. --fps sets only the rate announced to viewers (default 30).
+  most) is skipped, counted (/api/status "source": "messages") and logged
+  at most every 30 s. It takes the newest frame when behind. A lost broker,
+  or no frame for 3 s, is "source down" to viewers; the broker is tried
+  again at once, then 0.25 s doubling to 4 s. --fps sets only the rate
+  announced to viewers (default 30).
 
 CAMERA CONTROLS
   Checked against what the camera reports before streaming starts; a value it

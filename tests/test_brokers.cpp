@@ -406,6 +406,12 @@ TEST_CASE("--source mqtt: paho's base64 JPEGs with bad ones among them reach a v
     CHECK(status["source"]["description"].get<std::string>().find("mqtt topic") !=
           std::string::npos);
     CHECK(status["width"] == 320);
+    // Counted: every third message was bad.
+    const nlohmann::json messages = status["source"]["messages"];
+    CHECK(messages["frames"].get<std::uint64_t>() >= 20);
+    CHECK(messages["bad"].get<std::uint64_t>() >= 1);
+    CHECK(messages["lastError"].get<std::string>().find("skipped a bad message") !=
+          std::string::npos);
     publisher.reset();
     server.stop();
 
