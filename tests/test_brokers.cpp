@@ -580,6 +580,54 @@ TEST_CASE("Kafka: confluent-kafka reads the JPEGs, key and headers the real serv
     server.stop();
 }
 
+TEST_CASE("Kafka: a broker that goes down and comes back, for the publisher and the source")
+{
+    TempDir dir;
+    REQUIRE_MESSAGE(runTool({kPython, "-c", "import confluent_kafka"}, dir.path()).first == 0,
+                    "no python3 module confluent_kafka: run scripts/setup.sh --test");
+    KafkaCluster cluster;
+    REQUIRE_MESSAGE(cluster.error().empty(), cluster.error());
+    if (!cluster.mock())
+        return; // a real cluster is not ours to stop
+    const std::string topic = "restart-" + std::to_string(freePort());
+    cluster.createTopic(topic);
+    const std::string url = "kafka://" + cluster.bootstraps() + "/" + topic;
+
+    SUBCASE("--publish kafka://")
+    {
+        Server server(dir.path(), {url});
+        REQUIRE(server.http != 0);
+        REQUIRE(waitFor([&] { return server.published() >= 10; }, 60s, 100ms));
+        cluster.setDown(true);
+        REQUIRE(waitFor([&] { return !server.connected(); }, 60s, 100ms));
+        const std::uint64_t before = server.published();
+        cluster.setDown(false);
+        REQUIRE(waitFor([&] { return server.connected() && server.published() >= before + 10; },
+                        60s, 100ms));
+        CHECK(server.publisher()["reconnects"].get<std::uint64_t>() >= 1);
+        server.stop();
+    }
+    SUBCASE("--source kafka://")
+    {
+        auto publisher = startPublisher("kafka", 0, topic, 0, jpegFiles(dir, 160, 120), dir.path(),
+                                        cluster.bootstraps());
+        SourceServer server(dir.path(), url);
+        REQUIRE_MESSAGE(server.port != 0, server.process.err());
+        REQUIRE(server.http != 0);
+        REQUIRE(waitFor([&] { return server.framesIn() >= 10; }, 60s, 100ms));
+        cluster.setDown(true);
+        REQUIRE(server.process.waitForErr(std::regex("(source is down)"), 60s));
+        cluster.setDown(false);
+        // Known: against the mock this takes about 60 s (measured 58 s, the
+        // cause not found yet); the publisher above resumes within a second.
+        REQUIRE(server.process.waitForErr(std::regex("(source is back)"), 180s));
+        const std::uint64_t before = server.framesIn();
+        REQUIRE(waitFor([&] { return server.framesIn() >= before + 10; }, 60s, 100ms));
+        publisher.reset();
+        server.stop();
+    }
+}
+
 TEST_CASE("--source kafka: confluent-kafka's JPEGs with bad ones among them reach a viewer")
 {
     TempDir dir;

@@ -174,8 +174,11 @@ void KafkaSubscriber::onError(rd_kafka_s* kafka, int error, const char* reason, 
 {
     auto* subscriber = static_cast<KafkaSubscriber*>(self);
     const auto code = static_cast<rd_kafka_resp_err_t>(error);
-    if ((code != RD_KAFKA_RESP_ERR__FATAL && code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) ||
-        subscriber->failed_.load())
+    // Brokers that go away are not an error here: the consumer keeps its
+    // group membership and librdkafka reconnects by itself (0.25 s doubling
+    // to 4 s); the source reports the silence as down meanwhile. A new
+    // consumer per outage would only make the group rebalance.
+    if (code != RD_KAFKA_RESP_ERR__FATAL || subscriber->failed_.load())
         return;
     char text[512] = {};
     if (code == RD_KAFKA_RESP_ERR__FATAL)

@@ -45,3 +45,17 @@ void KafkaCluster::createTopic(const std::string& topic)
 }
 
 } // namespace pistream::test
+
+namespace pistream::test {
+
+void KafkaCluster::setDown(bool down)
+{
+    if (!cluster_)
+        return;
+    if (down)
+        rd_kafka_mock_broker_set_down(cluster_, 1);
+    else
+        rd_kafka_mock_broker_set_up(cluster_, 1);
+}
+
+} // namespace pistream::test

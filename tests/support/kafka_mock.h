@@ -27,6 +27,9 @@ public:
     bool mock() const { return cluster_ != nullptr; }
     // A topic with one partition (the mock only; a real cluster creates its own).
     void createTopic(const std::string& topic);
+    // The broker stops and starts again (the mock only): connections are
+    // closed and new ones refused while it is down.
+    void setDown(bool down);
     // Why the cluster could not be made, "" when it was.
     const std::string& error() const { return error_; }
 
