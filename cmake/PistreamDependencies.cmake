@@ -79,18 +79,20 @@ if(PISTREAM_BUILD_SERVER AND PISTREAM_WITH_LIBCAMERA)
     endif()
 endif()
 
-# Optional: the brokers' own client libraries for --publish, libmosquitto
-# (libmosquitto-dev) for MQTT and hiredis (libhiredis-dev) for Redis; without
-# one, --publish with its scheme says the build lacks it.
+# Optional: the brokers' own client libraries for --publish and --source:
+# libmosquitto (libmosquitto-dev) for MQTT, hiredis (libhiredis-dev) for Redis
+# and librdkafka (librdkafka-dev) for Kafka; without one, a URL with its
+# scheme says the build lacks it.
 if(PISTREAM_BUILD_SERVER)
     find_package(PkgConfig QUIET)
     if(PkgConfig_FOUND)
         pkg_check_modules(MOSQUITTO QUIET IMPORTED_TARGET libmosquitto)
         pkg_check_modules(HIREDIS QUIET IMPORTED_TARGET hiredis)
+        pkg_check_modules(RDKAFKA QUIET IMPORTED_TARGET rdkafka)
         # --webhook: libcurl (libcurl4-openssl-dev).
         pkg_check_modules(CURL QUIET IMPORTED_TARGET libcurl)
     endif()
-    message(STATUS "--publish: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}; --webhook: ${CURL_FOUND}")
+    message(STATUS "--publish: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}, Kafka ${RDKAFKA_FOUND}; --webhook: ${CURL_FOUND}")
 endif()
 
 # The Matroska writer (pistream_media), shared by the viewer's recorder and the

@@ -15,6 +15,7 @@
 #include "record/event_recorder.h"
 #include "security/pairing_key.h"
 #include "server_options.h"
+#include "sources/broker_source.h"
 #include "sources/camera_backend.h"
 #include "sources/source_supervisor.h"
 #include "telemetry/service_notifier.h"
@@ -79,6 +80,13 @@ std::string cameraName()
     return host;
 }
 
+nlohmann::json brokerStatus(const BrokerSourceStats& stats)
+{
+    return {{"frames", stats.frames},         {"bad", stats.bad},
+            {"skipped", stats.skipped},       {"oversized", stats.oversized},
+            {"reconnects", stats.reconnects}, {"lastError", stats.lastError}};
+}
+
 Hello helloFor(const StreamFormat& format)
 {
     Hello hello;
@@ -113,8 +121,13 @@ int main(int argc, char** argv)
         options.source.spec = resolveSourceSpec(options.source.spec);
         // The source is watched: if it stops delivering it is reopened, and
         // viewers are told it is down meanwhile.
-        auto source = std::make_unique<SourceSupervisor>(
-            openSource(options.source), [&options] { return openSource(options.source); });
+        // A broker source reconnects by itself and says when it is down.
+        std::unique_ptr<FrameSource> source =
+            keepsItselfAlive(options.source.spec)
+                ? openSource(options.source)
+                : std::make_unique<SourceSupervisor>(openSource(options.source), [&options] {
+                      return openSource(options.source);
+                  });
         const StreamFormat format = source->format();
 
         // One direction: source -> pipeline -> hub -> consumers -> telemetry -> reports.
@@ -149,16 +162,20 @@ int main(int argc, char** argv)
         if (recorder)
             options.http.events = recorder->eventFiles(); // /api/events, /events/ID/...
         if (options.httpEnabled) {
-            http = std::make_unique<HttpServer>(io, hub, options.http,
-                                                [&status, &motion, &recorder, &notifiers] {
-                                                    auto json = status.build();
-                                                    if (motion)
-                                                        json["motion"] = motion->status();
-                                                    if (recorder)
-                                                        json["recording"] = recorder->status();
-                                                    json["notifiers"] = notifiers.status();
-                                                    return json;
-                                                });
+            // A broker source's message counts (bad, skipped...) under "source".
+            const auto* broker = dynamic_cast<const BrokerSource*>(source.get());
+            http = std::make_unique<HttpServer>(
+                io, hub, options.http, [&status, &motion, &recorder, &notifiers, broker] {
+                    auto json = status.build();
+                    if (motion)
+                        json["motion"] = motion->status();
+                    if (recorder)
+                        json["recording"] = recorder->status();
+                    json["notifiers"] = notifiers.status();
+                    if (broker)
+                        json["source"]["messages"] = brokerStatus(broker->stats());
+                    return json;
+                });
             http->start();
         }
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), telemetry);

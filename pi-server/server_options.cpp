@@ -36,6 +36,23 @@ SOURCES
   test:stall-after=N
                 the test pattern, which stops delivering after N frames: a hung
                 camera, for trying out the watchdog and viewers' "stalled" state
+  mqtt://[USER[:PASS]@]HOST[:PORT]/TOPIC
+                JPEGs published to an MQTT topic (libmosquitto, port 1883),
+                the payload raw or base64 (detected), sent as they are
+  redis://HOST[:PORT]/CHANNEL
+                the MXCuBE video-streamer's JSON on a Redis channel (hiredis,
+                port 6379): {"data": base64 JPEG, "size": [h, w], ...}
+  kafka://BROKER[:PORT][,BROKER...]/TOPIC
+                JPEG (or base64) message values on a Kafka topic (librdkafka,
+                port 9092); consumer group pistream-HOSTNAME, starting at the
+                newest offset, skipping to the newest frame when behind
+  A broker source opens with the first good frame (waiting up to 10 s) and
+  keeps its size; a message that is not a whole JPEG of that size (8 MiB at
+  most) is skipped, counted (/api/status "source": "messages") and logged
+  at most every 30 s. It takes the newest frame when behind. A lost broker,
+  or no frame for 3 s, is "source down" to viewers; the broker is tried
+  again at once, then 0.25 s doubling to 4 s. --fps sets only the rate
+  announced to viewers (default 30).
 
 CAMERA CONTROLS
   Checked against what the camera reports before streaming starts; a value it
@@ -162,6 +179,10 @@ PUBLISHING
                   hiredis, port 6379: PUBLISH of the MXCuBE video-streamer's
                   JSON, {"data": base64 JPEG, "size": [height, width],
                   "time": "HH:MM:SS.ffffff", "frame_number": N}
+    kafka://BROKER[:PORT][,BROKER[:PORT]...]/TOPIC[?fps=N]
+                  librdkafka, port 9092: key = this host's name, value =
+                  the JPEG, headers sequence, capture_time (µs since the
+                  epoch), width, height; 5 ms linger, a bounded queue
   fps=N sends at most N frames a second (default: every frame). A publisher
   never slows the camera or the viewers: it keeps its newest 4 frames and
   drops the oldest when the broker is slow; when the broker is away it
@@ -224,6 +245,7 @@ EXAMPLES
   pistream-server --source camera --size 1920x1080 --fps 30 --rotation 180
   pistream-server --source camera:1 --shutter 10000 --gain 2 --awb daylight
   pistream-server --source y4m:clip.y4m --quality 85
+  pistream-server --source mqtt://broker.lan/lab/cam1    JPEGs from an MQTT topic
   pistream-server --listen 127.0.0.1:9000 --size 640x480 --fps 60 --gzip off
   pistream-server --publish "mqtt://broker/home/pi-cam?fps=1"
   pistream-server --mqtt mqtt://homeassistant.local --motion-area 0.01
@@ -396,7 +418,8 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
     int queue = 2;
 
     app.add_option("-s,--source", options.source.spec,
-                   "what to stream: auto, camera[:N|:ID], test, y4m:PATH or mjpeg:PATH (see "
+                   "what to stream: auto, camera[:N|:ID], test, y4m:PATH, mjpeg:PATH, "
+                   "mqtt://HOST/TOPIC, redis://HOST/CHANNEL or kafka://BROKER/TOPIC (see "
                    "SOURCES)")
         ->type_name("SRC")
         ->capture_default_str();

@@ -3,16 +3,23 @@
 // own minimal config), read by the other side's own clients: paho-mqtt as the
 // Python MQTT streamers' client reads base64 JPEGs, redis-py reading the
 // MXCuBE video-streamer's JSON, mosquitto_sub for raw JPEGs. Brokers that
-// restart and brokers that are down at start.
+// restart and brokers that are down at start. And the other way: the server
+// taking its frames from a broker (--source mqtt:// and redis://), published
+// by paho, mosquitto_pub and the MXCuBE Redis loop, bad messages among them.
 
 #include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 #include <doctest/doctest.h>
 
+#include "codec/jpeg_encoder.h"
 #include "support/broker_process.h"
+#ifdef PISTREAM_TEST_HAVE_KAFKA
+#include "support/kafka_mock.h"
+#endif
 #include "support/printers.h"
 #include "support/process.h"
 #include "support/server_status.h"
@@ -276,6 +283,377 @@ TEST_CASE("a broker down at start: viewers stream all the same, publishing start
     CHECK(lines >= 1);
     CHECK(lines <= 1 + static_cast<std::size_t>(seconds.count() / 30));
 }
+
+// --source mqtt:// and redis://: the real server takes frames from a broker,
+// published by the other side's own clients, and a viewer receives them.
+namespace {
+
+// Two different JPEGs of a size, written to files for the publishers.
+std::vector<std::string> jpegFiles(const TempDir& dir, int width, int height)
+{
+    std::vector<std::string> paths;
+    for (int seed = 0; seed < 2; ++seed) {
+        JpegEncoder encoder(80);
+        ByteBuffer jpeg;
+        encoder.encode(makePicture(width, height, 0, seed).frame(), jpeg);
+        const auto path = dir.file("frame" + std::to_string(seed) + ".jpg");
+        writeFile(path, std::vector<std::uint8_t>(jpeg.data(), jpeg.data() + jpeg.size()));
+        paths.push_back(path.string());
+    }
+    return paths;
+}
+
+// tests/clients/frame_publisher.py, publishing until the object dies (to
+// Kafka: to `bootstraps` rather than the port).
+std::unique_ptr<Process> startPublisher(const std::string& mode, std::uint16_t port,
+                                        const std::string& topic, int badEvery,
+                                        const std::vector<std::string>& jpegs,
+                                        const std::filesystem::path& dir,
+                                        const std::string& bootstraps = "")
+{
+    std::vector<std::string> args = {
+        kPython, client("frame_publisher.py"),
+        mode,    bootstraps.empty() ? std::to_string(port) : bootstraps,
+        topic,   "10"};
+    if (badEvery > 0) {
+        args.push_back("--bad-every");
+        args.push_back(std::to_string(badEvery));
+    }
+    args.insert(args.end(), jpegs.begin(), jpegs.end());
+    auto publisher = std::make_unique<Process>(args, dir, "publisher-" + mode);
+    // Publishing before the server opens its source, which waits 10 s at most.
+    REQUIRE_MESSAGE(publisher->waitForErr(std::regex("(first message published)"), 60s),
+                    publisher->err());
+    return publisher;
+}
+
+// pistream-server with --source URL.
+struct SourceServer {
+    Process process;
+    std::uint16_t port = 0;
+    std::uint16_t http = 0;
+
+    SourceServer(const std::filesystem::path& dir, const std::string& source)
+        : process({serverBinary(), "--source", source, "--listen", "127.0.0.1:0", "--http",
+                   "127.0.0.1:0", "--insecure", "--stats-interval", "1"},
+                  dir, "server")
+    {
+        // Longer than startServer's wait: the source opens with the first
+        // frame, which comes when the publisher (a Python process) is up.
+        const auto listening =
+            process.waitForErr(std::regex(R"(listening on 127\.0\.0\.1:(\d+)\n)"), 60s);
+        port = listening ? static_cast<std::uint16_t>(std::stoi(*listening)) : 0;
+        http = port ? httpPortOf(process) : 0;
+    }
+    nlohmann::json status() const
+    {
+        const auto status = serverStatus(http);
+        return status ? *status : nlohmann::json::object();
+    }
+    std::uint64_t framesIn() const
+    {
+        const nlohmann::json all = status();
+        return all.contains("frames") ? all["frames"].value("in", std::uint64_t{0}) : 0;
+    }
+    // A headless viewer's JSON summary after `frames` frames.
+    nlohmann::json watch(int frames, const std::filesystem::path& dir) const
+    {
+        Process viewer({viewerBinary(), "--headless", "--stats", "json", "--insecure", "--frames",
+                        std::to_string(frames), "--duration", "60",
+                        "127.0.0.1:" + std::to_string(port)},
+                       dir, "viewer");
+        const auto code = viewer.wait(90s);
+        REQUIRE(code);
+        CHECK_MESSAGE(*code == 0, viewer.err());
+        return nlohmann::json::parse(viewer.out());
+    }
+    void stop()
+    {
+        process.signal(SIGTERM);
+        const auto code = process.wait(15s);
+        REQUIRE(code);
+        CHECK(*code == 0);
+    }
+};
+
+std::size_t occurrences(const std::string& text, const std::string& what)
+{
+    std::size_t count = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++count;
+    return count;
+}
+
+} // namespace
+
+TEST_CASE("--source mqtt: paho's base64 JPEGs with bad ones among them reach a viewer")
+{
+    requireTools(Kind::Mosquitto);
+    TempDir dir;
+    BrokerProcess broker(Kind::Mosquitto, dir.path());
+    REQUIRE(broker.start());
+    const auto started = std::chrono::steady_clock::now();
+    auto publisher = startPublisher("mqtt-base64", broker.port(), "lab/cam1", 3,
+                                    jpegFiles(dir, 320, 240), dir.path());
+    SourceServer server(dir.path(), broker.url("lab/cam1"));
+    REQUIRE_MESSAGE(server.port != 0, server.process.err());
+    REQUIRE(server.http != 0);
+
+    const nlohmann::json result = server.watch(20, dir.path());
+    CHECK(result["frames"] == 20);
+    CHECK(result["width"] == 320);
+    CHECK(result["height"] == 240);
+    CHECK(result["decode_errors"] == 0);
+    const nlohmann::json status = server.status();
+    CHECK(status["source"]["description"].get<std::string>().find("mqtt topic") !=
+          std::string::npos);
+    CHECK(status["width"] == 320);
+    // Counted: every third message was bad.
+    const nlohmann::json messages = status["source"]["messages"];
+    CHECK(messages["frames"].get<std::uint64_t>() >= 20);
+    CHECK(messages["bad"].get<std::uint64_t>() >= 1);
+    CHECK(messages["lastError"].get<std::string>().find("skipped a bad message") !=
+          std::string::npos);
+    publisher.reset();
+    server.stop();
+
+    // Every third message was bad: skipped, logged at most every 30 s, and
+    // escaped (the publisher sent a terminal escape sequence).
+    const std::string log = server.process.err();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - started);
+    CHECK(occurrences(log, "skipped a bad message") >= 1);
+    CHECK(occurrences(log, "skipped a bad message") <=
+          2 + static_cast<std::size_t>(seconds.count() / 30));
+    CHECK(log.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("--source mqtt: raw JPEGs from mosquitto_pub, the first one retained")
+{
+    requireTools(Kind::Mosquitto);
+    TempDir dir;
+    BrokerProcess broker(Kind::Mosquitto, dir.path());
+    REQUIRE(broker.start());
+    const auto jpegs = jpegFiles(dir, 160, 120);
+    const auto publish = [&](const std::string& file, bool retain) {
+        std::vector<std::string> args = {
+            "mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t",
+            "cam",           "-f", file};
+        if (retain)
+            args.push_back("-r");
+        return runTool(args, dir.path()).first;
+    };
+    // Retained: the server gets it when it subscribes, and opens with it.
+    REQUIRE(publish(jpegs[0], true) == 0);
+    SourceServer server(dir.path(), broker.url("cam"));
+    REQUIRE_MESSAGE(server.port != 0, server.process.err());
+    REQUIRE(server.http != 0);
+    CHECK(server.status()["width"] == 160);
+    const std::uint64_t before = server.framesIn();
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(publish(jpegs[static_cast<std::size_t>(i % 2)], false) == 0);
+    CHECK(waitFor([&] { return server.framesIn() >= before + 1; }, 30s, 100ms));
+    server.stop();
+}
+
+TEST_CASE("--source redis: the MXCuBE publisher loop feeds a viewer, bad messages are skipped")
+{
+    requireTools(Kind::Redis);
+    TempDir dir;
+    BrokerProcess broker(Kind::Redis, dir.path());
+    REQUIRE(broker.start());
+    auto publisher = startPublisher("redis", broker.port(), "video:cam1", 4,
+                                    jpegFiles(dir, 320, 240), dir.path());
+    SourceServer server(dir.path(), broker.url("video:cam1"));
+    REQUIRE_MESSAGE(server.port != 0, server.process.err());
+    const nlohmann::json result = server.watch(20, dir.path());
+    CHECK(result["frames"] == 20);
+    CHECK(result["width"] == 320);
+    CHECK(result["height"] == 240);
+    publisher.reset();
+    server.stop();
+    const std::string log = server.process.err();
+    CHECK(log.find("skipped a bad message") != std::string::npos);
+}
+
+TEST_CASE("--source: a broker that restarts mid-run is reported down, then streams again")
+{
+    Kind kind = Kind::Mosquitto;
+    std::string mode = "mqtt-base64";
+    SUBCASE("mosquitto") {}
+    SUBCASE("redis-server")
+    {
+        kind = Kind::Redis;
+        mode = "redis";
+    }
+    requireTools(kind);
+    TempDir dir;
+    BrokerProcess broker(kind, dir.path());
+    REQUIRE(broker.start());
+    auto publisher =
+        startPublisher(mode, broker.port(), "cam", 0, jpegFiles(dir, 160, 120), dir.path());
+    SourceServer server(dir.path(), broker.url("cam"));
+    REQUIRE_MESSAGE(server.port != 0, server.process.err());
+    REQUIRE(server.http != 0);
+    REQUIRE(waitFor([&] { return server.framesIn() >= 10; }, 60s, 100ms));
+
+    broker.stop();
+    REQUIRE(server.process.waitForErr(std::regex("source is down: (lost the broker)"), 60s));
+    REQUIRE(broker.start()); // the same port; the publisher finds it again too
+    REQUIRE(server.process.waitForErr(std::regex("(source is back)"), 60s));
+    const std::uint64_t before = server.framesIn();
+    REQUIRE(waitFor([&] { return server.framesIn() >= before + 10; }, 60s, 100ms));
+    const nlohmann::json result = server.watch(5, dir.path());
+    CHECK(result["frames"] == 5);
+    publisher.reset();
+    server.stop();
+}
+
+TEST_CASE("--source: a message over the 8 MiB cap is not taken in, the stream goes on")
+{
+    Kind kind = Kind::Mosquitto;
+    std::string mode = "mqtt-base64";
+    SUBCASE("mosquitto") {}
+    SUBCASE("redis-server")
+    {
+        kind = Kind::Redis;
+        mode = "redis";
+    }
+    requireTools(kind);
+    TempDir dir;
+    BrokerProcess broker(kind, dir.path());
+    REQUIRE(broker.start());
+    auto publisher =
+        startPublisher(mode, broker.port(), "cam", 0, jpegFiles(dir, 160, 120), dir.path());
+    SourceServer server(dir.path(), broker.url("cam"));
+    REQUIRE_MESSAGE(server.port != 0, server.process.err());
+    REQUIRE(server.http != 0);
+    REQUIRE(waitFor([&] { return server.framesIn() >= 5; }, 60s, 100ms));
+
+    // 9 MiB that starts like a JPEG, from the brokers' own Python clients.
+    const std::string big = "b'\\xff\\xd8' + bytes(9 << 20)";
+    const std::string script =
+        kind == Kind::Mosquitto
+            ? "import paho.mqtt.publish as p; p.single('cam', " + big +
+                  ", hostname='127.0.0.1', port=" + std::to_string(broker.port()) + ")"
+            : "import redis; redis.Redis(port=" + std::to_string(broker.port()) +
+                  ").publish('cam', " + big + ")";
+    REQUIRE(runTool({kPython, "-c", script}, dir.path()).first == 0);
+    const std::uint64_t before = server.framesIn();
+    REQUIRE(waitFor([&] { return server.framesIn() >= before + 10; }, 60s, 100ms));
+    CHECK(server.process.running());
+    // Far below what taking it in whole (and decoding its base64) would cost.
+    CHECK(server.process.rssKb() < 200 * 1024);
+    publisher.reset();
+    server.stop();
+    if (kind == Kind::Redis) // read no further than the cap: the connection goes, and comes back
+        CHECK(server.process.err().find("a message over 8388608 bytes") != std::string::npos);
+}
+
+#ifdef PISTREAM_TEST_HAVE_KAFKA
+// Kafka: librdkafka's mock cluster in this process (or PISTREAM_KAFKA_BROKERS),
+// the real server producing to it, confluent-kafka consuming.
+TEST_CASE("Kafka: confluent-kafka reads the JPEGs, key and headers the real server produces")
+{
+    TempDir dir;
+    REQUIRE_MESSAGE(runTool({kPython, "-c", "import confluent_kafka"}, dir.path()).first == 0,
+                    "no python3 module confluent_kafka: run scripts/setup.sh --test");
+    KafkaCluster cluster;
+    REQUIRE_MESSAGE(cluster.error().empty(), cluster.error());
+    const std::string topic = "pistream-cam-" + std::to_string(freePort());
+    cluster.createTopic(topic);
+    Server server(dir.path(), {"kafka://" + cluster.bootstraps() + "/" + topic});
+    REQUIRE(server.http != 0);
+    REQUIRE(waitFor([&] { return server.published() >= 20; }, 60s, 100ms));
+
+    const nlohmann::json summary = summaryOf(runTool(
+        {kPython, client("kafka_frames.py"), cluster.bootstraps(), topic, "20", "40"}, dir.path()));
+    CHECK(summary["frames"] == 20);
+    CHECK(summary["bad"].empty());
+    CHECK(summary["rising"] == true);
+    CHECK(summary["sizes"] == nlohmann::json::parse("[[320, 240]]"));
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    CHECK(summary["keys"] == nlohmann::json::array({std::string(host)}));
+
+    const nlohmann::json publisher = server.publisher();
+    CHECK(publisher["connected"] == true);
+    CHECK(publisher["target"] == "kafka://" + cluster.bootstraps() + "/" + topic);
+    server.stop();
+}
+
+TEST_CASE("Kafka: a broker that goes down and comes back, for the publisher and the source")
+{
+    TempDir dir;
+    REQUIRE_MESSAGE(runTool({kPython, "-c", "import confluent_kafka"}, dir.path()).first == 0,
+                    "no python3 module confluent_kafka: run scripts/setup.sh --test");
+    KafkaCluster cluster;
+    REQUIRE_MESSAGE(cluster.error().empty(), cluster.error());
+    if (!cluster.mock())
+        return; // a real cluster is not ours to stop
+    const std::string topic = "restart-" + std::to_string(freePort());
+    cluster.createTopic(topic);
+    const std::string url = "kafka://" + cluster.bootstraps() + "/" + topic;
+
+    SUBCASE("--publish kafka://")
+    {
+        Server server(dir.path(), {url});
+        REQUIRE(server.http != 0);
+        REQUIRE(waitFor([&] { return server.published() >= 10; }, 60s, 100ms));
+        cluster.setDown(true);
+        REQUIRE(waitFor([&] { return !server.connected(); }, 60s, 100ms));
+        const std::uint64_t before = server.published();
+        cluster.setDown(false);
+        REQUIRE(waitFor([&] { return server.connected() && server.published() >= before + 10; },
+                        60s, 100ms));
+        CHECK(server.publisher()["reconnects"].get<std::uint64_t>() >= 1);
+        server.stop();
+    }
+    SUBCASE("--source kafka://")
+    {
+        auto publisher = startPublisher("kafka", 0, topic, 0, jpegFiles(dir, 160, 120), dir.path(),
+                                        cluster.bootstraps());
+        SourceServer server(dir.path(), url);
+        REQUIRE_MESSAGE(server.port != 0, server.process.err());
+        REQUIRE(server.http != 0);
+        REQUIRE(waitFor([&] { return server.framesIn() >= 10; }, 60s, 100ms));
+        cluster.setDown(true);
+        REQUIRE(server.process.waitForErr(std::regex("(source is down)"), 60s));
+        cluster.setDown(false);
+        // Known: against the mock this takes about 60 s (measured 58 s, the
+        // cause not found yet); the publisher above resumes within a second.
+        REQUIRE(server.process.waitForErr(std::regex("(source is back)"), 180s));
+        const std::uint64_t before = server.framesIn();
+        REQUIRE(waitFor([&] { return server.framesIn() >= before + 10; }, 60s, 100ms));
+        publisher.reset();
+        server.stop();
+    }
+}
+
+TEST_CASE("--source kafka: confluent-kafka's JPEGs with bad ones among them reach a viewer")
+{
+    TempDir dir;
+    REQUIRE_MESSAGE(runTool({kPython, "-c", "import confluent_kafka"}, dir.path()).first == 0,
+                    "no python3 module confluent_kafka: run scripts/setup.sh --test");
+    KafkaCluster cluster;
+    REQUIRE_MESSAGE(cluster.error().empty(), cluster.error());
+    const std::string topic = "cctv-" + std::to_string(freePort());
+    cluster.createTopic(topic);
+    auto publisher = startPublisher("kafka", 0, topic, 3, jpegFiles(dir, 320, 240), dir.path(),
+                                    cluster.bootstraps());
+    SourceServer server(dir.path(), "kafka://" + cluster.bootstraps() + "/" + topic);
+    REQUIRE_MESSAGE(server.port != 0, server.process.err());
+    const nlohmann::json result = server.watch(20, dir.path());
+    CHECK(result["frames"] == 20);
+    CHECK(result["width"] == 320);
+    CHECK(result["height"] == 240);
+    CHECK(server.status()["source"]["description"].get<std::string>().find("kafka topic") !=
+          std::string::npos);
+    publisher.reset();
+    server.stop();
+    CHECK(server.process.err().find("skipped a bad message") != std::string::npos);
+}
+#endif
 
 namespace {
 

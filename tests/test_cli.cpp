@@ -132,7 +132,7 @@ TEST_CASE("--publish: repeatable on the command line, a list in the config file,
     CHECK(parseServer({"--publish", "mqtt://host:0/cam"}, rejected).value_or(-1) == 2);
     writeFile(dir.file("bad.toml"), std::string("publish = [\"mqtt://a/one\", 5]\n"));
     CHECK(parseServer({"--config", dir.file("bad.toml").string()}, rejected).value_or(-1) == 2);
-    writeFile(dir.file("badurl.toml"), std::string("publish = [\"kafka://a/one\"]\n"));
+    writeFile(dir.file("badurl.toml"), std::string("publish = [\"amqp://a/one\"]\n"));
     CHECK(parseServer({"--config", dir.file("badurl.toml").string()}, rejected).value_or(-1) == 2);
 }
 

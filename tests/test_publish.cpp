@@ -143,7 +143,7 @@ struct PublisherRig {
 
 } // namespace
 
-TEST_CASE("--publish URLs: MQTT and Redis, with their defaults")
+TEST_CASE("--publish URLs: MQTT, Redis and Kafka, with their defaults")
 {
     const PublishTarget full = parsePublishUrl(
         "mqtt://cam:s%40cret@broker.lan:8883/home/pi-cam?format=base64&fps=2.5&qos=1");
@@ -173,6 +173,15 @@ TEST_CASE("--publish URLs: MQTT and Redis, with their defaults")
     CHECK(redis.topic == "video:cam1");
     CHECK(redis.describe() == "redis://lab-bus:6379/video:cam1");
 
+    const PublishTarget kafka = parsePublishUrl("kafka://k1,k2:9093,[::1]:9094/cctv.garden?fps=5");
+    CHECK(kafka.kind == PublishTarget::Kind::Kafka);
+    CHECK(kafka.host == "k1");
+    CHECK(kafka.port == kDefaultKafkaPort);
+    CHECK(kafka.brokers == "k1:9092,k2:9093,[::1]:9094");
+    CHECK(kafka.topic == "cctv.garden");
+    CHECK(kafka.fps == 5);
+    CHECK(kafka.describe() == "kafka://k1:9092,k2:9093,[::1]:9094/cctv.garden?fps=5");
+
     const PublishTarget v6 = parsePublishUrl("redis://[::1]:7000/c?fps=1");
     CHECK(v6.host == "::1");
     CHECK(v6.port == 7000);
@@ -182,9 +191,9 @@ TEST_CASE("--publish URLs: MQTT and Redis, with their defaults")
 TEST_CASE("--publish URLs: every bad part is named, and a password never is")
 {
     const std::pair<std::string, std::string> cases[] = {
-        {"ftp://host/t", "must start with mqtt:// or redis://"},
-        {"host/t", "must start with mqtt:// or redis://"},
-        {"MQTT://host/t", "must start with mqtt:// or redis://"},
+        {"ftp://host/t", "must start with mqtt://, redis:// or kafka://"},
+        {"host/t", "must start with mqtt://, redis:// or kafka://"},
+        {"MQTT://host/t", "must start with mqtt://, redis:// or kafka://"},
         {"mqtt://host", "no topic after the host"},
         {"redis://host", "no channel after the host"},
         {"mqtt://host/", "empty topic"},
@@ -220,6 +229,12 @@ TEST_CASE("--publish URLs: every bad part is named, and a password never is")
         {"mqtt://host/t\xc3\xa9\x7f", "spaces and control characters"},
         {"mqtt://host/" + std::string(3000, 'a'), "longer than 2048"},
         {"mqtt://host/" + std::string(1025, 'a'), "topic longer than 1024"},
+        {"kafka://host", "no topic after the host"},
+        {"kafka://a:9092,/t", "no host"},
+        {"kafka://a:9092,b:x/t", "port must be 1..65535, not 'x'"},
+        {"kafka://u@a/t", "kafka:// takes no user or password"},
+        {"kafka://a/cam/1", "a Kafka topic is 1 to 249 of"},
+        {"kafka://a/t?format=base64", "unknown parameter 'format' (fps is known)"},
     };
     for (const auto& item : cases) {
         const std::string& url = item.first; // not a structured binding: clang 14's CAPTURE

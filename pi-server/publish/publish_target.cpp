@@ -16,6 +16,7 @@ constexpr std::size_t kMaxTopicLength = 1024;
     // The URL may hold a password: name the scheme and the bad part, never the whole URL.
     const std::string scheme = url.rfind("mqtt://", 0) == 0    ? " mqtt://..."
                                : url.rfind("redis://", 0) == 0 ? " redis://..."
+                               : url.rfind("kafka://", 0) == 0 ? " kafka://..."
                                                                : "";
     throw std::invalid_argument("--publish" + scheme + ": " + why);
 }
@@ -151,15 +152,18 @@ PublishTarget parsePublishUrl(const std::string& url)
         target.kind = PublishTarget::Kind::Mqtt;
     else if (scheme == "redis")
         target.kind = PublishTarget::Kind::Redis;
+    else if (scheme == "kafka")
+        target.kind = PublishTarget::Kind::Kafka;
     else
-        fail(url, "the URL must start with mqtt:// or redis://");
+        fail(url, "the URL must start with mqtt://, redis:// or kafka://");
     const bool mqtt = target.kind == PublishTarget::Kind::Mqtt;
+    const bool kafka = target.kind == PublishTarget::Kind::Kafka;
 
     std::string rest = url.substr(schemeEnd + 3);
     const std::size_t slash = rest.find('/');
     if (slash == std::string::npos)
-        fail(url, std::string("no ") + (mqtt ? "topic" : "channel") + " after the host (" + scheme +
-                      "://HOST/" + (mqtt ? "TOPIC" : "CHANNEL") + ")");
+        fail(url, std::string("no ") + (mqtt || kafka ? "topic" : "channel") + " after the host (" +
+                      scheme + "://HOST/" + (mqtt || kafka ? "TOPIC" : "CHANNEL") + ")");
     std::string authority = rest.substr(0, slash);
     std::string path = rest.substr(slash + 1);
 
@@ -167,7 +171,7 @@ PublishTarget parsePublishUrl(const std::string& url)
     const std::size_t at = authority.rfind('@');
     if (at != std::string::npos) {
         if (!mqtt)
-            fail(url, "redis:// takes no user or password");
+            fail(url, scheme + ":// takes no user or password");
         const std::string userInfo = authority.substr(0, at);
         authority = authority.substr(at + 1);
         const std::size_t colon = userInfo.find(':');
@@ -176,6 +180,34 @@ PublishTarget parsePublishUrl(const std::string& url)
             target.password = percentDecode(url, userInfo.substr(colon + 1), "password");
         if (target.user.empty())
             fail(url, "empty user before '@'");
+    }
+
+    // Kafka: broker[:port],broker[:port]... (the first is host and port)
+    if (kafka) {
+        std::size_t start = 0;
+        std::string list;
+        for (;;) {
+            const std::size_t comma = std::min(authority.find(',', start), authority.size());
+            const std::string one = authority.substr(start, comma - start);
+            const std::size_t close = one.find(']');
+            const std::size_t colon = one.find(':', close == std::string::npos ? 0 : close);
+            const std::string host = one.substr(0, colon);
+            if (!validHost(host))
+                fail(url, host.empty() ? std::string("no host") : "bad host '" + host + "'");
+            const std::uint16_t port = colon != std::string::npos
+                                           ? parsePort(url, one.substr(colon + 1))
+                                           : kDefaultKafkaPort;
+            if (list.empty()) {
+                target.host = host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+                target.port = port;
+            }
+            list += (list.empty() ? "" : ",") + host + ":" + std::to_string(port);
+            if (comma == authority.size())
+                break;
+            start = comma + 1;
+        }
+        target.brokers = list;
+        authority.clear();
     }
 
     // host[:port], [v6][:port]
@@ -187,36 +219,64 @@ PublishTarget parsePublishUrl(const std::string& url)
         host = authority.substr(0, colon);
         port = authority.substr(colon + 1);
     }
-    if (!validHost(host))
-        fail(url, host.empty() ? std::string("no host") : "bad host '" + host + "'");
-    target.host = host.front() == '[' ? host.substr(1, host.size() - 2) : host;
-    target.port = colon != std::string::npos ? parsePort(url, port)
-                  : mqtt                     ? kDefaultMqttPort
-                                             : kDefaultRedisPort;
+    if (!kafka) {
+        if (!validHost(host))
+            fail(url, host.empty() ? std::string("no host") : "bad host '" + host + "'");
+        target.host = host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+        target.port = colon != std::string::npos ? parsePort(url, port)
+                      : mqtt                     ? kDefaultMqttPort
+                                                 : kDefaultRedisPort;
+    }
 
     // topic or channel, then ?query
     const std::size_t question = path.find('?');
     target.topic = path.substr(0, question);
-    const char* what = mqtt ? "topic" : "channel";
+    const char* what = mqtt || kafka ? "topic" : "channel";
     if (target.topic.empty())
         fail(url, std::string("empty ") + what);
     if (target.topic.size() > kMaxTopicLength)
         fail(url, std::string(what) + " longer than " + std::to_string(kMaxTopicLength));
     if (mqtt && target.topic.find_first_of("+#") != std::string::npos)
         fail(url, "the topic may not contain the wildcards + or # (one publishes to one topic)");
+    // Kafka's own rule for topic names.
+    if (kafka && (target.topic.size() > 249 || target.topic == "." || target.topic == ".." ||
+                  !std::all_of(target.topic.begin(), target.topic.end(), [](char c) {
+                      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                             (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+                  })))
+        fail(url, "a Kafka topic is 1 to 249 of a-z A-Z 0-9 . _ -");
     if (question != std::string::npos)
         applyQuery(url, path.substr(question + 1), target);
     return target;
 }
 
+PublishTarget parseSourceUrl(const std::string& url)
+{
+    static const std::string kPublish = "--publish";
+    try {
+        if (url.find('?') != std::string::npos)
+            fail(url, "no ?parameters for a source (the payload's format is detected)");
+        return parsePublishUrl(url);
+    } catch (const std::invalid_argument& error) {
+        std::string text = error.what();
+        if (text.rfind(kPublish, 0) == 0)
+            text.replace(0, kPublish.size(), "--source");
+        throw std::invalid_argument(text);
+    }
+}
+
 std::string PublishTarget::describe() const
 {
     const bool mqtt = kind == Kind::Mqtt;
-    std::string text = mqtt ? "mqtt://" : "redis://";
+    std::string text = mqtt ? "mqtt://" : kind == Kind::Redis ? "redis://" : "kafka://";
     if (!user.empty())
         text += user + (password.empty() ? "" : ":***") + "@";
-    text += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    text += ":" + std::to_string(port) + "/" + topic;
+    if (kind == Kind::Kafka)
+        text += brokers;
+    else
+        text += (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                std::to_string(port);
+    text += "/" + topic;
     if (mqtt)
         text += std::string("?format=") + (format == Format::Base64 ? "base64" : "jpeg") +
                 "&qos=" + std::to_string(qos);

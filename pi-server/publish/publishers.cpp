@@ -8,6 +8,9 @@
 #ifdef PISTREAM_HAVE_HIREDIS
 #include "publish/redis_client.h"
 #endif
+#ifdef PISTREAM_HAVE_RDKAFKA
+#include "publish/kafka_client.h"
+#endif
 
 namespace pistream {
 
@@ -27,6 +30,13 @@ std::unique_ptr<BrokerClient> makeBrokerClient(const PublishTarget& target)
 #else
         throw std::runtime_error("--publish redis://: this build has no Redis (built without "
                                  "libhiredis-dev)");
+#endif
+    case PublishTarget::Kind::Kafka:
+#ifdef PISTREAM_HAVE_RDKAFKA
+        return std::make_unique<KafkaClient>(target);
+#else
+        throw std::runtime_error("--publish kafka://: this build has no Kafka (built without "
+                                 "librdkafka-dev)");
 #endif
     }
     throw std::logic_error("unknown broker kind");

@@ -34,6 +34,12 @@ void warnIfResized(const SourceConfig& config, const FrameSource& source)
 
 } // namespace
 
+bool keepsItselfAlive(const std::string& spec)
+{
+    return spec.rfind("mqtt://", 0) == 0 || spec.rfind("redis://", 0) == 0 ||
+           spec.rfind("kafka://", 0) == 0;
+}
+
 std::string resolveSourceSpec(const std::string& spec)
 {
     if (spec != "auto")
@@ -73,13 +79,26 @@ std::unique_ptr<FrameSource> openSource(const SourceConfig& config)
         }
         return openCamera(selector, config.width, config.height,
                           config.fps > 0 ? config.fps : kDefaultFps, config.camera);
+    } else if (keepsItselfAlive(config.spec)) {
+        PublishTarget target;
+        try {
+            target = parseSourceUrl(config.spec);
+        } catch (const std::invalid_argument& error) {
+            throw std::runtime_error(error.what());
+        }
+        BrokerSourceConfig broker = config.broker;
+        broker.fps = config.fps > 0 ? config.fps : kDefaultFps;
+        source = std::make_unique<BrokerSource>(
+            target, makeBrokerSubscriber(target, broker.maxPayload), broker);
     } else if (config.spec == "auto") {
         SourceConfig resolved = config;
         resolved.spec = resolveSourceSpec(config.spec);
         return openSource(resolved);
     } else {
-        throw std::runtime_error("unknown source '" + config.spec +
-                                 "' (expected auto, camera[:N|:ID], test, y4m:PATH or mjpeg:PATH)");
+        throw std::runtime_error(
+            "unknown source '" + config.spec +
+            "' (expected auto, camera[:N|:ID], test, y4m:PATH, mjpeg:PATH, "
+            "mqtt://HOST/TOPIC, redis://HOST/CHANNEL or kafka://BROKER/TOPIC)");
     }
     warnIfResized(config, *source);
     return source;

@@ -1,0 +1,179 @@
+#include "sources/mqtt_subscriber.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <mutex>
+#include <unistd.h>
+
+namespace pistream {
+
+namespace {
+
+constexpr int kKeepAliveSeconds = 30;
+constexpr auto kAnswerTimeout = std::chrono::seconds(3);
+// Room for the PUBLISH packet's own header and topic besides the payload.
+constexpr std::size_t kPacketOverhead = 64 * 1024;
+// Packets read in one receive() at most after the wait.
+constexpr int kDrainPackets = 64;
+
+void initLibrary()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+std::string errorText(int code)
+{
+    if (code == MOSQ_ERR_ERRNO)
+        return std::strerror(errno);
+    return mosquitto_strerror(code);
+}
+
+std::string makeClientId()
+{
+    static std::atomic<int> count{0};
+    std::string id = "pistream-src-" + std::to_string(getpid()) + "-" + std::to_string(count++);
+    return id.substr(0, 23);
+}
+
+} // namespace
+
+MqttSubscriber::MqttSubscriber(PublishTarget target, std::size_t maxPayload)
+    : target_(std::move(target)), maxPayload_(maxPayload), clientId_(makeClientId())
+{
+    initLibrary();
+}
+
+MqttSubscriber::~MqttSubscriber()
+{
+    disconnect();
+}
+
+BrokerError MqttSubscriber::connect(const std::stop_token& stop)
+{
+    disconnect();
+    mosq_ = mosquitto_new(clientId_.c_str(), true, this);
+    if (!mosq_)
+        return "mosquitto_new: " + std::string(std::strerror(errno));
+    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+    mosquitto_connect_callback_set(mosq_, &MqttSubscriber::onConnect);
+    mosquitto_disconnect_callback_set(mosq_, &MqttSubscriber::onDisconnect);
+    mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::onSubscribe);
+    mosquitto_message_callback_set(mosq_, &MqttSubscriber::onMessage);
+    if (!target_.user.empty())
+        mosquitto_username_pw_set(mosq_, target_.user.c_str(),
+                                  target_.password.empty() ? nullptr : target_.password.c_str());
+    connack_ = -1;
+    suback_ = -1;
+    lost_ = false;
+
+    // The broker must not send us packets over the cap (MQTT 5 maximum packet size).
+    mosquitto_property* properties = nullptr;
+    const auto maxPacket = static_cast<std::uint32_t>(
+        std::min<std::size_t>(maxPayload_ + kPacketOverhead, 0x7fffffffu));
+    mosquitto_property_add_int32(&properties, MQTT_PROP_MAXIMUM_PACKET_SIZE, maxPacket);
+    // Asynchronous: the TCP connect does not block, so a stop is noticed.
+    int rc = mosquitto_connect_bind_v5(mosq_, target_.host.c_str(), target_.port, kKeepAliveSeconds,
+                                       nullptr, properties);
+    mosquitto_property_free_all(&properties);
+    if (rc != MOSQ_ERR_SUCCESS)
+        return errorText(rc);
+
+    const auto deadline = std::chrono::steady_clock::now() + kAnswerTimeout;
+    bool subscribed = false;
+    while (!lost_) {
+        if (connack_ == 0 && !subscribed) {
+            rc = mosquitto_subscribe(mosq_, nullptr, target_.topic.c_str(), target_.qos);
+            if (rc != MOSQ_ERR_SUCCESS)
+                return errorText(rc);
+            subscribed = true;
+        }
+        if (connack_ > 0)
+            return mosquitto_reason_string(connack_);
+        if (suback_ >= 0)
+            break;
+        if (stop.stop_requested())
+            return "stopping";
+        if (std::chrono::steady_clock::now() >= deadline)
+            return connack_ < 0 ? "no answer to CONNECT within 3 s"
+                                : "no answer to SUBSCRIBE within 3 s";
+        rc = mosquitto_loop(mosq_, 50, 1);
+        if (rc != MOSQ_ERR_SUCCESS)
+            return errorText(rc);
+    }
+    if (lost_)
+        return "connection closed";
+    if (suback_ >= 0x80)
+        return "the broker refused the subscription to " + target_.topic;
+    return std::nullopt;
+}
+
+BrokerError MqttSubscriber::receive(std::chrono::milliseconds wait, BrokerMessages& messages)
+{
+    if (!mosq_)
+        return "not connected";
+    into_ = &messages;
+    int rc = mosquitto_loop(mosq_, static_cast<int>(wait.count()), 1);
+    // mosquitto_loop reads about one packet a call: take what else is
+    // already here, so a backlog is skipped, not shown frame by frame.
+    for (int more = 0; rc == MOSQ_ERR_SUCCESS && more < kDrainPackets; ++more) {
+        const std::uint64_t before =
+            messages.replaced + messages.oversized + (messages.newest ? 1 : 0);
+        rc = mosquitto_loop(mosq_, 0, 1);
+        if (messages.replaced + messages.oversized + (messages.newest ? 1 : 0) == before)
+            break;
+    }
+    into_ = nullptr;
+    if (rc != MOSQ_ERR_SUCCESS)
+        return errorText(rc);
+    if (lost_)
+        return "the broker closed the connection";
+    return std::nullopt;
+}
+
+void MqttSubscriber::disconnect()
+{
+    if (!mosq_)
+        return;
+    if (connack_ == 0 && !lost_)
+        mosquitto_disconnect(mosq_);
+    mosquitto_destroy(mosq_);
+    mosq_ = nullptr;
+}
+
+void MqttSubscriber::onConnect(mosquitto*, void* self, int code)
+{
+    static_cast<MqttSubscriber*>(self)->connack_ = code;
+}
+
+void MqttSubscriber::onDisconnect(mosquitto*, void* self, int)
+{
+    static_cast<MqttSubscriber*>(self)->lost_ = true;
+}
+
+void MqttSubscriber::onSubscribe(mosquitto*, void* self, int, int count, const int* granted)
+{
+    static_cast<MqttSubscriber*>(self)->suback_ = count > 0 ? granted[0] : 0x80;
+}
+
+void MqttSubscriber::onMessage(mosquitto*, void* self, const mosquitto_message* message)
+{
+    auto* subscriber = static_cast<MqttSubscriber*>(self);
+    BrokerMessages* into = subscriber->into_;
+    if (!into || message->payloadlen < 0)
+        return;
+    const auto size = static_cast<std::size_t>(message->payloadlen);
+    if (size > subscriber->maxPayload_) {
+        ++into->oversized;
+        return;
+    }
+    if (into->newest)
+        ++into->replaced;
+    const auto* bytes = static_cast<const std::uint8_t*>(message->payload);
+    into->newest.emplace(bytes, bytes + size);
+}
+
+} // namespace pistream
