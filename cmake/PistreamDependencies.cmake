@@ -91,6 +91,11 @@ if(PISTREAM_BUILD_SERVER)
     message(STATUS "--publish: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}")
 endif()
 
+# libavahi-client-dev: mDNS/DNS-SD through avahi-daemon, for the server's
+# announcement and the viewer's --list. Debian and Raspberry Pi OS have it.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(AVAHI REQUIRED IMPORTED_TARGET avahi-client)
+
 # The viewer's window and recorder.
 if(PISTREAM_BUILD_VIEWER)
     find_package(SDL2 REQUIRED CONFIG)        # libsdl2-dev: SDL2::SDL2

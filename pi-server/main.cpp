@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "discovery/service_announcer.h"
 #include "hub/frame_hub.h"
 #include "motion/motion_monitor.h"
 #include "security/pairing_key.h"
@@ -69,6 +70,34 @@ std::string pairingKey(const std::string& keyFile)
     return key;
 }
 
+// What the LAN is told (mDNS): nothing when the ports are loopback only.
+std::unique_ptr<ServiceAnnouncer> announcerFor(const ServerOptions& options,
+                                               const asio::ip::tcp::endpoint& stream,
+                                               const HttpServer* http, const StreamFormat& format)
+{
+    if (!options.announce.enabled)
+        return nullptr;
+    if (stream.address().is_loopback()) {
+        spdlog::info("not announced on the network: listening on {} only",
+                     stream.address().to_string());
+        return nullptr;
+    }
+    Announcement announcement;
+    announcement.name = options.announce.name;
+    announcement.streamPort = stream.port();
+    announcement.ipv4Only = stream.address().is_v4();
+    if (http && !http->localEndpoint().address().is_loopback()) {
+        announcement.httpPort = http->localEndpoint().port();
+        announcement.https = http->https();
+    }
+    announcement.keyNeeded = !options.insecure;
+    announcement.width = static_cast<unsigned>(format.width);
+    announcement.height = static_cast<unsigned>(format.height);
+    announcement.fpsNumerator = format.fpsNumerator;
+    announcement.fpsDenominator = format.fpsDenominator;
+    return std::make_unique<ServiceAnnouncer>(std::move(announcement));
+}
+
 Hello helloFor(const StreamFormat& format)
 {
     Hello hello;
@@ -125,14 +154,19 @@ int main(int argc, char** argv)
         // Browsers: the same encoded frames, on their own port.
         std::unique_ptr<HttpServer> http;
         if (options.httpEnabled) {
-            http = std::make_unique<HttpServer>(io, hub, options.http, [&status, &motion] {
-                auto json = status.build();
-                if (motion)
-                    json["motion"] = motion->status();
-                return json;
-            });
+            http =
+                std::make_unique<HttpServer>(io, hub, options.http, [&status, &motion, &options] {
+                    auto json = status.build();
+                    json["name"] = options.announce.name;
+                    if (motion)
+                        json["motion"] = motion->status();
+                    return json;
+                });
             http->start();
         }
+        // The LAN learns where both ports are (mDNS), on Avahi's own thread.
+        std::unique_ptr<ServiceAnnouncer> announcer =
+            announcerFor(options, server.localEndpoint(), http.get(), format);
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), telemetry);
         ServiceNotifier service(io, telemetry, source->describe());
 
@@ -143,6 +177,8 @@ int main(int argc, char** argv)
             spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
             stats.stop();
             service.stop();
+            if (announcer)
+                announcer->stop();
             if (motion)
                 motion->stop();
             pipeline.stop();
@@ -177,6 +213,8 @@ int main(int argc, char** argv)
         }
         if (motion)
             motion->start();
+        if (announcer)
+            announcer->start();
         pipeline.start();
         publishers.start();
         stats.start();

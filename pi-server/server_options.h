@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "discovery/announcement.h"
 #include "http/http_server.h"
 #include "motion/motion_monitor.h"
 #include "pipeline/encode_pipeline.h"
@@ -23,6 +24,7 @@ struct ServerOptions {
     PipelineConfig pipeline;
     MotionMonitorConfig motion;
     PublishConfig publish;     // --publish: brokers that get every frame too
+    AnnounceConfig announce;   // --name, --no-announce: mDNS on the LAN
     double statsInterval = 10; // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit

@@ -13,7 +13,7 @@ packages=(
     libturbojpeg0-dev zlib1g-dev libyuv-dev libasio-dev libcli11-dev libtomlplusplus-dev
     libspdlog-dev nlohmann-json3-dev libsystemd-dev libcamera-dev libhttp-parser-dev libssl-dev
     libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libavformat-dev libavcodec-dev libavutil-dev
-    libmosquitto-dev libhiredis-dev
+    libmosquitto-dev libhiredis-dev libavahi-client-dev
 )
 cross=no
 for arg in "$@"; do
@@ -25,7 +25,9 @@ for arg in "$@"; do
                            clang libclang-rt-dev llvm # the sanitized build, libFuzzer
                            # --publish against real brokers, read by their own clients
                            mosquitto mosquitto-clients redis-server
-                           python3-paho-mqtt python3-redis python3-pil) ;;
+                           python3-paho-mqtt python3-redis python3-pil
+                           # discovery against a real avahi-daemon on a private D-Bus
+                           avahi-daemon avahi-utils dbus iproute2 util-linux) ;;
         --cross) cross=yes ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac
@@ -38,7 +40,7 @@ for arch in arm64 armhf; do
         libturbojpeg0-dev:$arch libjpeg62-turbo-dev:$arch zlib1g-dev:$arch libyuv-dev:$arch
         libspdlog-dev:$arch libfmt-dev:$arch libtomlplusplus-dev:$arch libsystemd-dev:$arch
         libcamera-dev:$arch libhttp-parser2.9:$arch libssl-dev:$arch
-        libmosquitto-dev:$arch libhiredis-dev:$arch
+        libmosquitto-dev:$arch libhiredis-dev:$arch libavahi-client-dev:$arch
     )
 done
 
