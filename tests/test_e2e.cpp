@@ -270,7 +270,9 @@ TEST_CASE("start-up errors are one clear line and a non-zero exit")
         {{serverBinary(), "--motion-area", "0.9"}, 2, "--motion-area"},
         {{serverBinary(), "--camera-format", "h264"}, 2, "--camera-format"},
         {{serverBinary(), "--bogus"}, 2, "--bogus"},
-        {{viewerBinary()}, 2, "server is required"},
+        // No HOST looks on the LAN (test_avahi); --list takes none.
+        {{viewerBinary(), "--list", "localhost"}, 2, "--list finds cameras itself"},
+        {{viewerBinary(), "--json"}, 2, "--list"},
         {{viewerBinary(), "--frames", "x", "localhost"}, 2, "--frames"},
         {{viewerBinary(), "--headless", "--insecure", "127.0.0.1:1"}, 1, "cannot connect"},
     };
