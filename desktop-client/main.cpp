@@ -121,7 +121,7 @@ std::optional<int> discoverServer(ViewerOptions& options)
     if (camera.txt.keyNeeded == false && flags.key.empty() && flags.keyFile.empty())
         options.keyFlags.insecure = true; // the server asks for no key: plain TCP
     const std::string name = escapeText(camera.service, 64);
-    options.window.title = name + " (" + options.client.server.toString() + ")";
+    options.window.title = options.client.server.toString(); // the name comes in its hello
     spdlog::info("found {} at {} ({})", name, options.client.server.toString(),
                  escapeText(camera.host, 64));
     try {

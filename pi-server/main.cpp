@@ -98,9 +98,10 @@ std::unique_ptr<ServiceAnnouncer> announcerFor(const ServerOptions& options,
     return std::make_unique<ServiceAnnouncer>(std::move(announcement));
 }
 
-Hello helloFor(const StreamFormat& format)
+Hello helloFor(const StreamFormat& format, const std::string& name)
 {
     Hello hello;
+    hello.name = name; // 1.1: viewers show it
     hello.width = static_cast<std::uint16_t>(format.width);
     hello.height = static_cast<std::uint16_t>(format.height);
     hello.fpsNumerator = format.fpsNumerator;
@@ -140,7 +141,7 @@ int main(int argc, char** argv)
         asio::io_context io(1);
         FrameHub hub(io);
         EncodePipeline pipeline(*source, options.pipeline, hub);
-        StreamServer server(io, hub, options.server, helloFor(format));
+        StreamServer server(io, hub, options.server, helloFor(format, options.announce.name));
         server.start();
         // Brokers (--publish): more subscribers of the hub, each with its own thread.
         Publishers publishers(io, hub, options.publish);

@@ -158,7 +158,8 @@ DISCOVERY
   announced as "NAME #2". Without avahi-daemon the server logs one warning
   and streams as usual; it announces when the daemon (re)starts. A server
   listening on a loopback address, or run with --no-announce, is not
-  announced. The name is also in /api/status ("name") and the page title.
+  announced. The name is also in /api/status ("name"), the page title and
+  the stream's hello (protocol 1.1), which viewers show.
 
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.

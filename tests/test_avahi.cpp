@@ -193,6 +193,8 @@ TEST_CASE("with no host the viewer opens the only camera on the LAN")
     INFO("viewer stdout: " << viewer.out() << "\nstderr: " << viewer.err());
     CHECK(code == 0);
     CHECK(viewer.err().find("found Only at 10.213.0.1:") != std::string::npos);
+    // The name again, from the server's hello (protocol 1.1).
+    CHECK(viewer.err().find("connected to Only at 10.213.0.1:") != std::string::npos);
     const auto summary = nlohmann::json::parse(viewer.out(), nullptr, false);
     REQUIRE(summary.is_object());
     CHECK(summary["frames"].get<int>() >= 5);

@@ -36,7 +36,7 @@ struct Announcement {
 };
 
 // The TXT records of _pistream._tcp, "key=value" each:
-//   v=1.0 (the wire protocol's version), name=, size=WxH, fps=, key=yes|no,
+//   v=1.1 (the wire protocol's version), name=, size=WxH, fps=, key=yes|no,
 //   and with the browser port http=PORT and https=yes|no.
 std::vector<std::string> announcementTxt(const Announcement& announcement);
 
