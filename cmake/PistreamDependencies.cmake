@@ -105,6 +105,10 @@ if(PISTREAM_BUILD_SERVER)
     pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 endif()
 
+# libavahi-client-dev: mDNS/DNS-SD through avahi-daemon, for the server's
+# announcement and the viewer's --list. Debian and Raspberry Pi OS have it.
+pkg_check_modules(AVAHI REQUIRED IMPORTED_TARGET avahi-client)
+
 # The viewer's window.
 if(PISTREAM_BUILD_VIEWER)
     find_package(SDL2 REQUIRED CONFIG)        # libsdl2-dev: SDL2::SDL2

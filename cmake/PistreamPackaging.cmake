@@ -51,8 +51,6 @@ if(TARGET pistream-server)
     install(FILES ${PROJECT_SOURCE_DIR}/systemd/server.toml DESTINATION /etc/pistream COMPONENT server)
     install(FILES ${PROJECT_SOURCE_DIR}/systemd/60-pistream-dma-heap.rules
             DESTINATION /lib/udev/rules.d COMPONENT server)
-    install(FILES ${PROJECT_SOURCE_DIR}/systemd/pistream.avahi.service
-            DESTINATION /etc/avahi/services RENAME pistream.service COMPONENT server)
     pistream_package_docs(server pistream-server)
     list(APPEND components server)
 endif()
@@ -105,6 +103,8 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
     ${PACKAGING_DIR}/server/postinst ${PACKAGING_DIR}/server/prerm ${PACKAGING_DIR}/server/postrm
     ${PACKAGING_DIR}/server/conffiles)
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# Announcing on the LAN needs the daemon; the server runs without it.
+set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS avahi-daemon)
 
 set(CPACK_DEBIAN_VIEWER_PACKAGE_NAME pistream-viewer)
 set(CPACK_DEBIAN_VIEWER_PACKAGE_SECTION video)

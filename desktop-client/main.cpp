@@ -3,13 +3,17 @@
 // display). Either way one ViewerPipeline receives and decodes, and the
 // window or the headless printer, and the recorder, are its sinks.
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include "connection/key_store.h"
 #include "core/log.h"
+#include "core/printable_text.h"
+#include "discovery/service_browser.h"
 #include "sinks/headless_printer.h"
 #include "sinks/recorder_sink.h"
 #include "stream/viewer_pipeline.h"
@@ -33,6 +37,100 @@ void rememberKey(const std::string& server, const std::string& key)
     } catch (const std::exception& error) {
         spdlog::warn("could not remember the key: {}", error.what());
     }
+}
+
+// Whether a key is remembered for a discovered camera, under its mDNS host
+// name or its address.
+bool hasStoredKey(const KeyStore& store, const DiscoveredCamera& camera)
+{
+    try {
+        return store.find(camera.hostEndpoint()) || store.find(camera.endpoint());
+    } catch (const std::exception&) {
+        return false; // an unreadable key file is reported when connecting
+    }
+}
+
+BrowseResult browse(const DiscoveryConfig& config)
+{
+    return browseCameras(std::chrono::milliseconds(std::lround(config.seconds * 1000)));
+}
+
+// --list: exit 0 when a camera was found, 1 when none (or no avahi-daemon).
+int listCameras(const DiscoveryConfig& config)
+{
+    const BrowseResult result = browse(config);
+    if (!result.error.empty()) {
+        std::fprintf(stderr, "pistream-viewer: cannot look for cameras: %s\n",
+                     result.error.c_str());
+        return 1;
+    }
+    const KeyStore store;
+    const KeyLookup hasKey = [&store](const DiscoveredCamera& camera) {
+        return hasStoredKey(store, camera);
+    };
+    if (config.json)
+        std::printf("%s\n", camerasJson(result.cameras, hasKey).dump(2).c_str());
+    else if (!result.cameras.empty())
+        std::fputs(formatCameraTable(result.cameras, hasKey).c_str(), stdout);
+    if (result.cameras.empty())
+        std::fprintf(stderr, "pistream-viewer: no camera found on the LAN in %g s\n",
+                     config.seconds);
+    return result.cameras.empty() ? 1 : 0;
+}
+
+// No HOST: the only camera on the LAN becomes the server. Otherwise says why
+// not and returns the exit code.
+std::optional<int> discoverServer(ViewerOptions& options)
+{
+    const BrowseResult result = browse(options.discovery);
+    if (!result.error.empty()) {
+        std::fprintf(stderr,
+                     "pistream-viewer: no HOST given, and cannot look for cameras on the LAN: "
+                     "%s\n  give the camera's address: pistream-viewer HOST[:PORT]\n",
+                     result.error.c_str());
+        return 1;
+    }
+    if (result.cameras.empty()) {
+        std::fprintf(stderr,
+                     "pistream-viewer: no HOST given, and no camera found on the LAN in %g s\n"
+                     "  give the camera's address: pistream-viewer HOST[:PORT], or look longer: "
+                     "pistream-viewer --browse-time 10\n  (is pistream-server running and "
+                     "announcing, and mDNS, 5353/udp, allowed through the firewall?)\n",
+                     options.discovery.seconds);
+        return 1;
+    }
+    if (result.cameras.size() > 1) {
+        const KeyStore store;
+        std::fputs(formatCameraTable(result.cameras,
+                                     [&store](const DiscoveredCamera& camera) {
+                                         return hasStoredKey(store, camera);
+                                     })
+                       .c_str(),
+                   stdout);
+        std::fprintf(stderr,
+                     "pistream-viewer: %zu cameras found; choose one and give its address, "
+                     "e.g. pistream-viewer %s\n",
+                     result.cameras.size(),
+                     escapeText(result.cameras.front().endpoint(), 80).c_str());
+        return 2;
+    }
+    const DiscoveredCamera& camera = result.cameras.front();
+    options.client.server = parseEndpoint(camera.endpoint(), kDefaultPort);
+    options.keyName = camera.hostEndpoint();
+    const KeyFlags& flags = options.keyFlags;
+    if (camera.txt.keyNeeded == false && flags.key.empty() && flags.keyFile.empty())
+        options.keyFlags.insecure = true; // the server asks for no key: plain TCP
+    const std::string name = escapeText(camera.service, 64);
+    options.window.title = options.client.server.toString(); // the name comes in its hello
+    spdlog::info("found {} at {} ({})", name, options.client.server.toString(),
+                 escapeText(camera.host, 64));
+    try {
+        chooseServerKey(options);
+    } catch (const std::invalid_argument& error) {
+        std::fprintf(stderr, "pistream-viewer: %s\n", error.what());
+        return 2;
+    }
+    return std::nullopt;
 }
 
 // Why there can be no window, or nothing. On Linux a window needs an X11 or
@@ -93,8 +191,13 @@ int main(int argc, char** argv)
         return *exitCode;
     try {
         initLogging(options.logLevel, "viewer");
+        if (options.discovery.list)
+            return listCameras(options.discovery);
+        if (options.discovery.browse)
+            if (const auto exitCode = discoverServer(options))
+                return *exitCode;
         if (options.rememberKey)
-            options.client.onKeyAccepted = [server = options.client.server.toString(),
+            options.client.onKeyAccepted = [server = options.keyName,
                                             key = options.client.pairingKey] {
                 rememberKey(server, key);
             };

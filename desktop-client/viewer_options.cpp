@@ -61,6 +61,19 @@ PAIRING KEY
   key" and no retries. --insecure connects in plain TCP, to a server started
   with --insecure.
 
+DISCOVERY
+  pistream-server announces itself on the LAN (mDNS/DNS-SD through
+  avahi-daemon, as _pistream._tcp). --list looks for --browse-time seconds
+  (default 2) and prints each camera found: its name, host, address, port,
+  picture size, frame rate and whether it needs a pairing key and this
+  viewer has one stored for it; --json prints a JSON array instead. With no
+  HOST the viewer looks the same way and opens the camera if there is
+  exactly one; with none it says so, with several it lists them and asks
+  for one (give its HOST:PORT or address). Needs avahi-daemon on this
+  machine and mDNS (5353/udp) through the firewall. A key given with --key
+  for a discovered camera is remembered under its mDNS host name
+  (NAME.local:PORT), so a new address from DHCP does not lose it.
+
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
       max-message = 8388608
@@ -68,57 +81,69 @@ CONFIG FILE
   Flags given on the command line win over the file.
 
 EXIT STATUS
-  0  got what was asked (--frames N, or frames until --duration or Ctrl-C)
+  0  got what was asked (--frames N, or frames until --duration or Ctrl-C);
+     --list: at least one camera found
   1  could not connect, wrong key, protocol error, connection lost, or too
-     few frames
-  2  bad command line or config file, or no key for HOST
+     few frames; --list or no HOST: no camera found, or no avahi-daemon
+  2  bad command line or config file, or no key for HOST; no HOST and
+     several cameras found (give one)
 
 EXAMPLES
+  pistream-viewer                                   the only camera on the LAN
+  pistream-viewer --list                            the cameras on the LAN
+  pistream-viewer --list --json --browse-time 5
   pistream-viewer --key-file pi.key raspberrypi.local
   pistream-viewer raspberrypi.local                 (the key remembered from before)
   pistream-viewer --insecure 127.0.0.1
   pistream-viewer --headless --frames 300 --stats json 192.168.1.20:8485
 )";
 
+} // namespace
+
 // The key to connect with: --key, --key-file, or the one remembered for the
 // server. Throws std::invalid_argument (a usage error) when there is none.
-void chooseKey(const std::string& key, const std::string& keyFile, ViewerOptions& options)
+void chooseServerKey(ViewerOptions& options)
 {
+    const KeyFlags& flags = options.keyFlags;
+    if (flags.insecure)
+        return;
     const std::string server = options.client.server.toString();
-    if (!key.empty()) {
-        if (normalizePairingKey(key).empty())
+    if (options.keyName.empty())
+        options.keyName = server;
+    if (!flags.key.empty()) {
+        if (normalizePairingKey(flags.key).empty())
             throw std::invalid_argument(
                 "--key: not a pairing key (32 letters and digits like ABCD-EFGH-...)");
-        options.client.pairingKey = normalizePairingKey(key);
+        options.client.pairingKey = normalizePairingKey(flags.key);
         options.client.keyOrigin = "--key";
         options.rememberKey = true;
-    } else if (!keyFile.empty()) {
+    } else if (!flags.keyFile.empty()) {
         try {
-            options.client.pairingKey = normalizePairingKey(readPairingKey(keyFile));
+            options.client.pairingKey = normalizePairingKey(readPairingKey(flags.keyFile));
         } catch (const std::runtime_error& error) {
             throw std::invalid_argument(std::string("--key-file: ") + error.what());
         }
-        options.client.keyOrigin = "--key-file " + keyFile;
+        options.client.keyOrigin = "--key-file " + flags.keyFile;
         options.rememberKey = true;
     } else {
         const KeyStore store;
         std::optional<std::string> remembered;
         try {
-            remembered = store.find(server);
+            remembered = store.find(options.keyName);
+            if (!remembered && options.keyName != server)
+                remembered = store.find(server);
         } catch (const std::runtime_error& error) {
             throw std::invalid_argument(error.what());
         }
         if (!remembered)
             throw std::invalid_argument(
-                "no pairing key for " + server +
+                "no pairing key for " + options.keyName +
                 ": give it once with --key KEY (on the Pi, pistream-server --show-key prints "
                 "it; the viewer remembers it), or --insecure for a server run with --insecure");
         options.client.pairingKey = normalizePairingKey(*remembered);
         options.client.keyOrigin = store.path().string();
     }
 }
-
-} // namespace
 
 std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerOptions& options)
 {
@@ -133,9 +158,18 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
     double connectTimeout = 5;
     std::uint32_t maxMessage = options.client.maxMessage;
 
-    app.add_option("server", server, "HOST[:PORT] of the pistream-server (port 8485 by default)")
-        ->type_name("HOST[:PORT]")
-        ->required();
+    app.add_option("server", server,
+                   "HOST[:PORT] of the pistream-server (port 8485 by default); none: find "
+                   "cameras on the LAN (see DISCOVERY)")
+        ->type_name("HOST[:PORT]");
+    auto* listOption = app.add_flag("--list", options.discovery.list,
+                                    "find cameras on the LAN, print them and exit (see DISCOVERY)");
+    app.add_flag("--json", options.discovery.json, "--list prints a JSON array")->needs(listOption);
+    app.add_option("--browse-time", options.discovery.seconds,
+                   "seconds to look for cameras on the LAN (0.1..60)")
+        ->type_name("S")
+        ->check(CLI::Range(0.1, 60.0).description(""))
+        ->capture_default_str();
     app.add_flag("--headless", options.headless,
                  "no window: receive, decode and print stats (see HEADLESS MODE)");
     app.add_flag("--fullscreen", options.window.fullscreen, "start in fullscreen");
@@ -182,9 +216,9 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->type_name("S")
         ->check(CLI::Range(0.1, 600.0).description(""))
         ->capture_default_str();
-    std::string key;
-    std::string keyFile;
-    bool insecure = false;
+    std::string& key = options.keyFlags.key;
+    std::string& keyFile = options.keyFlags.keyFile;
+    bool& insecure = options.keyFlags.insecure;
     auto* keyOption =
         app.add_option("--key", key,
                        "the server's pairing key (see PAIRING KEY); remembered. Visible to "
@@ -200,9 +234,14 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
     addLogLevel(app, options.logLevel);
 
     return parseCommandLine(app, argc, argv, [&] {
-        options.client.server = parseEndpoint(server, kDefaultPort);
-        if (options.client.server.host.empty())
-            throw std::invalid_argument("missing host in '" + server + "'");
+        if (options.discovery.list && !server.empty())
+            throw std::invalid_argument("--list finds cameras itself: give no HOST");
+        options.discovery.browse = server.empty() && !options.discovery.list;
+        if (!server.empty()) {
+            options.client.server = parseEndpoint(server, kDefaultPort);
+            if (options.client.server.host.empty())
+                throw std::invalid_argument("missing host in '" + server + "'");
+        }
         options.client.maxMessage = maxMessage;
         options.client.connectTimeout =
             std::chrono::milliseconds(static_cast<std::int64_t>(connectTimeout * 1000));
@@ -212,8 +251,8 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         options.window.title = options.client.server.toString();
         if (!windowSize.empty())
             parseSize(windowSize, options.window.width, options.window.height);
-        if (!insecure)
-            chooseKey(key, keyFile, options);
+        if (!server.empty())
+            chooseServerKey(options);
     });
 }
 

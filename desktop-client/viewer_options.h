@@ -9,8 +9,29 @@
 
 namespace pistream {
 
+// --key, --key-file and --insecure as given: applied once the server is
+// known (on the command line, or found on the LAN).
+struct KeyFlags {
+    std::string key;
+    std::string keyFile;
+    bool insecure = false;
+};
+
+// Finding cameras on the LAN (mDNS): --list, or no HOST.
+struct DiscoveryConfig {
+    bool list = false;   // --list: print what is found and exit
+    bool json = false;   // --json: as a JSON array
+    double seconds = 2;  // --browse-time
+    bool browse = false; // no HOST given: browse, then open the only camera
+};
+
 struct ViewerOptions {
     ClientConfig client;
+    KeyFlags keyFlags;
+    DiscoveryConfig discovery;
+    // "HOST:PORT" the key is looked up and remembered under: the server as
+    // given, or a discovered camera's mDNS host name (its address may change).
+    std::string keyName;
     bool headless = false;
     HeadlessConfig headlessConfig;
     WindowConfig window;
@@ -22,5 +43,10 @@ struct ViewerOptions {
 // Parses the command line and the --config file. On --help, --version or a
 // usage error it prints what is due and returns the exit code (0 or 2).
 std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerOptions& options);
+
+// Sets the key to connect to options.client.server with, from keyFlags or
+// the key store (under keyName, else the server); insecure with --insecure.
+// Throws std::invalid_argument (a usage error: exit 2) when there is none.
+void chooseServerKey(ViewerOptions& options);
 
 } // namespace pistream

@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "discovery/service_announcer.h"
 #include "hub/frame_hub.h"
 #include "motion/motion_monitor.h"
 #include "record/event_recorder.h"
@@ -87,9 +88,38 @@ nlohmann::json brokerStatus(const BrokerSourceStats& stats)
             {"reconnects", stats.reconnects}, {"lastError", stats.lastError}};
 }
 
-Hello helloFor(const StreamFormat& format)
+// What the LAN is told (mDNS): nothing when the ports are loopback only.
+std::unique_ptr<ServiceAnnouncer> announcerFor(const ServerOptions& options,
+                                               const asio::ip::tcp::endpoint& stream,
+                                               const HttpServer* http, const StreamFormat& format)
+{
+    if (!options.announce.enabled)
+        return nullptr;
+    if (stream.address().is_loopback()) {
+        spdlog::info("not announced on the network: listening on {} only",
+                     stream.address().to_string());
+        return nullptr;
+    }
+    Announcement announcement;
+    announcement.name = options.announce.name;
+    announcement.streamPort = stream.port();
+    announcement.ipv4Only = stream.address().is_v4();
+    if (http && !http->localEndpoint().address().is_loopback()) {
+        announcement.httpPort = http->localEndpoint().port();
+        announcement.https = http->https();
+    }
+    announcement.keyNeeded = !options.insecure;
+    announcement.width = static_cast<unsigned>(format.width);
+    announcement.height = static_cast<unsigned>(format.height);
+    announcement.fpsNumerator = format.fpsNumerator;
+    announcement.fpsDenominator = format.fpsDenominator;
+    return std::make_unique<ServiceAnnouncer>(std::move(announcement));
+}
+
+Hello helloFor(const StreamFormat& format, const std::string& name)
 {
     Hello hello;
+    hello.name = name; // 1.1: viewers show it
     hello.width = static_cast<std::uint16_t>(format.width);
     hello.height = static_cast<std::uint16_t>(format.height);
     hello.fpsNumerator = format.fpsNumerator;
@@ -134,7 +164,7 @@ int main(int argc, char** argv)
         asio::io_context io(1);
         FrameHub hub(io);
         EncodePipeline pipeline(*source, options.pipeline, hub);
-        StreamServer server(io, hub, options.server, helloFor(format));
+        StreamServer server(io, hub, options.server, helloFor(format, options.announce.name));
         server.start();
         // Brokers (--publish): more subscribers of the hub, each with its own thread.
         Publishers publishers(io, hub, options.publish);
@@ -165,8 +195,9 @@ int main(int argc, char** argv)
             // A broker source's message counts (bad, skipped...) under "source".
             const auto* broker = dynamic_cast<const BrokerSource*>(source.get());
             http = std::make_unique<HttpServer>(
-                io, hub, options.http, [&status, &motion, &recorder, &notifiers, broker] {
+                io, hub, options.http, [&status, &motion, &recorder, &notifiers, &options, broker] {
                     auto json = status.build();
+                    json["name"] = options.announce.name;
                     if (motion)
                         json["motion"] = motion->status();
                     if (recorder)
@@ -178,6 +209,9 @@ int main(int argc, char** argv)
                 });
             http->start();
         }
+        // The LAN learns where both ports are (mDNS), on Avahi's own thread.
+        std::unique_ptr<ServiceAnnouncer> announcer =
+            announcerFor(options, server.localEndpoint(), http.get(), format);
         StatsReporter stats(io, std::chrono::duration<double>(options.statsInterval), telemetry);
         ServiceNotifier service(io, telemetry, source->describe());
 
@@ -188,6 +222,8 @@ int main(int argc, char** argv)
             spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
             stats.stop();
             service.stop();
+            if (announcer)
+                announcer->stop();
             if (motion)
                 motion->stop();
             if (recorder)
@@ -237,6 +273,8 @@ int main(int argc, char** argv)
         if (recorder)
             recorder->start();
         notifiers.start();
+        if (announcer)
+            announcer->start();
         pipeline.start();
         publishers.start();
         stats.start();

@@ -212,6 +212,20 @@ TELLING PEOPLE
   queued at most; a receiver that is down costs nothing else.
   Both turn --motion on.
 
+DISCOVERY
+  The server announces itself on the LAN through avahi-daemon (mDNS/DNS-SD):
+  _pistream._tcp on the stream port and _http._tcp (_https._tcp with
+  --https-cert) on the browser port, under --name (default: the host name).
+  The TXT records say v= (protocol version), name=, size=WxH, fps=, key=yes
+  or no (whether the pairing key is needed), http=PORT and https=yes or no.
+  pistream-viewer --list, or with no host, finds it; so does
+  avahi-browse -r _pistream._tcp. A name already taken on the LAN is
+  announced as "NAME #2". Without avahi-daemon the server logs one warning
+  and streams as usual; it announces when the daemon (re)starts. A server
+  listening on a loopback address, or run with --no-announce, is not
+  announced. The name is also in /api/status ("name"), the page title and
+  the stream's hello (protocol 1.1), which viewers show.
+
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
       source = "test"
@@ -219,6 +233,7 @@ CONFIG FILE
       size = "1280x720"
       fps = 30
       gzip = "auto"
+      name = "Garden"
       publish = ["mqtt://broker/cam?fps=1", "redis://lab/cam"]
   Flags given on the command line win over the file. Unknown keys are errors.
 
@@ -250,6 +265,7 @@ EXAMPLES
   pistream-server --publish "mqtt://broker/home/pi-cam?fps=1"
   pistream-server --mqtt mqtt://homeassistant.local --motion-area 0.01
   pistream-server --record motion --record-dir /srv/cam --retain-size 8G
+  pistream-server --name "Garden"                  found as Garden by pistream-viewer --list
 )";
 
 void addCameraOptions(CLI::App& app, CameraSettings& camera)
@@ -524,6 +540,12 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
                    "(see PUBLISHING)")
         ->type_name("URL")
         ->allow_extra_args(false);
+    app.add_option("--name", options.announce.name,
+                   "this camera's name on the LAN, in /api/status and the page title (see "
+                   "DISCOVERY); default: the host name")
+        ->type_name("NAME");
+    bool noAnnounce = false;
+    app.add_flag("--no-announce", noAnnounce, "do not announce the camera on the LAN (mDNS)");
     addLogLevel(app, options.logLevel);
     app.add_flag("--list-cameras", options.listCameras,
                  "print each camera's number, id, model, sizes and frame rates, and exit");
@@ -559,6 +581,12 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         options.httpEnabled = http != "off";
         if (options.httpEnabled)
             options.http.listen = parseEndpoint(http, kDefaultHttpPort);
+        options.announce.enabled = !noAnnounce;
+        if (options.announce.name.empty())
+            options.announce.name = defaultServiceName();
+        else if (const std::string problem = serviceNameProblem(options.announce.name);
+                 !problem.empty())
+            throw std::invalid_argument("--name " + problem);
         for (const std::string& url : publish)
             options.publish.targets.push_back(parsePublishUrl(url));
         if (!mqtt.empty())

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "discovery/announcement.h"
 #include "http/http_server.h"
 #include "motion/motion_monitor.h"
 #include "notify/notifiers.h"
@@ -28,6 +29,7 @@ struct ServerOptions {
     bool motionForRecord = false; // --record motion turned --motion on
     PublishConfig publish;        // --publish: brokers that get every frame too
     NotifyConfig notify;          // --mqtt, --webhook: told about motion events
+    AnnounceConfig announce;      // --name, --no-announce: mDNS on the LAN
     double statsInterval = 10;    // seconds; 0 turns the periodic stats line off
     std::string logLevel = "info";
     bool listCameras = false; // print the cameras and exit

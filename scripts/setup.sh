@@ -14,6 +14,7 @@ packages=(
     libspdlog-dev nlohmann-json3-dev libsystemd-dev libcamera-dev libhttp-parser-dev libssl-dev
     libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libavformat-dev libavcodec-dev libavutil-dev
     libmosquitto-dev libhiredis-dev librdkafka-dev libcurl4-openssl-dev libsqlite3-dev
+    libavahi-client-dev
 )
 cross=no
 for arg in "$@"; do
@@ -27,7 +28,10 @@ for arg in "$@"; do
                            mosquitto mosquitto-clients redis-server
                            python3-paho-mqtt python3-redis python3-pil
                            # Kafka: librdkafka's mock cluster stands in for a broker
-                           python3-confluent-kafka kcat) ;;
+                           python3-confluent-kafka kcat
+
+                           # discovery against a real avahi-daemon on a private D-Bus
+                           avahi-daemon avahi-utils dbus iproute2 util-linux) ;;
         --cross) cross=yes ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac
@@ -41,6 +45,7 @@ for arch in arm64 armhf; do
         libspdlog-dev:$arch libfmt-dev:$arch libtomlplusplus-dev:$arch libsystemd-dev:$arch
         libcamera-dev:$arch libhttp-parser2.9:$arch libssl-dev:$arch
         libmosquitto-dev:$arch libhiredis-dev:$arch librdkafka-dev:$arch libcurl4-openssl-dev:$arch
+        libavahi-client-dev:$arch
         # event recording: Matroska clips (ffmpeg's libraries) and the SQLite index
         libavformat-dev:$arch libavcodec-dev:$arch libavutil-dev:$arch libsqlite3-dev:$arch
     )

@@ -21,7 +21,8 @@ mode=$1 from=$2 dir=$3
 # What pistream-server and its tests build against; the arch-independent
 # header-only libraries are listed apart because they carry no architecture.
 dev_packages=(libstdc++-12-dev libturbojpeg0-dev libjpeg62-turbo-dev zlib1g-dev libyuv-dev libspdlog-dev
-              libtomlplusplus-dev libsystemd-dev libcamera-dev libhttp-parser-dev libssl-dev)
+              libtomlplusplus-dev libsystemd-dev libcamera-dev libhttp-parser-dev libssl-dev
+              libavahi-client-dev)
 header_packages=(libasio-dev libcli11-dev nlohmann-json3-dev doctest-dev)
 
 sudo=()

@@ -23,11 +23,12 @@ for deb in pistream-*.deb; do
           "./usr/share/man/man1/$name.1.gz")
     if [[ "$name" == pistream-server ]]; then
         need+=(./lib/systemd/system/pistream-server.service ./etc/pistream/server.toml
-               ./lib/udev/rules.d/60-pistream-dma-heap.rules ./etc/avahi/services/pistream.service)
+               ./lib/udev/rules.d/60-pistream-dma-heap.rules)
         control=$(mktemp -d)
         dpkg-deb -e "$deb" "$control"
         grep -qx /etc/pistream/server.toml "$control/conffiles" || fail "server.toml is not a conffile"
-        grep -qx /etc/avahi/services/pistream.service "$control/conffiles" || fail "the Avahi file is not a conffile"
+        ! grep -q avahi "$control/conffiles" || fail "a static Avahi file is shipped: the server announces itself"
+        ! grep -q '/etc/avahi' <<<"$files" || fail "a static Avahi file is shipped: the server announces itself"
         grep -q 'deb-systemd-helper enable pistream-server.service' "$control/postinst" || fail "postinst does not enable the service"
         grep -q 'deb-systemd-invoke stop' "$control/prerm" || fail "prerm does not stop the service"
         grep -q 'rm -rf /etc/pistream' "$control/postrm" || fail "purge does not remove the config"

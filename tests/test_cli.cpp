@@ -163,6 +163,50 @@ TEST_CASE("viewer options")
     CHECK(parse({"--max-message", "10", "--insecure", "pi"}, other).value_or(-1) == 2);
 }
 
+TEST_CASE("--name and --no-announce, on the command line and in the config file")
+{
+    ServerOptions defaults;
+    REQUIRE_FALSE(parseServer({}, defaults));
+    CHECK(defaults.announce.enabled);
+    CHECK(defaults.announce.name == defaultServiceName());
+    ServerOptions named;
+    REQUIRE_FALSE(parseServer({"--name", "Garden", "--no-announce"}, named));
+    CHECK(named.announce.name == "Garden");
+    CHECK_FALSE(named.announce.enabled);
+    TempDir dir;
+    writeFile(dir.file("server.toml"), std::string("name = \"Door\"\nno-announce = true\n"));
+    ServerOptions fromFile;
+    REQUIRE_FALSE(parseServer({"--config", dir.file("server.toml").string()}, fromFile));
+    CHECK(fromFile.announce.name == "Door");
+    CHECK_FALSE(fromFile.announce.enabled);
+    ServerOptions tooLong;
+    CHECK(parseServer({"--name", std::string(64, 'x')}, tooLong).value_or(-1) == 2);
+    ServerOptions control;
+    CHECK(parseServer({"--name", "a\nb"}, control).value_or(-1) == 2);
+}
+
+TEST_CASE("viewer discovery options: no host looks on the LAN, --list takes no host")
+{
+    const auto parse = parseViewer;
+    ViewerOptions browse;
+    REQUIRE_FALSE(parse({"--headless"}, browse));
+    CHECK(browse.discovery.browse);
+    CHECK_FALSE(browse.discovery.list);
+    CHECK(browse.client.pairingKey.empty()); // chosen once a camera is found
+    ViewerOptions list;
+    REQUIRE_FALSE(parse({"--list", "--json", "--browse-time", "0.5"}, list));
+    CHECK(list.discovery.list);
+    CHECK(list.discovery.json);
+    CHECK(list.discovery.seconds == doctest::Approx(0.5));
+    CHECK_FALSE(list.discovery.browse);
+    ViewerOptions both;
+    CHECK(parse({"--list", "pi"}, both).value_or(-1) == 2);
+    ViewerOptions jsonAlone;
+    CHECK(parse({"--json"}, jsonAlone).value_or(-1) == 2);
+    ViewerOptions tooLong;
+    CHECK(parse({"--list", "--browse-time", "100"}, tooLong).value_or(-1) == 2);
+}
+
 TEST_CASE("the viewer's key comes from --key, --key-file or the store, else it is a usage error")
 {
     const auto parse = parseViewer;

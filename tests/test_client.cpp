@@ -21,7 +21,7 @@ using Bytes = std::vector<std::uint8_t>;
 
 Bytes helloMessage(std::uint8_t major = kVersionMajor)
 {
-    return encode(Hello{major, 0, Codec::Jpeg, 64, 48, 30, 1});
+    return encode(Hello{major, 0, Codec::Jpeg, 64, 48, 30, 1, {}});
 }
 
 Bytes frameMessage(std::uint64_t sequence, const Bytes& jpeg, bool gzip, std::uint32_t declared = 0)

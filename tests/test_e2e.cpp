@@ -289,7 +289,9 @@ TEST_CASE("start-up errors are one clear line and a non-zero exit")
          1,
          "cannot record to "},
         {{serverBinary(), "--bogus"}, 2, "--bogus"},
-        {{viewerBinary()}, 2, "server is required"},
+        // No HOST looks on the LAN (test_avahi); --list takes none.
+        {{viewerBinary(), "--list", "localhost"}, 2, "--list finds cameras itself"},
+        {{viewerBinary(), "--json"}, 2, "--list"},
         {{viewerBinary(), "--frames", "x", "localhost"}, 2, "--frames"},
         {{viewerBinary(), "--headless", "--insecure", "127.0.0.1:1"}, 1, "cannot connect"},
     };

@@ -369,7 +369,7 @@ TEST_CASE("a TLS viewer against a plain server is told so, and the server carrie
 TEST_CASE("the real viewer against hostile servers: a clear reason and exit 1, bounded memory")
 {
     const auto hello = [](std::uint8_t major) {
-        return encode(Hello{major, 0, Codec::Jpeg, 64, 48, 30, 1});
+        return encode(Hello{major, 0, Codec::Jpeg, 64, 48, 30, 1, {}});
     };
     const auto frame = [](std::uint16_t width, std::uint16_t height, const Bytes& payload,
                           bool gzip, std::uint32_t jpegLength) {

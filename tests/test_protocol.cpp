@@ -82,7 +82,7 @@ Bytes sampleStream()
     const auto add = [&](const Bytes& message) {
         stream.insert(stream.end(), message.begin(), message.end());
     };
-    add(encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30000, 1001}));
+    add(encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30000, 1001, {}}));
     FrameHeader header{7, 1000, 2000, 640, 480, 0, 5};
     add(frameMessage(header, {0xFF, 0xD8, 1, 2, 3}));
     add(encode(Status{SourceState::Down, "camera stopped"}));
@@ -213,9 +213,55 @@ TEST_CASE("lengths are checked before anything is allocated")
     }
 }
 
+TEST_CASE("a 1.1 hello carries the server's name, and a 1.0 reader still reads it")
+{
+    Hello sent;
+    sent.width = 640;
+    sent.height = 480;
+    sent.fpsNumerator = 30;
+    sent.name = "Garden";
+    CHECK(sent.versionMinor == kVersionMinor);
+    Bytes body = encode(sent);
+    body.erase(body.begin(), body.begin() + 5); // drop prefix and type
+    REQUIRE(body.size() == 20 + 1 + 6);
+    CHECK(body[20] == 6);
+    Hello got;
+    REQUIRE_FALSE(decode(body, got));
+    CHECK(got.name == "Garden");
+    CHECK(got.width == 640);
+
+    // What a 1.0 reader looks at, the first 20 bytes, is a complete hello.
+    Hello old;
+    REQUIRE_FALSE(decode(std::span(body).first(20), old));
+    CHECK(old.name.empty());
+    CHECK(old.width == 640);
+
+    // A 1.0 server sends no name; its extra bytes (if any) are not one.
+    Bytes plain = encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30, 1, "ignored"});
+    plain.erase(plain.begin(), plain.begin() + 5);
+    CHECK(plain.size() == 20);
+    plain.insert(plain.end(), {3, 'a', 'b', 'c'});
+    REQUIRE_FALSE(decode(plain, got));
+    CHECK(got.name.empty());
+
+    // A name cut short is a protocol error; a longer body after it is fine.
+    CHECK(decode(std::span(body).first(24), got) == Errc::MessageTruncated);
+    Bytes longer = body;
+    longer.insert(longer.end(), {9, 9});
+    REQUIRE_FALSE(decode(longer, got));
+    CHECK(got.name == "Garden");
+
+    // Names are capped at a length byte.
+    sent.name = std::string(300, 'n');
+    Bytes capped = encode(sent);
+    capped.erase(capped.begin(), capped.begin() + 5);
+    REQUIRE_FALSE(decode(capped, got));
+    CHECK(got.name.size() == kMaxHelloName);
+}
+
 TEST_CASE("hello is checked: magic, version, size")
 {
-    Bytes body = encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30, 1});
+    Bytes body = encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30, 1, {}});
     body.erase(body.begin(), body.begin() + 5); // drop prefix and type
     Hello hello;
     CHECK_FALSE(decode(body, hello));
@@ -310,7 +356,7 @@ TEST_CASE("every message: longer bodies are a later minor version, shorter ones 
     };
     SUBCASE("HELLO: extra bytes, reserved byte, codec, unknown frame rate, too short")
     {
-        const Bytes body = bodyOf(encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30000, 1000}));
+        const Bytes body = bodyOf(encode(Hello{1, 0, Codec::Jpeg, 640, 480, 30000, 1000, {}}));
         Hello hello;
         auto longer = body;
         longer[7] = 0xA5; // reserved: ignored
@@ -429,9 +475,9 @@ TEST_CASE("a peer's text arrives safe to log, draw and put in JSON")
 
 TEST_CASE("the worked example in docs/protocol.md is what the code writes")
 {
-    const Bytes hello = encode(Hello{1, 1, Codec::Jpeg, 1280, 720, 30, 1});
+    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 1280, 720, 30, 1, {}});
     CHECK(hello == Bytes{0x00, 0x00, 0x00, 0x15, 0x01, 0x50, 0x53, 0x54, 0x4D,
-                         0x01, 0x01, 0x01, 0x00, 0x05, 0x00, 0x02, 0xD0, 0x00,
+                         0x01, 0x00, 0x01, 0x00, 0x05, 0x00, 0x02, 0xD0, 0x00,
                          0x00, 0x00, 0x1E, 0x00, 0x00, 0x00, 0x01});
     const auto frame = encodeFrameHeader(
         FrameHeader{42, 1000000, 1003500, 1280, 720, kFrameFlagGzip, 51234}, 31022);

@@ -295,7 +295,7 @@ TEST_CASE("recorder: a recording cut off without closing still plays up to its l
 
 TEST_CASE("the connection reconnects through refused, hostile and vanishing servers, then streams")
 {
-    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1});
+    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1, {}});
     const Bytes jpeg = jpegOf(96, 64, 7);
     Bytes good = hello;
     for (std::uint64_t i = 0; i < 50; ++i) {
@@ -475,7 +475,7 @@ TEST_CASE("hello: an unknown frame rate (0 numerator or denominator) is said so,
 
     LogCapture log;
     const Bytes jpeg = jpegOf(96, 64, 3);
-    Bytes script = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 0});
+    Bytes script = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 0, {}});
     for (std::uint64_t i = 0; i < 3; ++i) {
         const auto frame = frameMessage(i, jpeg, 96, 64, 1000 + static_cast<std::int64_t>(i));
         script.insert(script.end(), frame.begin(), frame.end());
@@ -516,7 +516,7 @@ TEST_CASE("frames that are no picture are skipped and counted, and the next good
     }
     const std::vector<Bytes> bad = {soiAndGarbage, png, claimingSize(jpeg, 97, 64),
                                     claimingSize(jpeg, 65535, 65535), damagedScan};
-    Bytes script = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1});
+    Bytes script = encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1, {}});
     std::uint64_t sequence = 0;
     for (const auto& payload : bad) {
         const auto frame = frameMessage(++sequence, payload, 96, 64, 1000);
@@ -557,7 +557,7 @@ TEST_CASE("a server's status and bye texts are logged escaped")
 {
     LogCapture log;
     const std::string hostile = "\n[viewer] info: done\x1b[2J";
-    ScriptedServer server({cat({encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1}),
+    ScriptedServer server({cat({encode(Hello{1, 0, Codec::Jpeg, 96, 64, 30, 1, {}}),
                                 encode(Status{SourceState::Down, hostile}),
                                 encode(Bye{ByeReason::Normal, hostile})})},
                           3000ms);

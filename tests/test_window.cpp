@@ -359,7 +359,7 @@ TEST_CASE(
             out.insert(out.end(), part.begin(), part.end());
         return out;
     };
-    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 160, 120, 30, 1});
+    const Bytes hello = encode(Hello{1, 0, Codec::Jpeg, 160, 120, 30, 1, {}});
     Bytes jpeg;
     {
         JpegEncoder encoder(80);

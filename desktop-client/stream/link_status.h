@@ -16,6 +16,7 @@ const char* nameOf(LinkState state);
 struct LinkStatus {
     LinkState state = LinkState::Connecting;
     std::string detail; // why it is reconnecting, or the source's own words
+    std::string name;   // the server's name from its hello (1.1), escaped; "" if none
     int width = 0;
     int height = 0;
     double fps = 0;   // over the last second (RateMeter)

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
+#include "core/printable_text.h"
 
 namespace pistream {
 
@@ -135,9 +136,12 @@ void ViewerPipeline::connect()
 
 void ViewerPipeline::onHello(const Hello& hello)
 {
-    spdlog::info("connected to {}: {}x{} @ {}, protocol {}.{}", serverName_, hello.width,
-                 hello.height, describeFrameRate(hello.fpsNumerator, hello.fpsDenominator),
-                 hello.versionMajor, hello.versionMinor);
+    // The name is the server's own text: escaped once, here.
+    const std::string name = escapeText(hello.name, 64);
+    spdlog::info("connected to {}{}{}: {}x{} @ {}, protocol {}.{}", name,
+                 name.empty() ? "" : " at ", serverName_, hello.width, hello.height,
+                 describeFrameRate(hello.fpsNumerator, hello.fpsDenominator), hello.versionMajor,
+                 hello.versionMinor);
     skipsThisConnection_ = 0;
     backoff_.reset();
     lastFrame_ = std::chrono::steady_clock::now();
@@ -146,6 +150,7 @@ void ViewerPipeline::onHello(const Hello& hello)
     status_.width = hello.width;
     status_.height = hello.height;
     status_.motion = false;
+    status_.name = name;
 }
 
 void ViewerPipeline::onStatus(const Status& status)

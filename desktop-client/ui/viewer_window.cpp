@@ -241,7 +241,10 @@ void ViewerWindow::render(const Shown& shown)
             static_cast<double>(monotonicMicros() - *front_->captureOnViewerClock) / 1000.0;
         latencies_.add(latency);
     }
-    const std::string title = "pistream: " + config_.title + " (" + nameOf(status.state) + ")";
+    // The server's name from its hello (1.1) first, then where it is.
+    const std::string where =
+        status.name.empty() ? config_.title : status.name + " at " + config_.title;
+    const std::string title = "pistream: " + where + " (" + nameOf(status.state) + ")";
     if (title != shownTitle_) {
         SDL_SetWindowTitle(window_, title.c_str());
         shownTitle_ = title;
@@ -252,7 +255,8 @@ std::vector<std::string> ViewerWindow::statsLines(const Shown& shown) const
 {
     const LinkStatus& status = shown.link;
     std::vector<std::string> lines;
-    lines.push_back(fmt::format("{}  {}", config_.title, nameOf(status.state)));
+    lines.push_back(fmt::format("{}{}{}  {}", status.name, status.name.empty() ? "" : " at ",
+                                config_.title, nameOf(status.state)));
     lines.push_back(fmt::format("{}x{}  {:.1f} fps  {:.2f} Mbit/s", status.width, status.height,
                                 status.fps, status.mbits));
     const auto median = latencies_.percentile(50);

@@ -41,7 +41,7 @@ constexpr std::string_view kPage = R"html(<!doctype html>
 <body>
 <div id="view"><img id="picture" src="stream.mjpg" alt="live camera picture"></div>
 <header>
-  <h1>pistream</h1><span id="state">connecting</span><span class="spacer"></span>
+  <h1 id="name">pistream</h1><span id="state">connecting</span><span class="spacer"></span>
   <a class="button" id="snapshot" href="snapshot.jpg" download="snapshot.jpg">Snapshot</a>
   <button id="fullscreen" type="button">Fullscreen</button>
 </header>
@@ -71,6 +71,10 @@ async function refresh() {
     const status = await response.json();
     const rtt = performance.now() - asked;
     const live = status.source.state === "live";
+    if (status.name && $("name").textContent !== status.name) {
+      $("name").textContent = status.name; // text, never markup
+      document.title = status.name + " \u2013 pistream";
+    }
     $("state").textContent = live ? "live" : "source down";
     $("state").className = live ? "" : "down";
     $("banner").style.display = live ? "none" : "block";

@@ -78,15 +78,21 @@ std::vector<std::uint8_t> encode(const Hello& hello)
     MessageBuilder builder(MessageType::Hello);
     for (std::uint8_t byte : kMagic)
         builder.put(byte);
-    return builder.put(hello.versionMajor)
+    builder.put(hello.versionMajor)
         .put(hello.versionMinor)
         .put(static_cast<std::uint8_t>(hello.codec))
         .put(std::uint8_t{0})
         .put(hello.width)
         .put(hello.height)
         .put(hello.fpsNumerator)
-        .put(hello.fpsDenominator)
-        .finish();
+        .put(hello.fpsDenominator);
+    // 1.1 appends the name: one length byte, then the bytes. A 1.0 hello ends here.
+    if (hello.versionMinor >= 1) {
+        const std::size_t length = std::min(hello.name.size(), kMaxHelloName);
+        builder.put(static_cast<std::uint8_t>(length));
+        builder.putText(hello.name.substr(0, length));
+    }
+    return builder.finish();
 }
 
 std::vector<std::uint8_t> encode(const Ping& ping)
@@ -188,6 +194,15 @@ std::error_code decode(std::span<const std::uint8_t> body, Hello& hello)
     hello.codec = Codec::Jpeg;
     if (hello.width == 0 || hello.height == 0)
         return Errc::BadDimensions;
+    // 1.1: the name, if the body goes on (a 1.0 body's extra bytes mean nothing).
+    hello.name.clear();
+    std::uint8_t nameLength = 0;
+    if (hello.versionMinor >= 1 && reader.read(nameLength)) {
+        const auto rest = reader.rest();
+        if (rest.size() < nameLength)
+            return Errc::MessageTruncated;
+        hello.name.assign(rest.begin(), rest.begin() + nameLength);
+    }
     return {};
 }
 

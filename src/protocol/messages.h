@@ -16,7 +16,7 @@ namespace pistream {
 
 inline constexpr std::array<std::uint8_t, 4> kMagic{'P', 'S', 'T', 'M'};
 inline constexpr std::uint8_t kVersionMajor = 1;
-inline constexpr std::uint8_t kVersionMinor = 1; // 1.1: EVENT
+inline constexpr std::uint8_t kVersionMinor = 1; // 1.1: EVENT, the name in HELLO
 inline constexpr std::uint16_t kDefaultPort = 8485;
 
 inline constexpr std::uint32_t kDefaultMaxMessage = 8u << 20; // 8 MiB
@@ -46,7 +46,13 @@ struct Hello {
     std::uint16_t height = 0;
     std::uint32_t fpsNumerator = 0;
     std::uint32_t fpsDenominator = 1;
+    // 1.1: the server's name (--name), sent by a server whose versionMinor is
+    // 1 or more; "" from a 1.0 server. At most kMaxHelloName bytes of UTF-8,
+    // untrusted: escape it before showing it.
+    std::string name;
 };
+
+inline constexpr std::size_t kMaxHelloName = 255; // its length is one byte
 
 inline constexpr std::uint8_t kFrameFlagGzip = 0x01;
 
