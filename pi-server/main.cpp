@@ -72,15 +72,6 @@ std::string pairingKey(const std::string& keyFile)
     return key;
 }
 
-// The camera's name for MQTT and web hooks: the host name.
-std::string cameraName()
-{
-    char host[256] = {};
-    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
-        return "pistream";
-    return host;
-}
-
 nlohmann::json brokerStatus(const BrokerSourceStats& stats)
 {
     return {{"frames", stats.frames},         {"bad", stats.bad},
@@ -180,7 +171,7 @@ int main(int argc, char** argv)
         if (options.motion.enabled)
             motion = std::make_unique<MotionMonitor>(io, hub, pipeline, options.motion);
         // Telling people: viewers (EVENT), --mqtt, --webhook: listeners of the motion monitor.
-        Notifiers notifiers(hub, cameraName(), options.notify);
+        Notifiers notifiers(hub, options.announce.name, options.notify);
         if (motion) {
             motion->addListener(server);
             notifiers.attach(*motion);

@@ -195,7 +195,7 @@ TELLING PEOPLE
   --mqtt mqtt://[USER[:PASS]@]HOST[:PORT][/PREFIX] puts the camera on an MQTT
   broker for Home Assistant (no YAML: its MQTT discovery finds a motion
   sensor and a snapshot camera) and anything else that reads MQTT. Topics,
-  with PREFIX "pistream" and ID the camera's name in lower case:
+  with PREFIX "pistream" and ID the --name in lower case:
     PREFIX/ID/available  online / offline (retained; offline is also the last
                          will, so a kill -9 or a power cut shows)
     PREFIX/ID/motion     ON / OFF (retained)

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "core/host_name.h"
 #include "protocol/messages.h"
 
 namespace pistream {
@@ -86,10 +87,7 @@ std::string serviceNameProblem(const std::string& name)
 
 std::string defaultServiceName()
 {
-    char host[HOST_NAME_MAX + 1] = {};
-    if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0)
-        return "pistream";
-    std::string name = host;
+    std::string name = hostName();
     // A fully qualified name announces as its first label, as avahi's own host name.
     if (const auto dot = name.find('.'); dot != std::string::npos && dot > 0)
         name.resize(dot);

@@ -9,7 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/host_name.h"
 #include "core/printable_text.h"
+#include "publish/kafka_conf.h"
 #include "publish/publish_payload.h"
 
 namespace pistream {
@@ -19,23 +21,6 @@ namespace {
 // Messages handed to librdkafka and not yet acknowledged, at most.
 constexpr int kMaxInflight = 8;
 constexpr int kMetadataTimeoutMs = 3000;
-
-std::string hostName()
-{
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
-        return "pistream";
-    return name;
-}
-
-bool set(rd_kafka_conf_t* conf, const char* key, const std::string& value, std::string& error)
-{
-    char text[512];
-    if (rd_kafka_conf_set(conf, key, value.c_str(), text, sizeof text) == RD_KAFKA_CONF_OK)
-        return true;
-    error = std::string(key) + ": " + text;
-    return false;
-}
 
 } // namespace
 
@@ -54,16 +39,20 @@ BrokerError KafkaClient::connect(const std::stop_token& stop)
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::string error;
     const bool configured =
-        set(conf, "bootstrap.servers", target_.brokers, error) &&
-        set(conf, "client.id", "pistream-" + key_, error) && set(conf, "linger.ms", "5", error) &&
+        setKafkaOption(conf, "bootstrap.servers", target_.brokers, error) &&
+        setKafkaOption(conf, "client.id", "pistream-" + key_, error) &&
+        setKafkaOption(conf, "linger.ms", "5", error) &&
         // The local queue: a few frames, never more than 64 MiB.
-        set(conf, "queue.buffering.max.messages", std::to_string(kMaxInflight * 2), error) &&
-        set(conf, "queue.buffering.max.kbytes", "65536", error) &&
-        set(conf, "message.max.bytes", std::to_string(16 << 20), error) &&
-        set(conf, "message.timeout.ms", "5000", error) &&
-        set(conf, "socket.timeout.ms", "3000", error) && set(conf, "acks", "1", error) &&
-        set(conf, "reconnect.backoff.ms", "250", error) &&
-        set(conf, "reconnect.backoff.max.ms", "4000", error) && set(conf, "log_level", "4", error);
+        setKafkaOption(conf, "queue.buffering.max.messages", std::to_string(kMaxInflight * 2),
+                       error) &&
+        setKafkaOption(conf, "queue.buffering.max.kbytes", "65536", error) &&
+        setKafkaOption(conf, "message.max.bytes", std::to_string(16 << 20), error) &&
+        setKafkaOption(conf, "message.timeout.ms", "5000", error) &&
+        setKafkaOption(conf, "socket.timeout.ms", "3000", error) &&
+        setKafkaOption(conf, "acks", "1", error) &&
+        setKafkaOption(conf, "reconnect.backoff.ms", "250", error) &&
+        setKafkaOption(conf, "reconnect.backoff.max.ms", "4000", error) &&
+        setKafkaOption(conf, "log_level", "4", error);
     if (!configured) {
         rd_kafka_conf_destroy(conf);
         return error;

@@ -6,7 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/host_name.h"
 #include "core/printable_text.h"
+#include "publish/kafka_conf.h"
 
 namespace pistream {
 
@@ -17,23 +19,6 @@ constexpr int kMetadataTimeoutMs = 3000;
 constexpr int kDrainMessages = 256;
 // Room for a fetch response's framing besides the payload.
 constexpr std::size_t kFetchOverhead = 64 * 1024;
-
-std::string hostName()
-{
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
-        return "pistream";
-    return name;
-}
-
-bool set(rd_kafka_conf_t* conf, const char* key, const std::string& value, std::string& error)
-{
-    char text[512];
-    if (rd_kafka_conf_set(conf, key, value.c_str(), text, sizeof text) == RD_KAFKA_CONF_OK)
-        return true;
-    error = std::string(key) + ": " + text;
-    return false;
-}
 
 } // namespace
 
@@ -55,22 +40,24 @@ BrokerError KafkaSubscriber::connect(const std::stop_token& stop)
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::string error;
     const bool configured =
-        set(conf, "bootstrap.servers", target_.brokers, error) &&
-        set(conf, "group.id", group_, error) && set(conf, "client.id", group_, error) &&
-        set(conf, "auto.offset.reset", "latest", error) &&
-        set(conf, "enable.auto.commit", "true", error) &&
-        set(conf, "enable.partition.eof", "false", error) &&
+        setKafkaOption(conf, "bootstrap.servers", target_.brokers, error) &&
+        setKafkaOption(conf, "group.id", group_, error) &&
+        setKafkaOption(conf, "client.id", group_, error) &&
+        setKafkaOption(conf, "auto.offset.reset", "latest", error) &&
+        setKafkaOption(conf, "enable.auto.commit", "true", error) &&
+        setKafkaOption(conf, "enable.partition.eof", "false", error) &&
         // A bounded prefetch: about two frames at the cap, never a backlog.
-        set(conf, "max.partition.fetch.bytes", fetchMax, error) &&
-        set(conf, "fetch.max.bytes", fetchMax, error) &&
-        set(conf, "receive.message.max.bytes", std::to_string(maxPayload_ + 2 * kFetchOverhead),
-            error) &&
-        set(conf, "queued.max.messages.kbytes", std::to_string(2 * (maxPayload_ >> 10) + 64),
-            error) &&
-        set(conf, "fetch.wait.max.ms", "10", error) &&
-        set(conf, "socket.timeout.ms", "3000", error) &&
-        set(conf, "reconnect.backoff.ms", "250", error) &&
-        set(conf, "reconnect.backoff.max.ms", "4000", error) && set(conf, "log_level", "4", error);
+        setKafkaOption(conf, "max.partition.fetch.bytes", fetchMax, error) &&
+        setKafkaOption(conf, "fetch.max.bytes", fetchMax, error) &&
+        setKafkaOption(conf, "receive.message.max.bytes",
+                       std::to_string(maxPayload_ + 2 * kFetchOverhead), error) &&
+        setKafkaOption(conf, "queued.max.messages.kbytes",
+                       std::to_string(2 * (maxPayload_ >> 10) + 64), error) &&
+        setKafkaOption(conf, "fetch.wait.max.ms", "10", error) &&
+        setKafkaOption(conf, "socket.timeout.ms", "3000", error) &&
+        setKafkaOption(conf, "reconnect.backoff.ms", "250", error) &&
+        setKafkaOption(conf, "reconnect.backoff.max.ms", "4000", error) &&
+        setKafkaOption(conf, "log_level", "4", error);
     if (!configured) {
         rd_kafka_conf_destroy(conf);
         return error;
