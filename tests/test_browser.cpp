@@ -11,7 +11,9 @@
 
 #include "codec/jpeg_decoder.h"
 #include "support/process.h"
+#include "support/server_status.h"
 #include "support/test_images.h"
+#include "support/wait_for.h"
 
 using namespace pistream;
 using namespace pistream::test;
@@ -238,4 +240,62 @@ TEST_CASE("HTTPS with a configured certificate: TLS 1.2 and later only, a Secure
                    dir.path(), "broken");
     CHECK(broken.wait(20s) == 1);
     CHECK(broken.err().find("--https-cert") != std::string::npos);
+}
+
+TEST_CASE("with --record motion the live page shows the latest event, which replays as MJPEG")
+{
+    TempDir dir;
+    const auto footage = movingFootage(dir);
+    Process server(
+        {serverBinary(), "--listen",   "127.0.0.1:0",      "--http",
+         "127.0.0.1:0",  "--insecure", "--source",         "y4m:" + footage.string(),
+         "--record",     "motion",     "--record-dir",     (dir.path() / "recordings").string(),
+         "--pre-roll",   "1",          "--post-roll",      "1",
+         "--event-gap",  "1",          "--stats-interval", "0"},
+        dir.path(), "server");
+    const std::uint16_t port = startWithHttp(server);
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+    // The first movement's event, closed and with its thumbnail.
+    nlohmann::json events;
+    CHECK(waitFor(
+        [&] {
+            const auto text = httpGet(port, "/api/events");
+            if (!text)
+                return false;
+            events = nlohmann::json::parse(*text, nullptr, false);
+            return events.is_object() && events["events"].is_array() && !events["events"].empty() &&
+                   !events["events"][0]["thumbnail"].is_null() &&
+                   !events["events"][0]["endMs"].is_null();
+        },
+        60s));
+    INFO(events.dump());
+    REQUIRE(!events["events"].empty());
+    const auto id = events["events"][0]["id"].get<std::int64_t>();
+    CHECK(events["events"][0]["play"] == "/events/" + std::to_string(id) + "/play.mjpg");
+
+    // The replay: every part a JPEG, and the response ends after the clip.
+    const std::string replay = runTool({"curl", "-s", "--max-time", "30",
+                                        url + "events/" + std::to_string(id) + "/play.mjpg"},
+                                       dir.path())
+                                   .second;
+    std::size_t parts = 0;
+    for (std::size_t at = 0; (at = replay.find("--pistreamframe\r\n", at)) != std::string::npos;
+         ++at)
+        ++parts;
+    CHECK(parts >= 10); // a 1 s pre-roll alone is 10 frames at 10 fps
+    CHECK(curl(dir, url + "events/999/play.mjpg").second == 404);
+
+    // The page as a browser builds it: the event's thumbnail, as a button
+    // that replays it. Each try is its own headless Chromium: at most 5.
+    std::string dom;
+    const std::string thumb = "src=\"events/" + std::to_string(id) + "/thumb.jpg\"";
+    for (int i = 0; i < 5 && dom.find(thumb) == std::string::npos; ++i)
+        dom = runTool({"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                       "--disable-background-networking", "--disable-component-update",
+                       "--no-first-run", "--timeout=4000", "--dump-dom", url},
+                      dir.path())
+                  .second;
+    CHECK(dom.find(thumb) != std::string::npos);
+    CHECK(dom.find("id=\"motion\"") != std::string::npos);
+    CHECK(dom.find("id=\"live\"") != std::string::npos);
 }

@@ -409,34 +409,6 @@ TEST_CASE("--show-key makes the key once, prints it alone on stdout, and the vie
 
 namespace {
 
-// Footage with known truth for the recorder, 10 fps, 160x120: a still scene
-// for 4 s, a dark square crossing it for 2 s (frames 40..59), still again
-// for 10 s; the y4m source loops it, so the movement comes back every 16 s.
-std::filesystem::path movingFootage(const TempDir& dir)
-{
-    const int width = 160, height = 120;
-    const YuvPicture scene = makePicture(width, height, 0);
-    std::vector<std::uint8_t> file;
-    const std::string header = "YUV4MPEG2 W160 H120 F10:1 Ip A1:1 C420jpeg\n";
-    file.insert(file.end(), header.begin(), header.end());
-    for (int index = 0; index < 160; ++index) {
-        YuvPicture picture = scene;
-        if (index >= 40 && index < 60) {
-            const int left = (index - 40) * 6;
-            for (int y = 40; y < 80; ++y)
-                for (int x = left; x < left + 30 && x < width; ++x)
-                    picture.y[static_cast<std::size_t>(y * width + x)] = 16;
-        }
-        const std::string frame = "FRAME\n";
-        file.insert(file.end(), frame.begin(), frame.end());
-        const auto planes = packedPlanes(picture);
-        file.insert(file.end(), planes.begin(), planes.end());
-    }
-    const auto path = dir.file("moving.y4m");
-    writeFile(path, file);
-    return path;
-}
-
 // ffprobe's view of a file: the first video stream's packets' times.
 struct Probed {
     int code = -1;

@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/printable_text.h"
 #include "http/byte_range.h"
+#include "http/clip_replay.h"
 #include "http/http_auth.h"
 #include "http/http_host.h"
 #include "http/http_page.h"
@@ -32,6 +33,8 @@
 #include "http/http_response.h"
 #include "http/http_router.h"
 #include "http/http_server.h"
+#include "media/mkv_reader.h"
+#include "media/mkv_recorder.h"
 #include "security/pairing_key.h"
 #include "server_options.h"
 #include "support/log_capture.h"
@@ -1465,6 +1468,17 @@ TEST_CASE("recorded events: the list, files by id with ranges, nothing by path, 
         CHECK(response.contentType == "image/jpeg");
         CHECK(router.route(getWith("/events/8/clip.mkv", auth), context).status == 404);
     }
+    SUBCASE("a clip replayed as MJPEG, found by id")
+    {
+        CHECK(router.route(getWith("/events/7/play.mjpg"), context).status == 401);
+        CHECK(looked.empty());
+        auto response = router.route(getWith("/events/7/play.mjpg", auth), context);
+        CHECK(response.action == Action::ReplayClip);
+        CHECK(response.filePath == "/rec/e.mkv");
+        CHECK_FALSE(response.headOnly);
+        CHECK(router.route(getWith("/events/8/play.mjpg", auth), context).status == 404);
+        CHECK(router.route(getWith("/events/7/play.mjpg/x", auth), context).status == 404);
+    }
     SUBCASE("nothing but an id and a known name reaches the lookup")
     {
         for (const char* path :
@@ -1484,4 +1498,149 @@ TEST_CASE("recorded events: the list, files by id with ranges, nothing by path, 
         CHECK(router.route(getWith("/api/events", auth), context).status == 404);
         CHECK(router.route(getWith("/events/7/clip.mkv", auth), context).status == 404);
     }
+}
+
+TEST_CASE("a replayed clip keeps its own pace, shortens long gaps, and does not burst to catch up")
+{
+    ReplayPacer pacer;
+    CHECK(pacer.waitMicros(0, 1'000'000) == 0); // the first frame at once
+    CHECK(pacer.waitMicros(40'000, 1'000'000) == 40'000);
+    CHECK(pacer.waitMicros(80'000, 1'050'000) == 30'000);
+    // The camera was off for 10 s: a second's wait, not ten.
+    CHECK(pacer.waitMicros(10'080'000, 1'080'000) == ReplayPacer::kMaxGapMicros);
+    // On time after the gap.
+    CHECK(pacer.waitMicros(10'120'000, 2'080'000) == 40'000);
+    // A slow browser took 3 s for a part: no burst of the frames it missed.
+    CHECK(pacer.waitMicros(10'160'000, 5'200'000) == 0);
+    CHECK(pacer.waitMicros(10'200'000, 5'200'000) == 40'000);
+    // A timestamp going back counts as no gap.
+    CHECK(pacer.waitMicros(9'000'000, 5'240'000) == 0);
+    CHECK(pacer.waitMicros(9'040'000, 5'240'000) == 40'000);
+}
+
+namespace {
+
+// A clip as the recorder writes it: `count` frames `stepMicros` apart; their
+// JPEGs in `jpegs`.
+void recordClip(const std::filesystem::path& path, int count, std::int64_t stepMicros,
+                std::vector<std::string>& jpegs)
+{
+    MkvRecorder recorder(path.string(), 64, 48);
+    JpegEncoder encoder(80);
+    for (int i = 0; i < count; ++i) {
+        ByteBuffer jpeg;
+        encoder.encode(makePicture(64, 48, 0, i % 5).frame(), jpeg);
+        recorder.write(jpeg.span(), 5'000'000 + i * stepMicros);
+        const auto bytes = jpeg.span();
+        jpegs.emplace_back(bytes.begin(), bytes.end());
+    }
+    recorder.close();
+}
+
+HttpServerConfig replayConfig(const std::filesystem::path& clip)
+{
+    HttpServerConfig config;
+    config.events.list = [](std::size_t, std::optional<std::int64_t>) {
+        return nlohmann::json{{"events", nlohmann::json::array()}};
+    };
+    config.events.file = [clip](std::int64_t id, bool) -> std::optional<RecordedFile> {
+        if (id != 1 || !std::filesystem::exists(clip))
+            return std::nullopt;
+        return RecordedFile{clip.string(), std::filesystem::file_size(clip)};
+    };
+    return config;
+}
+
+} // namespace
+
+TEST_CASE("MkvReader gives back every JPEG of a clip unchanged, with its time")
+{
+    TempDir dir;
+    std::vector<std::string> jpegs;
+    recordClip(dir.file("e.mkv"), 6, 40'000, jpegs);
+    MkvReader reader(dir.file("e.mkv").string());
+    std::vector<MkvFrame> frames;
+    while (auto frame = reader.next())
+        frames.push_back(std::move(*frame));
+    REQUIRE(frames.size() == jpegs.size());
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        CHECK(std::string(frames[i].jpeg.begin(), frames[i].jpeg.end()) == jpegs[i]);
+        CHECK(frames[i].micros == static_cast<std::int64_t>(i) * 40'000);
+    }
+    CHECK_FALSE(reader.next());
+    CHECK_THROWS_AS(MkvReader(dir.file("none.mkv").string()), MkvError);
+    writeFile(dir.file("text.mkv"), std::string("not a clip\n"));
+    CHECK_THROWS_AS(MkvReader(dir.file("text.mkv").string()), MkvError);
+}
+
+TEST_CASE("/events/ID/play.mjpg replays a clip's JPEGs as parts, then ends the response")
+{
+    TempDir dir;
+    std::vector<std::string> jpegs;
+    recordClip(dir.file("e.mkv"), 8, 20'000, jpegs);
+    Fixture fixture(replayConfig(dir.file("e.mkv")));
+
+    const Reply reply = exchange(fixture.port(), "GET /events/1/play.mjpg HTTP/1.1\r\n\r\n");
+    CHECK(reply.closed);
+    CHECK(statusOf(reply.text) == 200);
+    CHECK(reply.text.find("Content-Type: multipart/x-mixed-replace; boundary=pistreamframe\r\n") !=
+          std::string::npos);
+    const auto parts = partsOf(bodyOf(reply.text), "pistreamframe");
+    CHECK(parts == jpegs);
+    CHECK(reply.text.find("X-Timestamp-Us: 140000\r\n") != std::string::npos);
+
+    CHECK(statusOf(get(fixture.port(), "/events/2/play.mjpg")) == 404);
+    const std::string head = get(fixture.port(), "/events/1/play.mjpg", "HEAD");
+    CHECK(statusOf(head) == 200);
+    CHECK(bodyOf(head).empty());
+    CHECK(fixture.onIoThread([&] { return fixture.server->stats().replaying; }) == 0);
+}
+
+TEST_CASE("a clip cut short plays up to its last whole frame, and a damaged one is a 404")
+{
+    TempDir dir;
+    std::vector<std::string> jpegs;
+    recordClip(dir.file("whole.mkv"), 8, 10'000, jpegs);
+    auto bytes = readFile(dir.file("whole.mkv"));
+    bytes.resize(bytes.size() * 2 / 3); // the power went off while it was written
+    writeFile(dir.file("e.mkv"), bytes);
+    Fixture fixture(replayConfig(dir.file("e.mkv")));
+
+    const Reply reply = exchange(fixture.port(), "GET /events/1/play.mjpg HTTP/1.1\r\n\r\n");
+    CHECK(reply.closed);
+    CHECK(statusOf(reply.text) == 200);
+    const auto parts = partsOf(bodyOf(reply.text), "pistreamframe");
+    CHECK(parts.size() >= 2);
+    CHECK(parts.size() < jpegs.size());
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        CHECK(parts[i] == jpegs[i]);
+
+    writeFile(dir.file("e.mkv"), std::string("not a clip\n"));
+    CHECK(statusOf(get(fixture.port(), "/events/1/play.mjpg")) == 404);
+}
+
+TEST_CASE("replays at once are capped: the next gets 503 until one ends")
+{
+    TempDir dir;
+    std::vector<std::string> jpegs;
+    recordClip(dir.file("e.mkv"), 3, 1'000'000, jpegs); // two seconds long
+    HttpServerConfig config = replayConfig(dir.file("e.mkv"));
+    config.maxReplays = 1;
+    Fixture fixture(config);
+
+    std::promise<Reply> first;
+    auto firstReply = first.get_future();
+    std::thread player([&] {
+        first.set_value(exchange(fixture.port(), "GET /events/1/play.mjpg HTTP/1.1\r\n\r\n"));
+    });
+    CHECK(waitFor(
+        [&] { return fixture.onIoThread([&] { return fixture.server->stats().replaying; }) == 1; },
+        10000ms));
+    const std::string refused = get(fixture.port(), "/events/1/play.mjpg");
+    CHECK(statusOf(refused) == 503);
+    CHECK(refused.find("Retry-After: ") != std::string::npos);
+    player.join();
+    CHECK(partsOf(bodyOf(firstReply.get().text), "pistreamframe").size() == 3);
+    CHECK(fixture.onIoThread([&] { return fixture.server->stats().replaying; }) == 0);
+    CHECK(statusOf(get(fixture.port(), "/events/1/play.mjpg", "HEAD")) == 200);
 }

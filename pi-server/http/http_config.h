@@ -50,7 +50,8 @@ struct HttpServerConfig {
     std::chrono::milliseconds requestTimeout{5000};  // to send a whole request
     std::chrono::milliseconds stallTimeout{10000};   // a stream part making no progress
     std::chrono::milliseconds snapshotTimeout{3000}; // waiting for a frame for /snapshot.jpg
-    PacingLimits pacing;                             // per streaming browser, as per viewer
+    int maxReplays = 4;  // /events/ID/play.mjpg at once (each reads a clip); then 503
+    PacingLimits pacing; // per streaming browser, as per viewer
     // Admission at accept, as on the stream port: "pending" here means still
     // sending its request (a browser opens several connections at once, so
     // the caps are wider than the stream port's), and a failure is a wrong
@@ -69,6 +70,7 @@ struct HttpServerConfig {
 struct HttpStats {
     int clients = 0;   // connections open
     int streaming = 0; // of which on /stream.mjpg
+    int replaying = 0; // of which on /events/ID/play.mjpg
     std::uint64_t requests = 0;
     std::uint64_t refused = 0;        // without the pairing key, or with a wrong one
     std::uint64_t turnedAway = 0;     // closed at accept by the PeerGuard (caps, slowed down)

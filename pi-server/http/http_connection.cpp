@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/printable_text.h"
+#include "media/mkv_recorder.h"
 
 namespace pistream {
 
@@ -41,7 +42,8 @@ HttpConnection::HttpConnection(const Context& context, asio::ip::tcp::socket soc
                                const asio::ip::address& address)
     : context_(context), address_(address), socket_(std::move(socket), context.tls),
       deadline_(context.io), parser_(context.config.maxRequestBytes),
-      stream_(socket_, context.config.pacing, context.totals)
+      stream_(socket_, context.config.pacing, context.totals),
+      replay_(socket_, context.io, context.totals)
 {}
 
 void HttpConnection::start()
@@ -95,6 +97,11 @@ void HttpConnection::close()
     endRequest(KeyCheck::NotAsked);
     subscription_.reset();
     stream_.stop();
+    replay_.stop();
+    if (replayCounted_) {
+        replayCounted_ = false;
+        --context_.totals.replaying;
+    }
     mode_ = Mode::Closed;
     deadline_.cancel();
     socket_.close();
@@ -187,6 +194,9 @@ void HttpConnection::act(HttpResponse response)
     case HttpResponse::Action::SendFile:
         sendFile(std::move(response));
         break;
+    case HttpResponse::Action::ReplayClip:
+        startReplay(response);
+        break;
     case HttpResponse::Action::WaitForSnapshot:
         // Saying so makes the pipeline encode a frame.
         mode_ = Mode::Snapshot;
@@ -221,6 +231,40 @@ void HttpConnection::startStream(const HttpResponse& response)
     deadline_.cancel();
     auto self = shared_from_this();
     stream_.start(context_.hub, self,
+                  {[this] { armDeadline(context_.config.stallTimeout, 0, ""); },
+                   [this] { deadline_.cancel(); },
+                   [this](const std::error_code&) {
+                       close();
+                   }});
+}
+
+void HttpConnection::startReplay(const HttpResponse& response)
+{
+    if (context_.totals.replaying >= context_.config.maxReplays) {
+        answer(textResponse(503,
+                            "too many recordings are being played at once (at most " +
+                                std::to_string(context_.config.maxReplays) + "): try again later\n",
+                            "Retry-After: 5\r\n"));
+        return;
+    }
+    std::unique_ptr<MkvReader> reader;
+    try {
+        reader = std::make_unique<MkvReader>(response.filePath);
+    } catch (const MkvError& error) { // deleted by retention, or unreadable
+        spdlog::debug("http: replay for {}: {}", remote(),
+                      escapeText(error.what(), kLoggedTextSize));
+        answer(textResponse(404, "no such event or file\n"));
+        return;
+    }
+    if (response.headOnly) {
+        startStream(response); // the same head, then close
+        return;
+    }
+    mode_ = Mode::Replaying;
+    replayCounted_ = true;
+    ++context_.totals.replaying;
+    deadline_.cancel();
+    replay_.start(std::move(reader), shared_from_this(),
                   {[this] { armDeadline(context_.config.stallTimeout, 0, ""); },
                    [this] { deadline_.cancel(); },
                    [this](const std::error_code&) {

@@ -11,6 +11,7 @@
 #include <asio/ssl.hpp>
 
 #include "core/limited_log.h"
+#include "http/clip_replay.h"
 #include "http/http_config.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
@@ -69,13 +70,15 @@ public:
     void onFrame(const EncodedFramePtr& frame) override;
 
 private:
-    enum class Mode { Request, Answering, Snapshot, Streaming, Lingering, Closed };
+    enum class Mode { Request, Answering, Snapshot, Streaming, Replaying, Lingering, Closed };
 
     void armDeadline(std::chrono::milliseconds after, int status, const char* why);
     void read();
     void act(HttpResponse response);
     void endRequest(KeyCheck key);
     void startStream(const HttpResponse& response);
+    // /events/ID/play.mjpg: within the replay cap, the clip as a ClipReplay.
+    void startReplay(const HttpResponse& response);
     // A whole response, then close (or linger()). Every buffer lives in the
     // connection until done.
     void answer(HttpResponse response, bool linger = false);
@@ -100,6 +103,8 @@ private:
     HttpRequestParser parser_;
     std::array<char, 2048> buffer_{};
     MjpegStream stream_;
+    ClipReplay replay_;
+    bool replayCounted_ = false; // in totals.replaying
     Mode mode_ = Mode::Request;
     bool pending_ = true;     // counted by the PeerGuard until the request is read
     bool head_ = false;       // a HEAD request: heads only

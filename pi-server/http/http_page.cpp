@@ -9,7 +9,11 @@ namespace pistream {
 namespace {
 
 // One self-contained page: the MJPEG stream in an <img> scaled to the window,
-// and a status bar filled from /api/status once a second. No external files.
+// and a status bar filled from /api/status once a second: a badge while a
+// motion event lasts and, with --record, the latest events from /api/events
+// as thumbnails, each replayed in the same <img> from /events/ID/play.mjpg.
+// What the server sends goes into the page as text (textContent) or as a URL
+// built from a checked numeric id, never as markup. No external files.
 constexpr std::string_view kPage = R"html(<!doctype html>
 <html lang="en">
 <head>
@@ -34,6 +38,12 @@ constexpr std::string_view kPage = R"html(<!doctype html>
                      border-radius: .4em; padding: .35em .8em; cursor: pointer; text-decoration: none; }
   button:hover, a.button:hover { border-color: var(--accent); }
   footer span b { color: var(--accent); font-weight: 600; }
+  #motion { padding: .1em .6em; border-radius: 1em; background: #f9a825; color: #000; font-weight: 600; }
+  #events { position: fixed; right: .9em; bottom: 3.2em; display: flex; gap: .5em; }
+  #events button { padding: .2em; display: flex; flex-direction: column; align-items: center; }
+  #events img { width: 8em; height: 4.5em; object-fit: cover; background: #111; border-radius: .3em; }
+  #events small { color: #9aa0a6; }
+  [hidden] { display: none !important; }
   #banner { position: fixed; top: 3.2em; left: 50%; transform: translateX(-50%); display: none;
             background: var(--bad); padding: .4em 1em; border-radius: .4em; }
 </style>
@@ -41,11 +51,14 @@ constexpr std::string_view kPage = R"html(<!doctype html>
 <body>
 <div id="view"><img id="picture" src="stream.mjpg" alt="live camera picture"></div>
 <header>
-  <h1 id="name">pistream</h1><span id="state">connecting</span><span class="spacer"></span>
+  <h1 id="name">pistream</h1><span id="state">connecting</span>
+  <span id="motion" hidden>motion</span><span id="playing" hidden></span><span class="spacer"></span>
+  <button id="live" type="button" hidden>Back to live</button>
   <a class="button" id="snapshot" href="snapshot.jpg" download="snapshot.jpg">Snapshot</a>
   <button id="fullscreen" type="button">Fullscreen</button>
 </header>
 <div id="banner"></div>
+<div id="events" hidden></div>
 <footer>
   <span><b id="size">-</b></span>
   <span><b id="fps">-</b> fps</span>
@@ -62,8 +75,64 @@ $("fullscreen").onclick = () => {
   if (document.fullscreenElement) document.exitFullscreen();
   else (view.requestFullscreen || view.webkitRequestFullscreen).call(view);
 };
+let playing = 0; // the event being replayed, 0 while live
+const goLive = () => {
+  playing = 0;
+  $("live").hidden = true;
+  $("playing").hidden = true;
+  picture.src = "stream.mjpg?" + Date.now();
+};
+$("live").onclick = goLive;
 // A dropped stream (server restart, Wi-Fi) is picked up again.
-picture.onerror = () => setTimeout(() => { picture.src = "stream.mjpg?" + Date.now(); }, 1000);
+picture.onerror = () => setTimeout(() => { if (!playing) goLive(); }, 1000);
+// A recorded event in place of the live picture, until "Back to live".
+function play(id) {
+  playing = id;
+  $("playing").textContent = "event " + id;
+  $("playing").hidden = false;
+  $("live").hidden = false;
+  picture.src = "events/" + id + "/play.mjpg";
+}
+let shownEvents = "", lastEvents = 0;
+// The latest events as thumbnails; URLs only from numeric ids, text as text.
+async function refreshEvents(force) {
+  if (!force && performance.now() - lastEvents < 10000) return;
+  lastEvents = performance.now();
+  try {
+    const response = await fetch("api/events?limit=6", { cache: "no-store" });
+    if (!response.ok) return;
+    const list = (await response.json()).events;
+    if (!Array.isArray(list)) return;
+    const events = list.filter((e) => e && Number.isSafeInteger(e.id) && e.id > 0);
+    const key = JSON.stringify(events.map((e) => [e.id, e.thumbnail !== null, e.endMs !== null]));
+    if (key === shownEvents) return;
+    shownEvents = key;
+    const box = $("events");
+    box.replaceChildren();
+    for (const event of events) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "event";
+      button.title = "play event " + event.id;
+      if (event.thumbnail !== null) {
+        const thumb = document.createElement("img");
+        thumb.src = "events/" + event.id + "/thumb.jpg";
+        thumb.alt = "event " + event.id;
+        button.append(thumb);
+      }
+      const when = document.createElement("small");
+      const start = new Date(Number(event.startMs));
+      when.textContent = isNaN(start) ? "event " + event.id : start.toLocaleTimeString();
+      button.append(when);
+      button.onclick = () => play(event.id);
+      box.append(button);
+    }
+    box.hidden = events.length === 0;
+  } catch (error) {
+    // the next status poll tries again
+  }
+}
+let lastMotion = "";
 async function refresh() {
   const asked = performance.now();
   try {
@@ -85,6 +154,13 @@ async function refresh() {
     $("latency").textContent =
       status.frameAgeMs === null ? "-" : Math.round(status.frameAgeMs + rtt / 2);
     $("source").textContent = status.source.description;
+    const motion = status.motion;
+    $("motion").hidden = !(motion && motion.active === true);
+    if (status.recording) {
+      const seen = motion ? motion.events + "/" + motion.active : "";
+      refreshEvents(seen !== lastMotion); // at once when an event starts or ends
+      lastMotion = seen;
+    }
   } catch (error) {
     $("state").textContent = "offline";
     $("state").className = "down";

@@ -29,6 +29,7 @@ struct HttpResponse {
         StreamMjpeg,     // multipart/x-mixed-replace of the newest frames until the peer goes
         WaitForSnapshot, // the next frame as a snapshot, or 503 after the snapshot timeout
         SendFile,        // status and headers, then fileLength bytes of filePath from fileOffset
+        ReplayClip,      // the clip at filePath as multipart/x-mixed-replace at its own pace
     };
 
     Action action = Action::Send;
@@ -37,7 +38,7 @@ struct HttpResponse {
     std::string headers; // extra header lines, each ending in "\r\n"
     std::string body;
     EncodedFramePtr frame; // when set, its JPEG is the body
-    std::string filePath;  // SendFile: a recording, read in chunks as the socket takes them
+    std::string filePath;  // SendFile, ReplayClip: a recording, read as the socket takes it
     std::uint64_t fileOffset = 0;
     std::uint64_t fileLength = 0;
     bool headOnly = false; // HEAD: the head without the body

@@ -180,7 +180,7 @@ HttpResponse HttpRouter::events(const HttpRequest& request, const RouteContext& 
     return response;
 }
 
-// /events/ID/clip.mkv or /events/ID/thumb.jpg: the file is looked up by the
+// /events/ID/clip.mkv, /events/ID/thumb.jpg or /events/ID/play.mjpg: the file is looked up by the
 // event's id in the index; nothing of the request becomes a path.
 HttpResponse HttpRouter::recording(const HttpRequest& request, const RouteContext& context) const
 {
@@ -190,7 +190,8 @@ HttpResponse HttpRouter::recording(const HttpRequest& request, const RouteContex
     const std::string_view name =
         slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
     const bool thumbnail = name == "thumb.jpg";
-    if (!id || (name != "clip.mkv" && !thumbnail))
+    const bool play = name == "play.mjpg";
+    if (!id || (name != "clip.mkv" && !thumbnail && !play))
         return textResponse(404, "no such page: " + request.path + "\n");
     if (!context.events || !context.events->file)
         return textResponse(404, "recording is off (--record)\n");
@@ -198,6 +199,11 @@ HttpResponse HttpRouter::recording(const HttpRequest& request, const RouteContex
     if (!file)
         return textResponse(404, "no such event or file\n");
     HttpResponse response;
+    if (play) { // the connection answers 503 when too many replays run
+        response.action = HttpResponse::Action::ReplayClip;
+        response.filePath = file->path;
+        return response;
+    }
     response.action = HttpResponse::Action::SendFile;
     response.contentType = thumbnail ? "image/jpeg" : "video/x-matroska";
     response.filePath = file->path;

@@ -43,6 +43,7 @@ struct RouteContext {
 //   GET /api/events?limit=N&before=ID   recorded events, newest first (--record)
 //   GET /events/ID/clip.mkv, /events/ID/thumb.jpg   SendFile, with Range (206, 416);
 //                     by id only, so no request names a path
+//   GET /events/ID/play.mjpg   ReplayClip: the clip as MJPEG at its own pace
 //
 // Any of them for a name this camera does not answer to (HttpHostCheck) gets
 // 421 Misdirected Request: DNS rebinding gets nothing, key or no key.

@@ -218,7 +218,8 @@ nlohmann::json HttpServer::statusJson() const
     status["bytesSent"]["http"] = http.bytesSent;
     status["http"] = {{"clients", http.clients},           {"requests", http.requests},
                       {"refusedWithoutKey", http.refused}, {"turnedAway", http.turnedAway},
-                      {"partsSent", http.partsSent},       {"partsSkipped", http.partsSkipped}};
+                      {"partsSent", http.partsSent},       {"partsSkipped", http.partsSkipped},
+                      {"replaying", http.replaying}};
     return status;
 }
 

@@ -14,6 +14,13 @@ std::string MjpegStream::responseHead()
         200, std::string("multipart/x-mixed-replace; boundary=") + kBoundary, std::string::npos);
 }
 
+std::string MjpegStream::partHead(std::size_t jpegSize, std::int64_t micros)
+{
+    return std::string("--") + kBoundary +
+           "\r\nContent-Type: image/jpeg\r\nContent-Length: " + std::to_string(jpegSize) +
+           "\r\nX-Timestamp-Us: " + std::to_string(micros) + "\r\n\r\n";
+}
+
 void MjpegStream::start(FrameHub& hub, const std::shared_ptr<void>& owner, Hooks hooks)
 {
     owner_ = owner;
@@ -63,9 +70,7 @@ void MjpegStream::sendNext()
     }
     held_ = false;
     sending_ = std::move(next.frame);
-    head_ = std::string("--") + kBoundary + "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
-            std::to_string(sending_->jpeg.size()) +
-            "\r\nX-Timestamp-Us: " + std::to_string(sending_->header.captureMicros) + "\r\n\r\n";
+    head_ = partHead(sending_->jpeg.size(), sending_->header.captureMicros);
     buffers_ = {asio::buffer(head_), asio::buffer(sending_->jpeg.data(), sending_->jpeg.size()),
                 asio::buffer("\r\n", 2)};
     write(buffers_.size(), true);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,6 +37,9 @@ public:
 
     // The response head: 200, multipart/x-mixed-replace, no length.
     static std::string responseHead();
+    // The head of one part: boundary, type, length and the frame's timestamp
+    // (X-Timestamp-Us); the JPEG and "\r\n" follow it. /events/ID/play.mjpg too.
+    static std::string partHead(std::size_t jpegSize, std::int64_t micros);
 
     // Writes the head, subscribes to the hub and from then on writes the
     // newest frame whenever the browser can take one. Every pending handler

@@ -574,6 +574,7 @@ nlohmann::json EventRecorder::eventsJson(std::size_t limit,
                  {"score", row.score},
                  {"box", row.box},
                  {"clip", base + "/clip.mkv"},
+                 {"play", base + "/play.mjpg"},
                  {"thumbnail", row.thumbnail.empty() ? nlohmann::json(nullptr)
                                                      : nlohmann::json(base + "/thumb.jpg")}});
         }

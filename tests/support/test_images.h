@@ -63,4 +63,10 @@ std::vector<std::uint8_t> packedPlanes(const YuvPicture& picture);
 // The directory of checked-in test data (tests/data).
 std::filesystem::path dataDir();
 
+// Footage with known truth for the recorder, 10 fps, 160x120: a still scene
+// for 4 s, a dark square crossing it for 2 s (frames 40..59), still again
+// for 10 s; the y4m source loops it, so the movement comes back every 16 s.
+// Written as dir/moving.y4m.
+std::filesystem::path movingFootage(const TempDir& dir);
+
 } // namespace pistream::test
