@@ -36,11 +36,12 @@ BrokerError KafkaClient::connect(const std::stop_token& stop)
     (void)stop; // the metadata timeout bounds the wait
     disconnect();
     failed_ = false;
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::string error;
+    rd_kafka_conf_t* conf =
+        newKafkaConf(target_.brokers, "pistream-" + key_, this, &KafkaClient::onError, error);
+    if (!conf)
+        return error;
     const bool configured =
-        setKafkaOption(conf, "bootstrap.servers", target_.brokers, error) &&
-        setKafkaOption(conf, "client.id", "pistream-" + key_, error) &&
         setKafkaOption(conf, "linger.ms", "5", error) &&
         // The local queue: a few frames, never more than 64 MiB.
         setKafkaOption(conf, "queue.buffering.max.messages", std::to_string(kMaxInflight * 2),
@@ -48,26 +49,13 @@ BrokerError KafkaClient::connect(const std::stop_token& stop)
         setKafkaOption(conf, "queue.buffering.max.kbytes", "65536", error) &&
         setKafkaOption(conf, "message.max.bytes", std::to_string(16 << 20), error) &&
         setKafkaOption(conf, "message.timeout.ms", "5000", error) &&
-        setKafkaOption(conf, "socket.timeout.ms", "3000", error) &&
-        setKafkaOption(conf, "acks", "1", error) &&
-        setKafkaOption(conf, "reconnect.backoff.ms", "250", error) &&
-        setKafkaOption(conf, "reconnect.backoff.max.ms", "4000", error) &&
-        setKafkaOption(conf, "log_level", "4", error);
+        setKafkaOption(conf, "acks", "1", error);
     if (!configured) {
         rd_kafka_conf_destroy(conf);
         return error;
     }
-    rd_kafka_conf_set_opaque(conf, this);
-    // librdkafka's own lines go to the debug log: what matters reaches the
-    // publisher's or source's rate-limited lines through the callbacks.
-    rd_kafka_conf_set_log_cb(
-        conf, [](const rd_kafka_t*, int, const char* facility, const char* text) {
-            spdlog::debug("librdkafka {}: {}", facility, escapeText(std::string_view(text), 512));
-        });
     rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* kafka, const rd_kafka_message_t* message,
                                          void* self) { onDelivery(kafka, message, self); });
-    rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* kafka, int code, const char* reason,
-                                        void* self) { onError(kafka, code, reason, self); });
     char text[512];
     kafka_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, text, sizeof text);
     if (!kafka_) {

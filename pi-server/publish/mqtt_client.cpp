@@ -1,12 +1,8 @@
 #include "publish/mqtt_client.h"
 
-#include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <mosquitto.h>
-#include <mutex>
-#include <unistd.h>
 
+#include "publish/mqtt_session.h"
 #include "publish/publish_payload.h"
 
 namespace pistream {
@@ -19,33 +15,9 @@ constexpr auto kConnackTimeout = std::chrono::seconds(3);
 // publisher's queue drop frames, and mosquitto's own queue stays short.
 constexpr int kMaxInflight = 4;
 
-void initLibrary()
-{
-    static std::once_flag once;
-    std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
-std::string errorText(int code)
-{
-    if (code == MOSQ_ERR_ERRNO)
-        return std::strerror(errno);
-    return mosquitto_strerror(code);
-}
-
-std::string makeClientId()
-{
-    static std::atomic<int> count{0};
-    // At most 23 characters is what every MQTT 3.1.1 broker must accept.
-    std::string id = "pistream-" + std::to_string(getpid()) + "-" + std::to_string(count++);
-    return id.substr(0, 23);
-}
-
 } // namespace
 
-MqttClient::MqttClient(PublishTarget target) : target_(std::move(target)), clientId_(makeClientId())
-{
-    initLibrary();
-}
+MqttClient::MqttClient(PublishTarget target) : target_(std::move(target)) {}
 
 MqttClient::~MqttClient()
 {
@@ -61,16 +33,13 @@ void MqttClient::setWill(std::string topic, std::string payload)
 BrokerError MqttClient::connect(const std::stop_token& stop)
 {
     disconnect();
-    mosq_ = mosquitto_new(clientId_.c_str(), true, this);
+    std::string error;
+    mosq_ = newMosquitto("pistream", this, MQTT_PROTOCOL_V311, target_, error);
     if (!mosq_)
-        return "mosquitto_new: " + std::string(std::strerror(errno));
-    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+        return error;
     mosquitto_connect_callback_set(mosq_, &MqttClient::onConnect);
     mosquitto_disconnect_callback_set(mosq_, &MqttClient::onDisconnect);
     mosquitto_publish_callback_set(mosq_, &MqttClient::onPublish);
-    if (!target_.user.empty())
-        mosquitto_username_pw_set(mosq_, target_.user.c_str(),
-                                  target_.password.empty() ? nullptr : target_.password.c_str());
     if (!willTopic_.empty())
         mosquitto_will_set(mosq_, willTopic_.c_str(), static_cast<int>(willPayload_.size()),
                            willPayload_.data(), 1, true);
@@ -80,7 +49,7 @@ BrokerError MqttClient::connect(const std::stop_token& stop)
     // Asynchronous: the TCP connect does not block, so a stop is noticed.
     int rc = mosquitto_connect_async(mosq_, target_.host.c_str(), target_.port, kKeepAliveSeconds);
     if (rc != MOSQ_ERR_SUCCESS)
-        return errorText(rc);
+        return mosquittoErrorText(rc);
     const auto deadline = std::chrono::steady_clock::now() + kConnackTimeout;
     while (connack_ < 0 && !lost_) {
         if (stop.stop_requested())
@@ -89,7 +58,7 @@ BrokerError MqttClient::connect(const std::stop_token& stop)
             return "no answer to CONNECT within 3 s";
         rc = mosquitto_loop(mosq_, 50, 1);
         if (rc != MOSQ_ERR_SUCCESS)
-            return errorText(rc);
+            return mosquittoErrorText(rc);
     }
     if (connack_ != 0)
         return connack_ > 0 ? mosquitto_connack_string(connack_) : "connection closed";
@@ -119,7 +88,7 @@ BrokerError MqttClient::publish(const std::string& topic, std::span<const std::u
                                      static_cast<int>(payload.size()), payload.data(), qos, retain);
     if (rc != MOSQ_ERR_SUCCESS) {
         --inflight_;
-        return errorText(rc);
+        return mosquittoErrorText(rc);
     }
     return service(std::chrono::milliseconds(0));
 }
@@ -135,7 +104,7 @@ BrokerError MqttClient::service(std::chrono::milliseconds wait)
         return "not connected";
     const int rc = mosquitto_loop(mosq_, static_cast<int>(wait.count()), 1);
     if (rc != MOSQ_ERR_SUCCESS)
-        return errorText(rc);
+        return mosquittoErrorText(rc);
     if (lost_)
         return "the broker closed the connection";
     return std::nullopt;
@@ -143,12 +112,7 @@ BrokerError MqttClient::service(std::chrono::milliseconds wait)
 
 void MqttClient::disconnect()
 {
-    if (!mosq_)
-        return;
-    if (connack_ == 0 && !lost_)
-        mosquitto_disconnect(mosq_);
-    mosquitto_destroy(mosq_);
-    mosq_ = nullptr;
+    closeMosquitto(mosq_, connack_ == 0 && !lost_);
 }
 
 void MqttClient::onConnect(mosquitto*, void* self, int code)

@@ -35,7 +35,6 @@ private:
     static void onPublish(mosquitto*, void* self, int mid);
 
     PublishTarget target_;
-    std::string clientId_;
     std::string willTopic_; // none when empty
     std::string willPayload_;
     mosquitto* mosq_ = nullptr;

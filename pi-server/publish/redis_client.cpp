@@ -5,15 +5,9 @@
 #include <hiredis/hiredis.h>
 
 #include "publish/publish_payload.h"
+#include "publish/redis_connect.h"
 
 namespace pistream {
-
-namespace {
-
-constexpr timeval kConnectTimeout{1, 0};
-constexpr timeval kCommandTimeout{2, 0};
-
-} // namespace
 
 RedisClient::RedisClient(PublishTarget target) : target_(std::move(target)) {}
 
@@ -26,16 +20,10 @@ BrokerError RedisClient::connect(const std::stop_token& stop)
 {
     (void)stop; // the connect timeout bounds the wait
     disconnect();
-    context_ = redisConnectWithTimeout(target_.host.c_str(), target_.port, kConnectTimeout);
+    std::string error;
+    context_ = connectRedis(target_, error);
     if (!context_)
-        return "out of memory";
-    if (context_->err) {
-        std::string why = context_->errstr;
-        disconnect();
-        return why;
-    }
-    redisSetTimeout(context_, kCommandTimeout);
-    redisEnableKeepAlive(context_);
+        return error;
     return std::nullopt;
 }
 

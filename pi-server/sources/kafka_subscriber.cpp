@@ -37,12 +37,13 @@ BrokerError KafkaSubscriber::connect(const std::stop_token& stop)
     disconnect();
     failed_ = false;
     const std::string fetchMax = std::to_string(maxPayload_ + kFetchOverhead);
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::string error;
+    rd_kafka_conf_t* conf =
+        newKafkaConf(target_.brokers, group_, this, &KafkaSubscriber::onError, error);
+    if (!conf)
+        return error;
     const bool configured =
-        setKafkaOption(conf, "bootstrap.servers", target_.brokers, error) &&
         setKafkaOption(conf, "group.id", group_, error) &&
-        setKafkaOption(conf, "client.id", group_, error) &&
         setKafkaOption(conf, "auto.offset.reset", "latest", error) &&
         setKafkaOption(conf, "enable.auto.commit", "true", error) &&
         setKafkaOption(conf, "enable.partition.eof", "false", error) &&
@@ -53,24 +54,11 @@ BrokerError KafkaSubscriber::connect(const std::stop_token& stop)
                        std::to_string(maxPayload_ + 2 * kFetchOverhead), error) &&
         setKafkaOption(conf, "queued.max.messages.kbytes",
                        std::to_string(2 * (maxPayload_ >> 10) + 64), error) &&
-        setKafkaOption(conf, "fetch.wait.max.ms", "10", error) &&
-        setKafkaOption(conf, "socket.timeout.ms", "3000", error) &&
-        setKafkaOption(conf, "reconnect.backoff.ms", "250", error) &&
-        setKafkaOption(conf, "reconnect.backoff.max.ms", "4000", error) &&
-        setKafkaOption(conf, "log_level", "4", error);
+        setKafkaOption(conf, "fetch.wait.max.ms", "10", error);
     if (!configured) {
         rd_kafka_conf_destroy(conf);
         return error;
     }
-    rd_kafka_conf_set_opaque(conf, this);
-    // librdkafka's own lines go to the debug log: what matters reaches the
-    // publisher's or source's rate-limited lines through the callbacks.
-    rd_kafka_conf_set_log_cb(
-        conf, [](const rd_kafka_t*, int, const char* facility, const char* text) {
-            spdlog::debug("librdkafka {}: {}", facility, escapeText(std::string_view(text), 512));
-        });
-    rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* kafka, int code, const char* reason,
-                                        void* self) { onError(kafka, code, reason, self); });
     rd_kafka_conf_set_rebalance_cb(
         conf,
         [](rd_kafka_t* kafka, rd_kafka_resp_err_t code, rd_kafka_topic_partition_list_t* partitions,

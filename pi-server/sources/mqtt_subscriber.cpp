@@ -1,12 +1,10 @@
 #include "sources/mqtt_subscriber.h"
 
-#include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
-#include <mutex>
-#include <unistd.h>
+
+#include "publish/mqtt_session.h"
 
 namespace pistream {
 
@@ -19,33 +17,11 @@ constexpr std::size_t kPacketOverhead = 64 * 1024;
 // Packets read in one receive() at most after the wait.
 constexpr int kDrainPackets = 64;
 
-void initLibrary()
-{
-    static std::once_flag once;
-    std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
-std::string errorText(int code)
-{
-    if (code == MOSQ_ERR_ERRNO)
-        return std::strerror(errno);
-    return mosquitto_strerror(code);
-}
-
-std::string makeClientId()
-{
-    static std::atomic<int> count{0};
-    std::string id = "pistream-src-" + std::to_string(getpid()) + "-" + std::to_string(count++);
-    return id.substr(0, 23);
-}
-
 } // namespace
 
 MqttSubscriber::MqttSubscriber(PublishTarget target, std::size_t maxPayload)
-    : target_(std::move(target)), maxPayload_(maxPayload), clientId_(makeClientId())
-{
-    initLibrary();
-}
+    : target_(std::move(target)), maxPayload_(maxPayload)
+{}
 
 MqttSubscriber::~MqttSubscriber()
 {
@@ -55,17 +31,14 @@ MqttSubscriber::~MqttSubscriber()
 BrokerError MqttSubscriber::connect(const std::stop_token& stop)
 {
     disconnect();
-    mosq_ = mosquitto_new(clientId_.c_str(), true, this);
+    std::string error;
+    mosq_ = newMosquitto("pistream-src", this, MQTT_PROTOCOL_V5, target_, error);
     if (!mosq_)
-        return "mosquitto_new: " + std::string(std::strerror(errno));
-    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+        return error;
     mosquitto_connect_callback_set(mosq_, &MqttSubscriber::onConnect);
     mosquitto_disconnect_callback_set(mosq_, &MqttSubscriber::onDisconnect);
     mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::onSubscribe);
     mosquitto_message_callback_set(mosq_, &MqttSubscriber::onMessage);
-    if (!target_.user.empty())
-        mosquitto_username_pw_set(mosq_, target_.user.c_str(),
-                                  target_.password.empty() ? nullptr : target_.password.c_str());
     connack_ = -1;
     suback_ = -1;
     lost_ = false;
@@ -80,7 +53,7 @@ BrokerError MqttSubscriber::connect(const std::stop_token& stop)
                                        nullptr, properties);
     mosquitto_property_free_all(&properties);
     if (rc != MOSQ_ERR_SUCCESS)
-        return errorText(rc);
+        return mosquittoErrorText(rc);
 
     const auto deadline = std::chrono::steady_clock::now() + kAnswerTimeout;
     bool subscribed = false;
@@ -88,7 +61,7 @@ BrokerError MqttSubscriber::connect(const std::stop_token& stop)
         if (connack_ == 0 && !subscribed) {
             rc = mosquitto_subscribe(mosq_, nullptr, target_.topic.c_str(), target_.qos);
             if (rc != MOSQ_ERR_SUCCESS)
-                return errorText(rc);
+                return mosquittoErrorText(rc);
             subscribed = true;
         }
         if (connack_ > 0)
@@ -102,7 +75,7 @@ BrokerError MqttSubscriber::connect(const std::stop_token& stop)
                                 : "no answer to SUBSCRIBE within 3 s";
         rc = mosquitto_loop(mosq_, 50, 1);
         if (rc != MOSQ_ERR_SUCCESS)
-            return errorText(rc);
+            return mosquittoErrorText(rc);
     }
     if (lost_)
         return "connection closed";
@@ -128,7 +101,7 @@ BrokerError MqttSubscriber::receive(std::chrono::milliseconds wait, BrokerMessag
     }
     into_ = nullptr;
     if (rc != MOSQ_ERR_SUCCESS)
-        return errorText(rc);
+        return mosquittoErrorText(rc);
     if (lost_)
         return "the broker closed the connection";
     return std::nullopt;
@@ -136,12 +109,7 @@ BrokerError MqttSubscriber::receive(std::chrono::milliseconds wait, BrokerMessag
 
 void MqttSubscriber::disconnect()
 {
-    if (!mosq_)
-        return;
-    if (connack_ == 0 && !lost_)
-        mosquitto_disconnect(mosq_);
-    mosquitto_destroy(mosq_);
-    mosq_ = nullptr;
+    closeMosquitto(mosq_, connack_ == 0 && !lost_);
 }
 
 void MqttSubscriber::onConnect(mosquitto*, void* self, int code)

@@ -29,7 +29,6 @@ private:
 
     PublishTarget target_;
     std::size_t maxPayload_;
-    std::string clientId_;
     mosquitto* mosq_ = nullptr;
     int connack_ = -1;               // the broker's answer to CONNECT; -1 while none came
     int suback_ = -1;                // the granted QoS (0x80: refused); -1 while none came

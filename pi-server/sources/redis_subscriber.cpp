@@ -4,12 +4,12 @@
 #include <hiredis/hiredis.h>
 #include <poll.h>
 
+#include "publish/redis_connect.h"
+
 namespace pistream {
 
 namespace {
 
-constexpr timeval kConnectTimeout{1, 0};
-constexpr timeval kCommandTimeout{2, 0};
 // Room for the reply's framing and the channel's name besides the payload.
 constexpr std::size_t kReplyOverhead = 64 * 1024;
 
@@ -33,16 +33,10 @@ BrokerError RedisSubscriber::connect(const std::stop_token& stop)
 {
     (void)stop; // the timeouts bound the wait
     disconnect();
-    context_ = redisConnectWithTimeout(target_.host.c_str(), target_.port, kConnectTimeout);
+    std::string error;
+    context_ = connectRedis(target_, error);
     if (!context_)
-        return "out of memory";
-    if (context_->err) {
-        std::string why = context_->errstr;
-        disconnect();
-        return why;
-    }
-    redisSetTimeout(context_, kCommandTimeout);
-    redisEnableKeepAlive(context_);
+        return error;
     ReplyPtr reply(static_cast<redisReply*>(
         redisCommand(context_, "SUBSCRIBE %b", target_.topic.data(), target_.topic.size())));
     if (!reply)

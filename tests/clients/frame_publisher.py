@@ -131,4 +131,6 @@ while True:
     except Exception as error:  # the broker is away: try again next tick
         print(f"publish failed: {error!r}", file=sys.stderr, flush=True)
     start += period
+    # Pacing, not synchronisation: a publisher at --fps, as the MXCuBE
+    # README's loop and a camera are; the tests wait on what arrives.
     time.sleep(max(0.0, start - time.monotonic()))
