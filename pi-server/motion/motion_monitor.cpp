@@ -5,18 +5,9 @@
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/clock.h"
+
 namespace pistream {
-
-namespace {
-
-std::int64_t unixMillis()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
 
 MotionMonitor::MotionMonitor(asio::io_context& io, FrameHub& hub, EncodePipeline& pipeline,
                              const MotionMonitorConfig& config)

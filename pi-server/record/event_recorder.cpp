@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/clock.h"
 #include "core/printable_text.h"
 #include "media/mkv_recorder.h"
 #include "record/recording_names.h"
@@ -19,13 +20,6 @@ namespace pistream {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-std::int64_t nowUnixMillis()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // A pass-through MJPEG frame lends its JPEG from the source (a webcam's
 // buffer, a mapped file): holding seconds of them (the ring, the writer's
@@ -113,7 +107,7 @@ void EventRecorder::stop()
     subscription_.reset();
     if (inClip_) {
         // The event may go on; the clip ends here, with the last frame held.
-        closeClip(pendingEndMs_.value_or(nowUnixMillis()));
+        closeClip(pendingEndMs_.value_or(unixMillis()));
     }
     {
         std::lock_guard lock(mutex_);
@@ -122,19 +116,6 @@ void EventRecorder::stop()
     wake_.notify_all();
     if (thread_.joinable())
         thread_.join();
-}
-
-std::int64_t EventRecorder::unixMillisOf(const EncodedFramePtr& frame) const
-{
-    // Capture times are on the monotonic clock; the files are named and the
-    // index kept in Unix time.
-    const std::int64_t offsetMicros =
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count() -
-        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now().time_since_epoch())
-            .count();
-    return (frame->header.captureMicros + offsetMicros) / 1000;
 }
 
 void EventRecorder::onFrame(const EncodedFramePtr& incoming)
@@ -148,12 +129,12 @@ void EventRecorder::onFrame(const EncodedFramePtr& incoming)
             std::chrono::duration_cast<std::chrono::microseconds>(config_.segment).count();
         if (inClip_ &&
             (capture - segmentStartMicros_ >= segmentMicros || capture < segmentStartMicros_))
-            closeClip(unixMillisOf(frame));
+            closeClip(unixMillisAt(frame->header.captureMicros));
         if (!inClip_) {
             Command open;
             open.kind = Command::Kind::Open;
             open.recording = RecordingKind::Segment;
-            open.unixMs = unixMillisOf(frame);
+            open.unixMs = unixMillisAt(frame->header.captureMicros);
             queue(std::move(open));
             inClip_ = true;
             sentAny_ = false;
@@ -170,7 +151,7 @@ void EventRecorder::onFrame(const EncodedFramePtr& incoming)
         return;
     sendFrame(frame);
     if (postRollEnd_ && frame->header.captureMicros >= *postRollEnd_)
-        closeClip(pendingEndMs_.value_or(unixMillisOf(frame)));
+        closeClip(pendingEndMs_.value_or(unixMillisAt(frame->header.captureMicros)));
 }
 
 void EventRecorder::onMotionEvent(const MotionEventRecord& event, MotionEvents::Change change)
@@ -269,7 +250,7 @@ void EventRecorder::sendFrame(const EncodedFramePtr& frame)
     Command command;
     command.kind = Command::Kind::Frame;
     command.frame = frame;
-    command.unixMs = unixMillisOf(frame);
+    command.unixMs = unixMillisAt(frame->header.captureMicros);
     queue(std::move(command));
 }
 
@@ -527,7 +508,7 @@ void EventRecorder::applyRetention(std::uint64_t needBytes)
     }
     const std::string keep = file_ ? fileName_.substr(0, fileName_.size() - 4) : std::string();
     for (const std::string& stem : chooseDeletions(std::move(recordings), config_.retention, space,
-                                                   nowUnixMillis(), needBytes, keep)) {
+                                                   unixMillis(), needBytes, keep)) {
         std::error_code ignored;
         std::filesystem::remove(config_.dir / (stem + ".mkv"), ignored);
         std::filesystem::remove(config_.dir / (stem + ".jpg"), ignored);

@@ -106,7 +106,6 @@ private:
     void openClip(const MotionEventRecord& event);
     void closeClip(std::int64_t endMs);
     void keepBest(const EncodedFramePtr& frame);
-    std::int64_t unixMillisOf(const EncodedFramePtr& frame) const;
 
     // recorder thread
     void run();
