@@ -275,35 +275,71 @@ def slow_viewers(build, clip, stalled, seconds):
             "server_peak_rss_mb": rss / 1024, "server_peak_anon_mb": peak_anon[0] / 1024}
 
 
+class ShapedLink:
+    """A network namespace for the viewer, joined to the server's side by a veth
+    pair whose server -> viewer direction goes through a token bucket (tc tbf;
+    netem is not available): a weak Wi-Fi link. Needs root. `with
+    ShapedLink("8mbit") as link:` then run the server on `link.server_host` and
+    viewers with `prefix=link.prefix`; `link.change(rate)` mid-run."""
+
+    NS, OUTER, INNER = "pistream-bench", "psb0", "psb1"
+    server_host = "10.211.0.1"
+
+    def __init__(self, rate):
+        self.rate = rate
+        self.prefix = ["ip", "netns", "exec", self.NS]
+
+    @staticmethod
+    def available():
+        return os.geteuid() == 0 and shutil.which("tc") is not None
+
+    def _run(self, *args):
+        subprocess.run(list(args), check=True, capture_output=True)
+
+    def _remove(self):
+        subprocess.run(["ip", "netns", "del", self.NS], capture_output=True)
+        subprocess.run(["ip", "link", "del", self.OUTER], capture_output=True)
+
+    def _tbf(self, verb, rate):
+        self._run("tc", "qdisc", verb, "dev", self.OUTER, "root", "tbf", "rate", rate, "burst", "32kbit",
+                  "latency", "400ms")
+
+    def __enter__(self):
+        self._remove()
+        try:
+            self._run("ip", "netns", "add", self.NS)
+            self._run("ip", "link", "add", self.OUTER, "type", "veth", "peer", "name", self.INNER)
+            self._run("ip", "link", "set", self.INNER, "netns", self.NS)
+            self._run("ip", "addr", "add", f"{self.server_host}/24", "dev", self.OUTER)
+            self._run("ip", "link", "set", self.OUTER, "up")
+            self._run(*self.prefix, "ip", "addr", "add", "10.211.0.2/24", "dev", self.INNER)
+            self._run(*self.prefix, "ip", "link", "set", self.INNER, "up")
+            self._run(*self.prefix, "ip", "link", "set", "lo", "up")
+            self._tbf("add", self.rate)
+        except BaseException:
+            self._remove()
+            raise
+        return self
+
+    def change(self, rate):
+        self.rate = rate
+        self._tbf("change", rate)
+
+    def __exit__(self, *exc):
+        self._remove()
+
+
 def weak_link(build, clip, seconds, rate="8mbit"):
     """A viewer in a network namespace behind a token bucket; the server outside."""
-    if os.geteuid() != 0 or not shutil.which("tc"):
+    if not ShapedLink.available():
         return {"skipped": "needs root and tc"}
-    ns, outer, inner = "pistream-bench", "psb0", "psb1"
-    run = lambda *args: subprocess.run(list(args), check=True, capture_output=True)
-    subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-    subprocess.run(["ip", "link", "del", outer], capture_output=True)
-    try:
-        run("ip", "netns", "add", ns)
-        run("ip", "link", "add", outer, "type", "veth", "peer", "name", inner)
-        run("ip", "link", "set", inner, "netns", ns)
-        run("ip", "addr", "add", "10.211.0.1/24", "dev", outer)
-        run("ip", "link", "set", outer, "up")
-        run("ip", "netns", "exec", ns, "ip", "addr", "add", "10.211.0.2/24", "dev", inner)
-        run("ip", "netns", "exec", ns, "ip", "link", "set", inner, "up")
-        run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
-        # Server -> viewer direction limited like a weak Wi-Fi link.
-        run("tc", "qdisc", "add", "dev", outer, "root", "tbf", "rate", rate, "burst", "32kbit", "latency", "400ms")
-        server = Server(build, ["--listen", "10.211.0.1:0", "--source", f"y4m:{clip}"])
-        summaries, _ = run_viewers(build, server.port, 1, seconds, host="10.211.0.1",
-                                   prefix=["ip", "netns", "exec", ns])
+    with ShapedLink(rate) as link:
+        server = Server(build, ["--listen", f"{link.server_host}:0", "--source", f"y4m:{clip}"])
+        summaries, _ = run_viewers(build, server.port, 1, seconds, host=link.server_host, prefix=link.prefix)
         server.stop()
-        s = summaries[0]
-        return {"rate": rate, "seconds": seconds, "fps": s["fps"], "bytes_per_frame": s["bytes_per_frame"],
-                "latency_ms": s["latency_ms"], "gaps": s["sequence_gaps"]}
-    finally:
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        subprocess.run(["ip", "link", "del", outer], capture_output=True)
+    s = summaries[0]
+    return {"rate": rate, "seconds": seconds, "fps": s["fps"], "bytes_per_frame": s["bytes_per_frame"],
+            "latency_ms": s["latency_ms"], "gaps": s["sequence_gaps"]}
 
 
 def looped(clip, times):

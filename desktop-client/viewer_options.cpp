@@ -33,6 +33,11 @@ WINDOW
   (0.5 s doubling to 5 s); with no frame for 2 s it is marked "stalled".
   Without a display (no DISPLAY or WAYLAND_DISPLAY, or SDL has only an
   invisible driver) the viewer runs headless, as with --headless.
+  On a weak link a 1.2 server sends smaller encodings of the same frames
+  (lower quality, then half size) to keep the frame rate (--adapt; the
+  overlay and the stats line show the rung); the picture is scaled to the
+  window. A recording keeps what is received: a half-size stretch goes on in
+  NAME-2.mkv as any size change does; --adapt quality records full size.
   Frames that are no picture of their declared size are skipped and counted
   as errors; a server that breaks the protocol, or sends no complete message
   for 10 s, is dropped and retried.
@@ -216,6 +221,13 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->type_name("S")
         ->check(CLI::Range(0.1, 600.0).description(""))
         ->capture_default_str();
+    std::string adapt = "server";
+    app.add_option("--adapt", adapt,
+                   "on a weak link keep the frame rate at less detail (framerate), or full "
+                   "quality with frames skipped (quality, off); server: the server's --adapt")
+        ->type_name("POLICY")
+        ->check(CLI::IsMember({"server", "framerate", "quality", "off"}).description(""))
+        ->capture_default_str();
     std::string& key = options.keyFlags.key;
     std::string& keyFile = options.keyFlags.keyFile;
     bool& insecure = options.keyFlags.insecure;
@@ -243,6 +255,10 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
                 throw std::invalid_argument("missing host in '" + server + "'");
         }
         options.client.maxMessage = maxMessage;
+        if (adapt != "server")
+            options.client.adapt = adapt == "framerate" ? AdaptPolicy::Framerate
+                                   : adapt == "quality" ? AdaptPolicy::Quality
+                                                        : AdaptPolicy::Off;
         options.client.connectTimeout =
             std::chrono::milliseconds(static_cast<std::int64_t>(connectTimeout * 1000));
         options.headlessConfig.json = statsFormat == "json";

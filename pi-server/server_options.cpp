@@ -168,6 +168,19 @@ LATENCY
   newest frame: one that cannot keep up skips frames (--queue, --send-buffer)
   instead of falling behind, so its picture is never older than a few frames.
 
+ADAPTING TO THE LINK
+  --adapt framerate (default) keeps each viewer and browser at the source's
+  frame rate on a weak link by sending it a smaller encoding of the same
+  frame: the ladder is full, lower quality (--adapt-quality), half size,
+  half size at lower quality. The server watches each connection's TCP_INFO
+  (delivery rate) and skipped frames: it steps down within about a second of
+  the link falling and up again after 4 s of headroom. Each rung in use is
+  encoded once per frame for everyone on it, only while someone is on it.
+  --adapt quality or off: always full quality, frames skipped on a slow
+  link (the behaviour before 1.2). A viewer may choose for itself
+  (pistream-viewer --adapt). Recording and publishing always get full
+  quality; MJPEG and broker sources pass their JPEGs through at one rung.
+
 PUBLISHING
   --publish URL sends each frame's JPEG (as encoded for viewers, never
   re-encoded) to a message broker too; repeat it for several:
@@ -512,6 +525,18 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         ->type_name("KIB")
         ->check(CLI::Range(16, 16384).description(""))
         ->capture_default_str();
+    std::string adapt = "framerate";
+    app.add_option("--adapt", adapt,
+                   "framerate, quality or off: what a viewer on a weak link gives up (see "
+                   "ADAPTING TO THE LINK)")
+        ->type_name("POLICY")
+        ->check(CLI::IsMember({"framerate", "quality", "off"}).description(""))
+        ->capture_default_str();
+    app.add_option("--adapt-quality", options.pipeline.lowerQuality,
+                   "JPEG quality of the ladder's lower-quality rungs")
+        ->type_name("1..100")
+        ->check(CLI::Range(1, 100).description(""))
+        ->capture_default_str();
     app.add_option("--stall-timeout", stallSeconds,
                    "seconds (1..3600) a viewer may make no progress before it is dropped")
         ->type_name("S")
@@ -603,6 +628,9 @@ std::optional<int> parseServerOptions(int argc, const char* const* argv, ServerO
         // One slow-consumer policy for viewers and browsers.
         options.server.session.pacing.maxQueuedFrames = static_cast<std::size_t>(queue);
         options.server.session.pacing.maxOutstandingBytes = sendBufferKiB * 1024;
+        options.server.session.pacing.adapt = adapt == "framerate" ? AdaptPolicy::Framerate
+                                              : adapt == "quality" ? AdaptPolicy::Quality
+                                                                   : AdaptPolicy::Off;
         options.http.pacing = options.server.session.pacing;
         options.server.session.stallTimeout =
             std::chrono::duration_cast<std::chrono::steady_clock::duration>(

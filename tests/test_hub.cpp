@@ -190,3 +190,47 @@ TEST_CASE("the pacer sends in order while the link keeps up, and the newest once
     CHECK(next.skipped == 1);
     CHECK(pacer.empty());
 }
+
+TEST_CASE("rungs: each subscriber gets the frames of its rung, and demand counts per rung")
+{
+    asio::io_context io;
+    FrameHub hub(io);
+    Recorder full, half;
+    auto subFull = hub.subscribe(full);
+    auto subHalf = hub.subscribe(half);
+    CHECK(hub.wantedRungs() == maskOf(Rung::Full));
+    subHalf.setRung(Rung::Half);
+    CHECK(subHalf.rung() == Rung::Half);
+    CHECK(hub.wantedRungs() == (maskOf(Rung::Full) | maskOf(Rung::Half)));
+
+    const auto rendition = [](std::uint64_t sequence, Rung rung) {
+        auto frame = std::const_pointer_cast<EncodedFrame>(makeFrame(sequence, 10));
+        frame->header.rung = static_cast<std::uint8_t>(rung);
+        frame->covers = maskOf(rung);
+        return EncodedFramePtr(frame);
+    };
+    hub.publish(rendition(1, Rung::Full));
+    hub.publish(rendition(101, Rung::Half)); // the same picture, smaller
+    hub.publish(rendition(102, Rung::Lower)); // nobody is on it: nobody gets it
+    hub.publish(makeFrame(3, 10));            // passed through: serves every rung
+    io.run();
+    CHECK(full.frames == std::vector<std::uint64_t>{1, 3});
+    CHECK(half.frames == std::vector<std::uint64_t>{101, 3});
+    REQUIRE(hub.latest());
+    CHECK(hub.latest()->header.sequence == 3); // latest() is full-size only
+
+    hub.publish(rendition(104, Rung::Half));
+    io.restart();
+    io.run();
+    CHECK(hub.latest()->header.sequence == 3);
+
+    subHalf.want(false);
+    CHECK(hub.wantedRungs() == maskOf(Rung::Full));
+    subHalf.want(true);
+    subFull.reset();
+    CHECK(hub.wantedRungs() == maskOf(Rung::Half));
+    subHalf.setRung(Rung::Full);
+    CHECK(hub.wantedRungs() == maskOf(Rung::Full));
+    subHalf.reset();
+    CHECK(hub.wantedRungs() == 0);
+}

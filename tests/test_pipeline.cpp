@@ -28,8 +28,10 @@ struct Published final : FrameSink {
     std::condition_variable arrived;
     std::vector<EncodedFramePtr> frames;
     std::atomic<bool> want{true};
+    std::atomic<RungMask> rungs{maskOf(Rung::Full)};
 
     bool wanted() const override { return want; }
+    RungMask wantedRungs() const override { return want ? RungMask{rungs} : RungMask{0}; }
     void publish(EncodedFramePtr frame) override
     {
         std::lock_guard lock(mutex);
@@ -361,4 +363,53 @@ TEST_CASE("raw-frame observers see the planes of every encoded frame, in order, 
     CHECK(observer.lentWhileObserved == 3); // observed while the source's buffer was lent
     for (const std::uint8_t luma : observer.firstLuma)
         CHECK(luma == picture.y[0]);
+}
+
+TEST_CASE("each wanted rung is encoded once per frame, best first, and only while wanted")
+{
+    FakeSource source({96, 64, 30, 1, PixelFormat::Yuv420});
+    FramePool pool(96, 64, 2);
+    Published published;
+    published.rungs = maskOf(Rung::Full) | maskOf(Rung::HalfLower);
+    PipelineConfig c = config("off");
+    c.lowerQuality = 30;
+    EncodePipeline pipeline(source, c, published);
+    pipeline.start();
+    const auto picture = makePicture(96, 64, 0, 4);
+    source.push(pooledFrame(pool, picture, 1));
+    REQUIRE(published.waitFor(2));
+    published.rungs = maskOf(Rung::Lower) | maskOf(Rung::Half);
+    source.push(pooledFrame(pool, picture, 2));
+    REQUIRE(published.waitFor(4));
+    pipeline.stop();
+
+    const auto stats = pipeline.stats();
+    CHECK(stats.framesOut == 2);
+    CHECK(stats.rungEncodes == std::array<std::uint64_t, kRungCount>{1, 1, 1, 1});
+    REQUIRE(published.frames.size() == 4);
+    const auto& f = published.frames;
+    CHECK(f[0]->rung() == Rung::Full);
+    CHECK(f[1]->rung() == Rung::HalfLower);
+    CHECK(f[2]->rung() == Rung::Lower);
+    CHECK(f[3]->rung() == Rung::Half);
+    for (const auto& frame : f)
+        CHECK(frame->covers == maskOf(frame->rung()));
+    // Sizes and qualities: the half rungs are half the picture, the lower
+    // rungs smaller JPEGs of the same size, and the rung is on the wire.
+    CHECK(f[1]->header.width == 48);
+    CHECK(f[1]->header.height == 32);
+    CHECK(f[3]->header.width == 48);
+    CHECK(f[2]->header.width == 96);
+    CHECK(f[2]->jpeg.size() < f[0]->jpeg.size());
+    CHECK(f[1]->jpeg.size() < f[3]->jpeg.size());
+    CHECK(f[1]->wireHeader[kLengthPrefixSize + 1 + 29] == 3);
+    for (const auto& frame : f) {
+        JpegDecoder decoder;
+        YuvImage decoded;
+        REQUIRE_FALSE(decoder.decode(frame->jpeg, 96, 64, decoded));
+        CHECK(decoded.info.width == frame->header.width);
+        CHECK(decoded.info.height == frame->header.height);
+        CHECK(frame->header.sequence == (frame == f[0] || frame == f[1] ? 1u : 2u));
+    }
+    CHECK(pool.available() == 2); // the camera's buffers went back
 }

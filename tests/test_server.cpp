@@ -179,6 +179,7 @@ TEST_CASE("a viewer that breaks the protocol gets a bye and is closed, and the o
         {0, 0, 0x04, 0x01},                                               // cap + 1 (1025)
         {0, 0, 0, 0},                                                     // length 0
         {0, 0, 0, 3, static_cast<std::uint8_t>(MessageType::Ping), 1, 2}, // truncated ping
+        {0, 0, 0, 1, static_cast<std::uint8_t>(MessageType::Adapt)},      // ADAPT with no policy
     };
     for (const auto& attack : attacks) {
         CAPTURE(attack);
@@ -254,5 +255,27 @@ TEST_CASE("a port in use is a clear start-up error")
     } catch (const std::system_error& error) {
         CHECK(std::string(error.what()).find("cannot listen on 127.0.0.1:") != std::string::npos);
         CHECK(error.code() == asio::error::address_in_use);
+    }
+}
+
+TEST_CASE("ADAPT: a known policy is taken, an unknown one keeps the default, extra bytes are ignored")
+{
+    ServerFixture fixture;
+    auto viewer = fixture.connect();
+    REQUIRE(viewer.readType(MessageType::Hello));
+    REQUIRE(fixture.waitViewers(1));
+    for (const std::vector<std::uint8_t>& adapt : std::vector<std::vector<std::uint8_t>>{
+             encode(Adapt{static_cast<std::uint8_t>(AdaptPolicy::Framerate)}),
+             encode(Adapt{200}), // a later version's policy
+             {0, 0, 0, 4, static_cast<std::uint8_t>(MessageType::Adapt), 1, 0xFF, 0x00}}) {
+        CAPTURE(adapt);
+        viewer.write(adapt);
+        // Still served: the ping after it is answered and frames come.
+        viewer.write(encode(Ping{9}));
+        REQUIRE(viewer.readType(MessageType::Pong));
+        fixture.publish(makeFrame(6, 100));
+        const auto frame = viewer.readType(MessageType::Frame);
+        REQUIRE(frame);
+        CHECK(frame->body[29] == 0); // a loopback link carries the full rung
     }
 }

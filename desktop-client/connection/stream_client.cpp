@@ -191,7 +191,10 @@ std::error_code StreamClient::handleMessage(const MessageView& message)
             config_.onKeyAccepted();
         if (handlers_.onHello)
             handlers_.onHello(hello_);
-        schedulePing(std::chrono::milliseconds(0));
+        if (config_.adapt)
+            sendAdapt(*config_.adapt); // then the pings: one write at a time
+        else
+            schedulePing(std::chrono::milliseconds(0));
         armReceiveTimer();
         return {};
     }
@@ -326,6 +329,22 @@ void StreamClient::sendPing()
                           self->pingInFlight_ = false;
                           if (error && !self->closed_)
                               self->fail("sending a ping failed: " + error.message(), true);
+                      });
+}
+
+void StreamClient::sendAdapt(AdaptPolicy policy)
+{
+    // A 1.1 server skips the message (unknown type): no need to ask its version.
+    adaptMessage_ = encode(Adapt{static_cast<std::uint8_t>(policy)});
+    asio::async_write(stream_, asio::buffer(adaptMessage_),
+                      [self = shared_from_this()](const std::error_code& error, std::size_t) {
+                          if (self->closed_)
+                              return;
+                          if (error) {
+                              self->fail("sending ADAPT failed: " + error.message(), true);
+                              return;
+                          }
+                          self->schedulePing(std::chrono::milliseconds(0));
                       });
 }
 

@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -32,6 +33,8 @@ struct ClientConfig {
     // the pings, so only a server that stalls or trickles bytes hits it.
     std::chrono::milliseconds receiveTimeout{10000};
     std::chrono::milliseconds pingInterval{1000};
+    // 1.2: sent in an ADAPT right after the hello; unset: the server's default.
+    std::optional<AdaptPolicy> adapt;
     // TLS 1.3 with this pairing key; empty: plain TCP (--insecure).
     std::string pairingKey;
     std::string keyOrigin = "--key"; // where the key came from, for messages
@@ -103,6 +106,7 @@ private:
     void armReceiveTimer();
     void schedulePing(std::chrono::milliseconds delay);
     void sendPing();
+    void sendAdapt(AdaptPolicy policy);
     void fail(const std::string& reason, bool byServer = false);
 
     asio::io_context& io_;
@@ -127,6 +131,7 @@ private:
     bool wrongKey_ = false;
 
     std::vector<std::uint8_t> pingMessage_;
+    std::vector<std::uint8_t> adaptMessage_;
     bool pingInFlight_ = false;
     int pingsSent_ = 0;
     std::deque<std::int64_t> pingsOutstanding_; // sent, not yet answered; oldest first

@@ -120,10 +120,10 @@ void HeadlessPrinter::printLive()
     const auto rtt = pipeline_.clock().roundTripMicros();
     fmt::print(
         stderr,
-        "{:6.1f}s  {}x{}  {:5.1f} fps  {:6.2f} Mbit/s  frames {}  gaps {}  errors {}  "
+        "{:6.1f}s  {}x{}  {:5.1f} fps  {:6.2f} Mbit/s  {}  frames {}  gaps {}  errors {}  "
         "latency p50 {} p99 {}  rtt {}\n",
         std::chrono::duration<double>(now - started_).count(), stats.width(), stats.height(), fps,
-        mbits, stats.frames(), stats.gaps(), stats.decodeErrors(),
+        mbits, rungName(stats.rung()), stats.frames(), stats.gaps(), stats.decodeErrors(),
         millis(stats.latencyPercentile(50)), millis(stats.latencyPercentile(99)),
         millis(rtt ? std::optional<double>(static_cast<double>(*rtt) / 1000) : std::nullopt));
 }

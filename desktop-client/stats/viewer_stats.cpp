@@ -15,6 +15,11 @@ bool ViewerStats::addFrame(const FrameHeader& header, std::size_t wireBytes,
     gzipped_ += (header.flags & kFrameFlagGzip) ? 1 : 0;
     width_ = header.width;
     height_ = header.height;
+    if (frames_ > 1 && header.rung != rung_)
+        ++rungChanges_;
+    rung_ = header.rung;
+    if (header.rung < kRungCount)
+        ++rungFrames_[header.rung];
     if (lastSequence_) {
         if (header.sequence <= *lastSequence_)
             ++outOfOrder_;
@@ -70,6 +75,13 @@ nlohmann::json ViewerStats::toJson() const
             {"untimed_frames", untimed_},
             {"width", width_},
             {"height", height_},
+            {"rung", rung_},
+            {"rung_changes", rungChanges_},
+            {"rung_frames",
+             {{"full", rungFrames_[0]},
+              {"lower", rungFrames_[1]},
+              {"half", rungFrames_[2]},
+              {"half-lower", rungFrames_[3]}}},
             {"latency_ms", latency}};
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -46,6 +47,11 @@ public:
     std::uint64_t untimed() const { return untimed_; }
     std::uint64_t gzippedFrames() const { return gzipped_; }
     int width() const { return width_; }
+    // 1.2: the rung of the newest frame (raw, as the server sent it), how
+    // often it changed, and the frames at each known rung.
+    std::uint8_t rung() const { return rung_; }
+    std::uint64_t rungChanges() const { return rungChanges_; }
+    const std::array<std::uint64_t, kRungCount>& rungFrames() const { return rungFrames_; }
     int height() const { return height_; }
     double seconds() const;
     // Percentile (0..100) of the newest latency samples; nothing before the first sample.
@@ -68,6 +74,9 @@ private:
     std::int64_t lastMicros_ = 0;
     int width_ = 0;
     int height_ = 0;
+    std::uint8_t rung_ = 0;
+    std::uint64_t rungChanges_ = 0;
+    std::array<std::uint64_t, kRungCount> rungFrames_{};
     LatencyWindow latencies_;
 };
 

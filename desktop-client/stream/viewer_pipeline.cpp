@@ -215,6 +215,7 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
         std::lock_guard lock(mutex_);
         status_.frames = stats_.frames();
         status_.gaps = stats_.gaps();
+        status_.rung = rungName(stats_.rung());
         status_.decodeErrors = stats_.decodeErrors();
         status_.width = frame.header.width;
         status_.height = frame.header.height;

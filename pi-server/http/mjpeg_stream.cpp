@@ -6,7 +6,9 @@ namespace pistream {
 
 MjpegStream::MjpegStream(StreamSocket& socket, const PacingLimits& limits, HttpStats& totals)
     : socket_(socket), totals_(totals), pacer_(socket.tcp(), limits)
-{}
+{
+    pacer_.onRungChange([this](Rung rung) { subscription_.setRung(rung); });
+}
 
 std::string MjpegStream::responseHead()
 {
@@ -27,6 +29,7 @@ void MjpegStream::start(FrameHub& hub, const std::shared_ptr<void>& owner, Hooks
     hooks_ = std::move(hooks);
     active_ = true;
     subscription_ = hub.subscribe(*this);
+    subscription_.setRung(pacer_.rung());
     std::error_code ignored;
     socket_.tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
     head_ = responseHead();

@@ -12,7 +12,15 @@ struct FrameHub::Core {
     struct Entry {
         std::uint64_t id;
         FrameSubscriber* subscriber; // nullptr once unsubscribed during a fan-out
+        Rung rung = Rung::Full;      // the encodings it is given
     };
+
+    Entry* find(std::uint64_t id)
+    {
+        const auto found = std::find_if(entries.begin(), entries.end(),
+                                        [id](const Entry& entry) { return entry.id == id; });
+        return found == entries.end() ? nullptr : &*found;
+    }
 
     explicit Core(asio::io_context& context) : io(context) {}
 
@@ -35,13 +43,13 @@ struct FrameHub::Core {
         ++delivering;
         for (std::size_t i = 0; i < entries.size(); ++i)
             if (FrameSubscriber* subscriber = entries[i].subscriber)
-                tell(*subscriber);
+                tell(*subscriber, entries[i].rung);
         if (--delivering == 0)
             std::erase_if(entries, [](const Entry& entry) { return entry.subscriber == nullptr; });
     }
 
     asio::io_context& io;
-    std::atomic<int> wanting{0};
+    std::array<std::atomic<int>, kRungCount> wanting{}; // subscriptions wanting each rung
     // io thread only:
     std::vector<Entry> entries;
     std::uint64_t nextId = 1;
@@ -54,14 +62,27 @@ FrameHub::FrameHub(asio::io_context& io) : core_(std::make_shared<Core>(io)) {}
 
 bool FrameHub::wanted() const
 {
-    return core_->wanting.load(std::memory_order_relaxed) > 0;
+    return wantedRungs() != 0;
+}
+
+RungMask FrameHub::wantedRungs() const
+{
+    RungMask mask = 0;
+    for (std::size_t rung = 0; rung < kRungCount; ++rung)
+        if (core_->wanting[rung].load(std::memory_order_relaxed) > 0)
+            mask = static_cast<RungMask>(mask | (1u << rung));
+    return mask;
 }
 
 void FrameHub::publish(EncodedFramePtr frame)
 {
     asio::post(core_->io, [core = core_, frame = std::move(frame)] {
-        core->latest = frame;
-        core->forEach([&frame](FrameSubscriber& subscriber) { subscriber.onFrame(frame); });
+        if (frame->serves(Rung::Full))
+            core->latest = frame;
+        core->forEach([&frame](FrameSubscriber& subscriber, Rung rung) {
+            if (frame->serves(rung))
+                subscriber.onFrame(frame);
+        });
     });
 }
 
@@ -71,8 +92,9 @@ void FrameHub::setSourceStatus(SourceState state, const std::string& text)
         const bool repeat = status.live() && core->status.live();
         core->status = status;
         if (!repeat)
-            core->forEach(
-                [&status](FrameSubscriber& subscriber) { subscriber.onSourceStatus(status); });
+            core->forEach([&status](FrameSubscriber& subscriber, Rung) {
+                subscriber.onSourceStatus(status);
+            });
     });
 }
 
@@ -107,7 +129,7 @@ FrameHub::Subscription::Subscription(std::shared_ptr<Core> core, std::uint64_t i
 }
 
 FrameHub::Subscription::Subscription(Subscription&& other) noexcept
-    : core_(std::move(other.core_)), id_(other.id_), wanting_(other.wanting_)
+    : core_(std::move(other.core_)), id_(other.id_), wanting_(other.wanting_), rung_(other.rung_)
 {
     other.wanting_ = false;
 }
@@ -119,6 +141,7 @@ FrameHub::Subscription& FrameHub::Subscription::operator=(Subscription&& other) 
         core_ = std::move(other.core_);
         id_ = other.id_;
         wanting_ = other.wanting_;
+        rung_ = other.rung_;
         other.wanting_ = false;
     }
     return *this;
@@ -129,7 +152,19 @@ void FrameHub::Subscription::want(bool wanted)
     if (!core_ || wanted == wanting_)
         return;
     wanting_ = wanted;
-    core_->wanting.fetch_add(wanted ? 1 : -1, std::memory_order_relaxed);
+    core_->wanting[indexOf(rung_)].fetch_add(wanted ? 1 : -1, std::memory_order_relaxed);
+}
+
+void FrameHub::Subscription::setRung(Rung rung)
+{
+    if (!core_ || rung == rung_)
+        return;
+    const bool wanted = wanting_;
+    want(false);
+    rung_ = rung;
+    want(wanted);
+    if (Core::Entry* entry = core_->find(id_))
+        entry->rung = rung;
 }
 
 void FrameHub::Subscription::reset()

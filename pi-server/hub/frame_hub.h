@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -58,6 +59,10 @@ public:
 
         void want(bool wanted);
         bool wanting() const { return wanting_; }
+        // Which encodings this subscriber is given and, while it wants frames,
+        // has made (an adaptive viewer's rung). Full unless set.
+        void setRung(Rung rung);
+        Rung rung() const { return rung_; }
         void reset();
         explicit operator bool() const { return core_ != nullptr; }
 
@@ -68,12 +73,16 @@ public:
         std::shared_ptr<Core> core_;
         std::uint64_t id_ = 0;
         bool wanting_ = false;
+        Rung rung_ = Rung::Full;
     };
 
     explicit FrameHub(asio::io_context& io);
 
     // FrameSink, any thread.
     bool wanted() const override;
+    RungMask wantedRungs() const override;
+    // A frame goes to the subscribers whose rung it serves; latest() keeps
+    // the newest full-rung frame.
     void publish(EncodedFramePtr frame) override;
     void setSourceStatus(SourceState state, const std::string& text) override;
 

@@ -1,5 +1,7 @@
 #include "hub/frame_pacer.h"
 
+#include "adapt/link_sample.h"
+
 #include <algorithm>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -14,24 +16,49 @@ constexpr auto kMaxPoll = std::chrono::milliseconds(64); // a dead peer costs ~1
 } // namespace
 
 FramePacer::FramePacer(asio::ip::tcp::socket& socket, const PacingLimits& limits)
-    : socket_(socket), limits_(limits), timer_(socket.get_executor()), poll_(kFirstPoll)
+    : socket_(socket), limits_(limits), timer_(socket.get_executor()), poll_(kFirstPoll),
+      controller_(limits.adapt, limits.adaptConfig)
 {}
+
+void FramePacer::setPolicy(AdaptPolicy policy)
+{
+    const Rung before = controller_.rung();
+    controller_.setPolicy(policy);
+    if (controller_.rung() != before && rungChanged_)
+        rungChanged_(controller_.rung());
+}
 
 std::size_t FramePacer::offer(EncodedFramePtr frame)
 {
+    controller_.noteFrame(frame->rung(), frame->wireSize(), frame->header.captureMicros);
     std::size_t skipped = 0;
     if (frames_.size() >= std::max<std::size_t>(limits_.maxQueuedFrames, 1)) {
         frames_.pop_front(); // the consumer is behind: it skips to the newest
         skipped = 1;
+        controller_.noteSkipped(std::chrono::steady_clock::now(), skipped);
     }
     frames_.push_back(std::move(frame));
     return skipped;
+}
+
+void FramePacer::adapt()
+{
+    if (controller_.policy() != AdaptPolicy::Framerate)
+        return;
+    const auto sample = readLinkSample(socket_.native_handle());
+    if (!sample)
+        return;
+    const Rung before = controller_.rung();
+    const Rung now = controller_.update(std::chrono::steady_clock::now(), *sample);
+    if (now != before && rungChanged_)
+        rungChanged_(now);
 }
 
 FramePacer::Next FramePacer::next(std::function<void()> retry)
 {
     if (frames_.empty() || waiting_)
         return {};
+    adapt();
     if (outstandingBytes() > limits_.maxOutstandingBytes) {
         // The link is behind: ask again shortly, less often the longer it lasts.
         waiting_ = waited_ = true;
@@ -50,6 +77,7 @@ FramePacer::Next FramePacer::next(std::function<void()> retry)
     if (waited_) {
         // Frames came while the link was behind: the newest goes, the rest are skipped.
         next.skipped = frames_.size() - 1;
+        controller_.noteSkipped(std::chrono::steady_clock::now(), next.skipped);
         next.frame = std::move(frames_.back());
         frames_.clear();
         waited_ = false;

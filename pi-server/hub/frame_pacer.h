@@ -8,6 +8,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "adapt/rung_controller.h"
 #include "core/encoded_frame.h"
 
 namespace pistream {
@@ -20,6 +21,9 @@ struct PacingLimits {
     // at the newest-frame queue, instead of piling up in kernel buffers where
     // they would only add latency.
     std::size_t maxOutstandingBytes = 64 * 1024;
+    // How a viewer's stream adapts to its link (--adapt, or the viewer's ADAPT).
+    AdaptPolicy adapt = AdaptPolicy::Off;
+    AdaptConfig adaptConfig;
 };
 
 // The one slow-consumer policy for every socket that streams frames (stream
@@ -30,6 +34,11 @@ struct PacingLimits {
 // timer that backs off from 2 to 64 ms while the link stays behind, and
 // meanwhile newer frames replace older ones, so what goes out is the newest
 // (µStreamer likewise writes the next frame only when the last has drained).
+//
+// With AdaptPolicy::Framerate the pacer also chooses the consumer's rung of the
+// adaptive ladder: each time it could write it reads the socket's TCP_INFO
+// and asks its RungController, and tells `rungChanged` (which moves the
+// consumer's hub subscription) when the rung should change.
 // io thread only, like the session that owns it.
 class FramePacer {
 public:
@@ -39,6 +48,13 @@ public:
     };
 
     FramePacer(asio::ip::tcp::socket& socket, const PacingLimits& limits);
+
+    void setPolicy(AdaptPolicy policy);
+    AdaptPolicy policy() const { return controller_.policy(); }
+    // Called on the io thread when the controller chooses another rung.
+    void onRungChange(std::function<void(Rung)> changed) { rungChanged_ = std::move(changed); }
+    Rung rung() const { return controller_.rung(); }
+    const RungController& controller() const { return controller_; }
 
     // Queues the newest frame; returns the frames it pushed out (0 or 1).
     std::size_t offer(EncodedFramePtr frame);
@@ -52,6 +68,7 @@ public:
 
 private:
     std::size_t outstandingBytes() const;
+    void adapt();
 
     asio::ip::tcp::socket& socket_;
     PacingLimits limits_;
@@ -60,6 +77,8 @@ private:
     std::chrono::milliseconds poll_;
     bool waiting_ = false; // a retry is armed
     bool waited_ = false;  // the link was behind: take the newest, skip the rest
+    RungController controller_;
+    std::function<void(Rung)> rungChanged_;
 };
 
 } // namespace pistream

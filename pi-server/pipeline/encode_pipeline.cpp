@@ -22,7 +22,8 @@ double millisSince(std::chrono::steady_clock::time_point start)
 
 EncodePipeline::EncodePipeline(FrameSource& source, const PipelineConfig& config, FrameSink& sink)
     : source_(source), config_(config), sink_(sink),
-      jpeg_(config.quality, codecThreads(config.encodeThreads)), gzipPolicy_(config.gzip)
+      jpeg_(config.quality, codecThreads(config.encodeThreads)), gzipPolicy_(config.gzip),
+      framePool_(16) // up to four rungs of a frame in flight
 {
     if (config.gzip.mode != GzipSetting::Mode::Off)
         gzip_ = std::make_unique<GzipCompressor>(config.gzip.level, config.gzip.strategy);
@@ -104,54 +105,104 @@ void EncodePipeline::run()
                 return;
             frame = std::move(pending_);
         }
-        if (!sink_.wanted()) {
+        const RungMask rungs = sink_.wantedRungs();
+        if (rungs == 0) {
             std::lock_guard lock(statsMutex_);
             ++stats_.framesIdle;
             continue;
         }
         try {
-            sink_.publish(encode(std::move(frame)));
+            encode(std::move(frame), rungs);
         } catch (const std::exception& error) {
             spdlog::error("encoding a frame failed: {}", error.what());
         }
     }
 }
 
-EncodedFramePtr EncodePipeline::encode(FramePtr frame)
+void EncodePipeline::encode(FramePtr frame, RungMask rungs)
 {
+    if (frame->format == PixelFormat::Mjpeg) {
+        passThrough(std::move(frame));
+        return;
+    }
+    // A webcam's YUYV becomes 4:2:0 here, after the mailbox: frames replaced
+    // there are never converted.
+    const RawFrame& picture = frame->format == PixelFormat::Yuyv ? yuyv_.toYuv420(*frame) : *frame;
+    for (const Rung rung : {Rung::Full, Rung::Lower})
+        if (rungs & maskOf(rung))
+            encodeRung(picture, rung);
+    observe(picture);
+    const bool half = (rungs & (maskOf(Rung::Half) | maskOf(Rung::HalfLower))) != 0;
+    const RawFrame* small = half ? &halfScaler_.half(picture) : nullptr;
+    frame.reset(); // the source's buffer goes back now, not when the viewers are done
+    {
+        std::lock_guard lock(statsMutex_);
+        ++stats_.framesOut;
+    }
+    if (small)
+        for (const Rung rung : {Rung::Half, Rung::HalfLower})
+            if (rungs & maskOf(rung))
+                encodeRung(*small, rung);
+}
+
+void EncodePipeline::passThrough(FramePtr frame)
+{
+    // Nothing smaller is made from a JPEG we never decode: it serves every rung.
     auto out = framePool_.acquire();
+    out->header = {};
     out->header.sequence = frame->sequence;
     out->header.captureMicros = frame->captureMicros;
     out->header.width = static_cast<std::uint16_t>(frame->width);
     out->header.height = static_cast<std::uint16_t>(frame->height);
+    out->covers = kAllRungs;
     out->encodeMillis = out->gzipMillis = 0;
-
-    if (frame->format == PixelFormat::Mjpeg) {
-        observe(*frame);
-        if (!hasHuffmanTables(frame->jpeg) &&
-            insertStandardHuffmanTables(frame->jpeg, out->jpegStorage)) {
-            // A webcam's "AVI1" frame: sent complete, so it stands alone.
-            out->jpeg = out->jpegStorage.span();
-            frame.reset();
-        } else {
-            out->jpeg = frame->jpeg; // pass-through: the source's bytes go to the socket
-            out->source = frame;
-        }
-    } else {
-        const auto start = std::chrono::steady_clock::now();
-        // A webcam's YUYV becomes 4:2:0 here, after the mailbox: frames
-        // replaced there are never converted.
-        const RawFrame& picture =
-            frame->format == PixelFormat::Yuyv ? yuyv_.toYuv420(*frame) : *frame;
-        jpeg_.encode(picture, out->jpegStorage);
-        out->encodeMillis = millisSince(start);
+    observe(*frame);
+    if (!hasHuffmanTables(frame->jpeg) &&
+        insertStandardHuffmanTables(frame->jpeg, out->jpegStorage)) {
+        // A webcam's "AVI1" frame: sent complete, so it stands alone.
         out->jpeg = out->jpegStorage.span();
-        observe(picture);
-        frame.reset(); // the source's buffer goes back now, not when the viewers are done
+        frame.reset();
+    } else {
+        out->jpeg = frame->jpeg; // pass-through: the source's bytes go to the socket
+        out->source = std::move(frame);
     }
+    {
+        std::lock_guard lock(statsMutex_);
+        ++stats_.framesOut;
+    }
+    finish(std::move(out), true);
+}
 
+void EncodePipeline::encodeRung(const RawFrame& picture, Rung rung)
+{
+    auto out = framePool_.acquire();
+    out->header = {};
+    out->header.sequence = picture.sequence;
+    out->header.captureMicros = picture.captureMicros;
+    out->header.width = static_cast<std::uint16_t>(picture.width);
+    out->header.height = static_cast<std::uint16_t>(picture.height);
+    out->header.rung = static_cast<std::uint8_t>(rung);
+    out->covers = maskOf(rung);
+    out->gzipMillis = 0;
+    const auto start = std::chrono::steady_clock::now();
+    jpeg_.setQuality(lowerQuality(rung) ? config_.lowerQuality : config_.quality);
+    jpeg_.encode(picture, out->jpegStorage);
+    out->encodeMillis = millisSince(start);
+    out->jpeg = out->jpegStorage.span();
+    {
+        std::lock_guard lock(statsMutex_);
+        ++stats_.rungEncodes[indexOf(rung)];
+        stats_.encodeMillis += out->encodeMillis;
+    }
+    finish(std::move(out), rung == Rung::Full);
+}
+
+void EncodePipeline::finish(std::shared_ptr<EncodedFrame> out, bool mayGzip)
+{
+    // Gzip pays only on flat pictures, and the policy learns from full-size
+    // frames; the small rungs, sent where bandwidth is short, go as they are.
     bool gzipped = false;
-    if (gzip_ && gzipPolicy_.shouldCompress()) {
+    if (mayGzip && gzip_ && gzipPolicy_.shouldCompress()) {
         const auto start = std::chrono::steady_clock::now();
         gzip_->compress(out->jpeg, out->gzipStorage);
         out->gzipMillis = millisSince(start);
@@ -160,15 +211,14 @@ EncodedFramePtr EncodePipeline::encode(FramePtr frame)
     }
     out->header.readyMicros = monotonicMicros();
     out->seal(gzipped);
-
-    std::lock_guard lock(statsMutex_);
-    ++stats_.framesOut;
-    stats_.gzippedFrames += gzipped ? 1 : 0;
-    stats_.jpegBytes += out->jpeg.size();
-    stats_.payloadBytes += out->payload.size();
-    stats_.encodeMillis += out->encodeMillis;
-    stats_.gzipMillis += out->gzipMillis;
-    return out;
+    if (mayGzip) {
+        std::lock_guard lock(statsMutex_);
+        stats_.gzippedFrames += gzipped ? 1 : 0;
+        stats_.jpegBytes += out->jpeg.size();
+        stats_.payloadBytes += out->payload.size();
+        stats_.gzipMillis += out->gzipMillis;
+    }
+    sink_.publish(std::move(out));
 }
 
 } // namespace pistream

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "codec/gzip_compressor.h"
+#include "codec/half_scaler.h"
 #include "codec/parallel_jpeg_encoder.h"
 #include "codec/yuyv_converter.h"
 #include "core/encoded_frame.h"
@@ -18,6 +20,7 @@ namespace pistream {
 
 struct PipelineConfig {
     int quality = 80;
+    int lowerQuality = 50; // the ladder's lower-quality rungs (--adapt-quality)
     int encodeThreads = 0; // threads per JPEG (strips); 0: the cores, at most 4
     GzipSetting gzip;
 };
@@ -27,11 +30,14 @@ struct PipelineStats {
     std::uint64_t framesIn = 0;      // delivered by the source
     std::uint64_t framesIdle = 0;    // not encoded: nobody was watching
     std::uint64_t framesDropped = 0; // not encoded: the encoder was still busy
-    std::uint64_t framesOut = 0;     // encoded and published
+    std::uint64_t framesOut = 0;     // encoded and published (at one rung or more)
+    // Encodings made of each rung: one per frame while the rung is wanted,
+    // whatever the number of viewers on it.
+    std::array<std::uint64_t, kRungCount> rungEncodes{};
     std::uint64_t gzippedFrames = 0; // sent gzipped
-    std::uint64_t jpegBytes = 0;     // JPEG bytes of published frames
-    std::uint64_t payloadBytes = 0;  // what they took on the wire after gzip
-    double encodeMillis = 0;         // total JPEG encode time
+    std::uint64_t jpegBytes = 0;     // JPEG bytes of published frames (full rung)
+    std::uint64_t payloadBytes = 0;  // what they took on the wire after gzip (full rung)
+    double encodeMillis = 0;         // total JPEG encode time, every rung
     double gzipMillis = 0;           // total gzip time (including probes not sent)
 };
 
@@ -56,8 +62,10 @@ protected:
 // frame, so a slow encode drops frames at the source instead of queueing them,
 // and the source's buffer goes back as soon as the JPEG is made. A JPEG is made
 // by several cores at once (one strip each) to cut the time from capture to
-// send. Each frame is encoded once, whatever the number of consumers, and not
-// at all while the sink says nobody wants frames.
+// send. Each frame is encoded once per wanted rung of the adaptive ladder,
+// whatever the number of consumers on it, and not at all while the sink says
+// nobody wants frames. Each rung is published as soon as it is made, best
+// first, so full-size viewers never wait for the small encodings.
 class EncodePipeline {
 public:
     EncodePipeline(FrameSource& source, const PipelineConfig& config, FrameSink& sink);
@@ -78,7 +86,12 @@ public:
 private:
     void onFrame(FramePtr frame);
     void run();
-    EncodedFramePtr encode(FramePtr frame);
+    void encode(FramePtr frame, RungMask rungs);
+    void passThrough(FramePtr frame);
+    // One rung of `picture` (already at the rung's size) into a pooled frame.
+    void encodeRung(const RawFrame& picture, Rung rung);
+    // Gzip (full rung only), seal, count, publish.
+    void finish(std::shared_ptr<EncodedFrame> out, bool mayGzip);
     void observe(const RawFrame& frame);
 
     FrameSource& source_;
@@ -88,6 +101,7 @@ private:
 
     ParallelJpegEncoder jpeg_;
     YuyvConverter yuyv_; // webcams' packed 4:2:2, on the encode thread
+    HalfScaler halfScaler_;
     std::unique_ptr<GzipCompressor> gzip_;
     GzipPolicy gzipPolicy_;
     EncodedFramePool framePool_;

@@ -20,6 +20,7 @@ ViewerSession::ViewerSession(asio::ip::tcp::socket socket, asio::ssl::context* t
       totals_(totals), onClosed_(std::move(onClosed)), peer_(stream_.peer()),
       reader_(kMaxViewerMessage), pacer_(stream_.tcp(), limits.pacing)
 {
+    pacer_.onRungChange([this](Rung rung) { onRungChange(rung); });
     std::error_code ignored;
     address_ = stream_.tcp().remote_endpoint(ignored).address();
     stream_.tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -54,7 +55,19 @@ void ViewerSession::start(Message hello, FrameHub& hub)
     if (!hub.sourceStatus().live())
         onSourceStatus(hub.sourceStatus());
     subscription_ = hub.subscribe(*this);
+    subscription_.setRung(pacer_.rung());
     doRead();
+}
+
+void ViewerSession::onRungChange(Rung rung)
+{
+    // The hub gives this viewer the new rung's frames from now on, and the
+    // pipeline makes them while anyone is on it.
+    subscription_.setRung(rung);
+    ++rungChanges_;
+    ++totals_.rungChanges;
+    spdlog::debug("viewer {}: rung {} ({:.1f} Mbit/s delivered lately)", peer_, nameOf(rung),
+                  pacer_.controller().recentRate() * 8 / 1e6);
 }
 
 void ViewerSession::refuse(Message hello, Message bye, const std::string& reason)
@@ -109,8 +122,10 @@ void ViewerSession::close(const std::string& reason)
         return;
     closed_ = true;
     if (started_)
-        spdlog::info("viewer {} disconnected: {} (sent {} frames, skipped {}, {:.1f} MB)", peer_,
-                     reason, framesSent_, framesSkipped_, static_cast<double>(bytesSent_) / 1e6);
+        spdlog::info("viewer {} disconnected: {} (sent {} frames, skipped {}, {:.1f} MB, {} rung "
+                     "changes)",
+                     peer_, reason, framesSent_, framesSkipped_,
+                     static_cast<double>(bytesSent_) / 1e6, rungChanges_);
     subscription_.reset();
     stream_.close();
     pacer_.clear();
@@ -185,6 +200,22 @@ bool ViewerSession::handleMessage(const MessageView& message)
     case MessageType::Bye:
         finish(nullptr, "viewer said bye"); // nothing more to say but close_notify
         return false;
+    case MessageType::Adapt: {
+        Adapt adapt;
+        if (auto error = decode(message.body, adapt)) {
+            finish(std::make_shared<const std::vector<std::uint8_t>>(
+                       encode(Bye{ByeReason::ProtocolError, error.message()})),
+                   "protocol error: " + error.message());
+            return false;
+        }
+        // A policy from a later version that this server does not know: its
+        // own default stays, as the protocol says.
+        const AdaptPolicy policy = adapt.known().value_or(limits_.pacing.adapt);
+        pacer_.setPolicy(policy);
+        spdlog::debug("viewer {} asked for adapt {} (policy byte {})", peer_, nameOf(policy),
+                      adapt.policy);
+        return true;
+    }
     default:
         return true; // unknown or server-only types: ignored, as the protocol says
     }

@@ -23,6 +23,7 @@ struct SessionTotals {
     std::uint64_t framesSent = 0;
     std::uint64_t framesSkipped = 0; // replaced in a full queue by a newer frame
     std::uint64_t bytesSent = 0;
+    std::uint64_t rungChanges = 0; // adaptive viewers moving on the ladder
 };
 
 struct SessionLimits {
@@ -74,11 +75,13 @@ public:
     asio::ip::address address() const { return address_; }
     bool secure() const { return stream_.secure(); }
     bool closed() const { return closed_; }
+    Rung rung() const { return pacer_.rung(); }
 
 private:
     void doRead();
     void onRead(const std::error_code& error, std::size_t bytes);
     bool handleMessage(const MessageView& message);
+    void onRungChange(Rung rung);
     void doWrite();
     void writeSome();
     void onWrite(const std::error_code& error, std::size_t bytes);
@@ -111,6 +114,7 @@ private:
     std::uint64_t framesSent_ = 0;
     std::uint64_t framesSkipped_ = 0;
     std::uint64_t bytesSent_ = 0;
+    std::uint64_t rungChanges_ = 0;
 };
 
 } // namespace pistream

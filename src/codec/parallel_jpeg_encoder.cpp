@@ -41,6 +41,12 @@ ParallelJpegEncoder::ParallelJpegEncoder(int quality, int threads) : forkJoin_(t
         strips_.push_back(std::make_unique<Strip>(quality));
 }
 
+void ParallelJpegEncoder::setQuality(int quality)
+{
+    for (auto& strip : strips_)
+        strip->encoder.setQuality(quality);
+}
+
 ParallelJpegEncoder::~ParallelJpegEncoder() = default;
 
 int ParallelJpegEncoder::stripCount(int width, int height, int threads)

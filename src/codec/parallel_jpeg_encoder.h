@@ -31,6 +31,7 @@ public:
 
     int threads() const { return static_cast<int>(strips_.size()); }
     int quality() const { return strips_.front()->encoder.quality(); }
+    void setQuality(int quality); // for the next encode: one encoder serves every rung
 
     // The strips a picture of this size is cut into with `threads` threads.
     static int stripCount(int width, int height, int threads);

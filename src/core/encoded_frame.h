@@ -8,6 +8,7 @@
 
 #include "core/byte_buffer.h"
 #include "core/raw_frame.h"
+#include "core/rung.h"
 #include "protocol/messages.h"
 
 namespace pistream {
@@ -25,6 +26,10 @@ struct EncodedFrame {
     std::span<const std::uint8_t> jpeg;    // the JPEG, wherever it lives
     std::span<const std::uint8_t> payload; // what follows wireHeader on the wire
 
+    // The rungs this frame stands for: its own (header.rung), or every rung
+    // when the source's JPEG is passed through and nothing smaller is made.
+    RungMask covers = kAllRungs;
+
     double encodeMillis = 0; // JPEG encode time (0 for pass-through)
     double gzipMillis = 0;   // gzip time (0 when not compressed)
 
@@ -32,6 +37,8 @@ struct EncodedFrame {
     void seal(bool gzipped);
 
     std::size_t wireSize() const { return wireHeader.size() + payload.size(); }
+    Rung rung() const { return static_cast<Rung>(header.rung); }
+    bool serves(Rung wanted) const { return (covers & maskOf(wanted)) != 0; }
 };
 
 using EncodedFramePtr = std::shared_ptr<const EncodedFrame>;

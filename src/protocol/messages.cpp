@@ -149,6 +149,11 @@ std::vector<std::uint8_t> encode(const Event& event)
     return builder.finish();
 }
 
+std::vector<std::uint8_t> encode(const Adapt& adapt)
+{
+    return MessageBuilder(MessageType::Adapt, kAdaptFieldsSize).put(adapt.policy).finish();
+}
+
 std::array<std::uint8_t, kFrameWireHeaderSize> encodeFrameHeader(const FrameHeader& header,
                                                                  std::size_t payloadSize)
 {
@@ -168,7 +173,7 @@ std::array<std::uint8_t, kFrameWireHeaderSize> encodeFrameHeader(const FrameHead
     putBigEndian(p, header.height);
     p += 2;
     *p++ = header.flags;
-    *p++ = 0; // reserved
+    *p++ = header.rung;
     putBigEndian(p, header.jpegLength);
     return out;
 }
@@ -259,14 +264,19 @@ std::error_code decode(std::span<const std::uint8_t> body, Event& event)
     return {};
 }
 
+std::error_code decode(std::span<const std::uint8_t> body, Adapt& adapt)
+{
+    FieldReader reader(body);
+    return reader.read(adapt.policy) ? std::error_code{} : Errc::MessageTruncated;
+}
+
 std::error_code decodeFrame(std::span<const std::uint8_t> body, const FrameLimits& limits,
                             FrameHeader& header, std::span<const std::uint8_t>& payload)
 {
     FieldReader reader(body);
-    std::uint8_t reserved = 0;
     if (!reader.read(header.sequence) || !reader.read(header.captureMicros) ||
         !reader.read(header.readyMicros) || !reader.read(header.width) ||
-        !reader.read(header.height) || !reader.read(header.flags) || !reader.read(reserved) ||
+        !reader.read(header.height) || !reader.read(header.flags) || !reader.read(header.rung) ||
         !reader.read(header.jpegLength))
         return Errc::MessageTruncated;
     if (header.width == 0 || header.height == 0 || header.width > limits.maxWidth ||

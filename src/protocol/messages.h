@@ -1,22 +1,24 @@
 #pragma once
 
-// The pistream wire protocol, version 1.1. docs/protocol.md is the reference;
+// The pistream wire protocol, version 1.2. docs/protocol.md is the reference;
 // every constant and layout here is described there byte by byte.
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "core/byte_buffer.h"
+#include "core/rung.h"
 
 namespace pistream {
 
 inline constexpr std::array<std::uint8_t, 4> kMagic{'P', 'S', 'T', 'M'};
 inline constexpr std::uint8_t kVersionMajor = 1;
-inline constexpr std::uint8_t kVersionMinor = 1; // 1.1: EVENT, the name in HELLO
+inline constexpr std::uint8_t kVersionMinor = 2; // 1.1: EVENT, the name in HELLO; 1.2: ADAPT, rungs
 inline constexpr std::uint16_t kDefaultPort = 8485;
 
 inline constexpr std::uint32_t kDefaultMaxMessage = 8u << 20; // 8 MiB
@@ -34,6 +36,7 @@ enum class MessageType : std::uint8_t {
     Status = 0x05, // server -> viewer
     Bye = 0x06,    // either way, just before the sender closes
     Event = 0x07,  // server -> viewer, 1.1: motion started, grew or ended
+    Adapt = 0x08,  // viewer -> server, 1.2: how this viewer's stream adapts to its link
 };
 
 enum class Codec : std::uint8_t { Jpeg = 1 };
@@ -63,6 +66,9 @@ struct FrameHeader {
     std::uint16_t width = 0;
     std::uint16_t height = 0;
     std::uint8_t flags = 0;
+    // 1.2: the Rung this picture was encoded at (byte 29, reserved and 0 in
+    // 1.1). Raw, so a value from a later version is shown, never refused.
+    std::uint8_t rung = 0;
     std::uint32_t jpegLength = 0; // the JPEG's length after any inflate
 };
 
@@ -117,6 +123,21 @@ struct Event {
     bool known() const { return change >= 1 && change <= 3; }
 };
 
+// 1.2: the viewer's choice of how its stream adapts. A policy a server does
+// not know (from a later version) makes it use its own default.
+struct Adapt {
+    std::uint8_t policy = 0; // an AdaptPolicy, raw
+
+    std::optional<AdaptPolicy> known() const
+    {
+        return policy <= static_cast<std::uint8_t>(AdaptPolicy::Framerate)
+                   ? std::optional(static_cast<AdaptPolicy>(policy))
+                   : std::nullopt;
+    }
+};
+
+inline constexpr std::size_t kAdaptFieldsSize = 1;
+
 // EVENT body fields: change, reserved, id, start, end, score, box.
 inline constexpr std::size_t kEventFieldsSize = 1 + 1 + 8 + 8 + 8 + 2 + 4 * 2;
 
@@ -127,6 +148,7 @@ std::vector<std::uint8_t> encode(const Pong& pong);
 std::vector<std::uint8_t> encode(const Status& status);
 std::vector<std::uint8_t> encode(const Bye& bye);
 std::vector<std::uint8_t> encode(const Event& event);
+std::vector<std::uint8_t> encode(const Adapt& adapt);
 
 // The part of a frame message before its payload; the payload is sent after
 // it in the same gather write, without being copied.
@@ -141,6 +163,7 @@ std::error_code decode(std::span<const std::uint8_t> body, Pong& pong);
 std::error_code decode(std::span<const std::uint8_t> body, Status& status);
 std::error_code decode(std::span<const std::uint8_t> body, Bye& bye);
 std::error_code decode(std::span<const std::uint8_t> body, Event& event);
+std::error_code decode(std::span<const std::uint8_t> body, Adapt& adapt);
 
 struct FrameLimits {
     int maxWidth = 8192;

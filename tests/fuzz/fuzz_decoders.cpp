@@ -2,8 +2,8 @@
 // Checked: what decodes re-encodes to a message that decodes to the same
 // thing, and a frame's fields are within the limits it was decoded against;
 // and protocol.md's receiver rules: a body under its type's minimum never
-// decodes, bytes appended to a complete HELLO, PING, PONG or EVENT are ignored, FRAME's
-// reserved byte changes nothing, and text arrives without control characters.
+// decodes, bytes appended to a complete HELLO, PING, PONG, EVENT or ADAPT are ignored, FRAME's
+// rung byte (reserved in 1.1) never makes a frame valid or invalid, and text arrives without control characters.
 
 #include <algorithm>
 #include <cstdlib>
@@ -63,7 +63,7 @@ void frame(std::span<const std::uint8_t> body)
     const pistream::FrameLimits limits{640, 480, 1 << 20};
     pistream::FrameHeader header;
     std::span<const std::uint8_t> payload;
-    if (body.size() > 29) { // the reserved byte is ignored
+    if (body.size() > 29) { // the rung byte is never a reason to refuse
         std::vector<std::uint8_t> flipped(body.begin(), body.end());
         flipped[29] ^= 0xFF;
         pistream::FrameHeader other;
@@ -89,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0)
         return 0;
     const std::span<const std::uint8_t> body(data + 1, size - 1);
-    switch (data[0] % 7) {
+    switch (data[0] % 8) {
     case 0:
         roundTrip<pistream::Hello>(body, 20, true);
         break;
@@ -107,6 +107,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case 6:
         roundTrip<pistream::Event>(body, pistream::kEventFieldsSize, true);
+        break;
+    case 7:
+        roundTrip<pistream::Adapt>(body, pistream::kAdaptFieldsSize, true);
         break;
     default:
         frame(body);

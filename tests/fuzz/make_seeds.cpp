@@ -117,7 +117,7 @@ int main(int argc, char** argv)
     for (std::size_t i = 0; i < std::size(messages); ++i)
         write(root / "message_reader", "message" + std::to_string(i), prefixed(5, messages[i]));
 
-    // The decoders: selector byte (0 hello .. 5 frame, 6 event), then the body.
+    // The decoders: selector byte (0 hello .. 5 frame, 6 event, 7 adapt), then the body.
     write(root / "decoders", "hello", prefixed(0, body(messages[0])));
     write(root / "decoders", "ping", prefixed(1, body(messages[3])));
     write(root / "decoders", "pong", prefixed(2, body(messages[4])));
@@ -126,6 +126,7 @@ int main(int argc, char** argv)
     write(root / "decoders", "frame", prefixed(5, body(messages[1])));
     write(root / "decoders", "frame-gzip", prefixed(5, body(messages[2])));
     write(root / "decoders", "event", prefixed(6, body(messages[7])));
+    write(root / "decoders", "adapt", prefixed(7, Bytes{2}));
 
     // The inflater: 3 bytes of declared size, then the member.
     const auto sized = [](std::size_t size, const Bytes& member) {
