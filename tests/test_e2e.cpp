@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include "protocol/messages.h"
 #include "support/printers.h"
 #include "support/process.h"
 #include "support/server_status.h"
@@ -239,7 +240,7 @@ TEST_CASE("--motion detects and counts events with nobody watching")
     Process viewer(viewerArgs(port, {"--frames", "10"}), dir.path(), "viewer");
     REQUIRE(viewer.wait(30s) == 0);
     INFO(viewer.err());
-    CHECK(viewer.err().find("protocol 1.1") != std::string::npos);
+    CHECK(viewer.err().find("protocol 1." + std::to_string(kVersionMinor)) != std::string::npos);
     CHECK(std::regex_search(viewer.err(),
                             std::regex(R"(motion 1 (started|since) \d\d:\d\d:\d\d, \d+\.\d%)")));
 }

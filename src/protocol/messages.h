@@ -66,10 +66,10 @@ struct FrameHeader {
     std::uint16_t width = 0;
     std::uint16_t height = 0;
     std::uint8_t flags = 0;
+    std::uint32_t jpegLength = 0; // the JPEG's length after any inflate
     // 1.2: the Rung this picture was encoded at (byte 29, reserved and 0 in
     // 1.1). Raw, so a value from a later version is shown, never refused.
     std::uint8_t rung = 0;
-    std::uint32_t jpegLength = 0; // the JPEG's length after any inflate
 };
 
 // Frame body fields before the payload.
