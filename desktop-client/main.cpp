@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +20,7 @@
 #include "sinks/recorder_sink.h"
 #include "stream/viewer_pipeline.h"
 #include "ui/viewer_window.h"
+#include "ui/wall_window.h"
 #include "viewer_options.h"
 
 using namespace pistream;
@@ -168,6 +171,115 @@ int runWindow(const ViewerOptions& options)
     return code;
 }
 
+// A wall camera's key, once accepted, is remembered as a single camera's is.
+ClientConfig withKeyMemory(ClientConfig client, const std::string& keyName, bool remember)
+{
+    if (remember)
+        client.onKeyAccepted = [server = keyName, key = client.pairingKey] {
+            rememberKey(server, key);
+        };
+    return client;
+}
+
+// A discovered camera as a wall tile: plain TCP if it asks for no key, else
+// --key/--key-file or the key remembered for it; with none, a tile that
+// says so instead of a connection.
+WallCamera wallCamera(const ViewerOptions& options, const DiscoveredCamera& camera)
+{
+    ViewerOptions one = options;
+    one.client.server = parseEndpoint(camera.endpoint(), kDefaultPort);
+    one.keyName = camera.hostEndpoint();
+    const KeyFlags& flags = options.keyFlags;
+    if (camera.txt.keyNeeded == false && flags.key.empty() && flags.keyFile.empty())
+        one.keyFlags.insecure = true;
+    WallCamera tile{camera.endpoint(), escapeText(camera.service, 64), {}, false};
+    try {
+        chooseServerKey(one);
+    } catch (const std::invalid_argument&) {
+        tile.keyMissing = true;
+        tile.address = camera.hostEndpoint();
+    }
+    tile.client = withKeyMemory(one.client, one.keyName, one.rememberKey);
+    return tile;
+}
+
+// Browses the LAN over and over on a thread of its own (--all) and keeps
+// the newest list for the window, which it wakes when the list changes.
+class CameraWatcher {
+public:
+    CameraWatcher(const ViewerOptions& options, WallWindow& window)
+        : options_(options), window_(window), thread_([this] { watch(); })
+    {}
+    ~CameraWatcher()
+    {
+        stopping_ = true;
+        thread_.join(); // within one browse time
+    }
+
+    // The window's thread: the cameras, if they changed since the last call.
+    std::optional<std::vector<WallCamera>> take()
+    {
+        std::lock_guard lock(mutex_);
+        return std::exchange(fresh_, std::nullopt);
+    }
+
+private:
+    void watch()
+    {
+        std::vector<std::string> shown;
+        bool warned = false;
+        while (!stopping_) {
+            const BrowseResult result = browse(options_.discovery);
+            if (!result.error.empty()) {
+                if (!warned)
+                    spdlog::error("cannot look for cameras: {}", result.error);
+                warned = true;
+                continue; // browse() already waited
+            }
+            std::vector<WallCamera> cameras;
+            std::vector<std::string> addresses;
+            for (const DiscoveredCamera& camera : result.cameras) {
+                cameras.push_back(wallCamera(options_, camera));
+                addresses.push_back(cameras.back().address);
+            }
+            if (addresses == shown)
+                continue;
+            shown = addresses;
+            {
+                std::lock_guard lock(mutex_);
+                fresh_ = std::move(cameras);
+            }
+            window_.wake();
+        }
+    }
+
+    const ViewerOptions& options_;
+    WallWindow& window_;
+    std::atomic<bool> stopping_{false};
+    std::mutex mutex_;
+    std::optional<std::vector<WallCamera>> fresh_;
+    std::thread thread_; // last: starts once the rest exists
+};
+
+// Several HOSTs or --all: one window, a tile (and a pipeline) per camera.
+int runWall(const ViewerOptions& options)
+{
+    WindowConfig config = options.window;
+    config.title = options.wall.all ? "every camera on the LAN" : "wall";
+    WallWindow window(config); // throws NoDisplay
+    if (!options.wall.all) {
+        std::vector<WallCamera> cameras;
+        for (const WallTarget& target : options.wall.targets)
+            cameras.push_back({target.client.server.toString(), "",
+                               withKeyMemory(target.client, target.keyName, target.rememberKey),
+                               false});
+        window.setCameras(cameras);
+        return window.run();
+    }
+    CameraWatcher watcher(options, window);
+    return window.run([&watcher] { return watcher.take(); });
+}
+
 // The pipeline on this thread, until the printer has what it asked for or
 // the connection ends.
 int runHeadless(const ViewerOptions& options)
@@ -193,6 +305,14 @@ int main(int argc, char** argv)
         initLogging(options.logLevel, "viewer");
         if (options.discovery.list)
             return listCameras(options.discovery);
+        if (options.wall.active()) {
+            const std::string why = noDisplay();
+            if (!why.empty()) {
+                std::fprintf(stderr, "pistream-viewer: a wall needs a window: %s\n", why.c_str());
+                return 1;
+            }
+            return runWall(options);
+        }
         if (options.discovery.browse)
             if (const auto exitCode = discoverServer(options))
                 return *exitCode;
