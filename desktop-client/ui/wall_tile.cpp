@@ -77,6 +77,9 @@ bool WallTile::update(SDL_Renderer* renderer)
 {
     if (!pipeline_ || !pipeline_->slot().take(front_))
         return false;
+    lastPicture_ = std::chrono::steady_clock::now();
+    if (pictures_++ == 0)
+        firstPicture_ = lastPicture_;
     const YuvImage& image = front_->image;
     if (!texture_ || textureWidth_ != image.info.width || textureHeight_ != image.info.height) {
         if (texture_)
@@ -118,6 +121,13 @@ std::string WallTile::snapshot(const std::filesystem::path& dir, std::string& er
         return {};
     }
     return path.string();
+}
+
+double WallTile::shownRate() const
+{
+    const std::chrono::duration<double> span = lastPicture_ - firstPicture_;
+    return pictures_ >= 2 && span.count() > 0 ? static_cast<double>(pictures_ - 1) / span.count()
+                                              : 0;
 }
 
 void WallTile::toggleRecording()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -60,6 +61,9 @@ public:
     // Saves the newest JPEG as received; returns the file, or "" with why in `error`.
     std::string snapshot(const std::filesystem::path& dir, std::string& error) const;
     void toggleRecording();
+    // Pictures shown per second since the first one (0 before two), for the
+    // summary the wall logs when it closes.
+    double shownRate() const;
 
     // The tile's text, drawn by WallWindow (textures cached per text).
     std::unique_ptr<TextOverlay> label;
@@ -76,6 +80,9 @@ private:
     SDL_Texture* texture_ = nullptr;
     int textureWidth_ = 0;
     int textureHeight_ = 0;
+    std::chrono::steady_clock::time_point firstPicture_;
+    std::chrono::steady_clock::time_point lastPicture_;
+    std::uint64_t pictures_ = 0;
     int shownWidth_ = 0;
     int shownHeight_ = 0;
 };

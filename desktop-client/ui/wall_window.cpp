@@ -144,10 +144,11 @@ int WallWindow::run(const CameraFeed& feed)
         SDL_Event event;
         bool have = SDL_WaitEventTimeout(&event, 100) != 0;
         while (have) {
-            if (event.type == SDL_QUIT)
+            if (event.type == SDL_QUIT || (event.type == SDL_KEYDOWN &&
+                                           handleKey(event.key.keysym.sym, event.key.keysym.mod))) {
+                logSummary();
                 return 0;
-            if (event.type == SDL_KEYDOWN && handleKey(event.key.keysym.sym, event.key.keysym.mod))
-                return 0;
+            }
             if (event.type == SDL_MOUSEBUTTONDOWN && event.button.button == SDL_BUTTON_LEFT) {
                 // Window coordinates to the renderer's (they differ on HiDPI).
                 int windowWidth = 0, outputWidth = 0, ignored = 0;
@@ -223,6 +224,18 @@ bool WallWindow::handleKey(int key, int modifiers)
         break;
     }
     return false;
+}
+
+void WallWindow::logSummary() const
+{
+    // One line per camera: what each tile got (bench/wall.py reads these).
+    for (std::size_t index = 0; index < tiles_.size(); ++index) {
+        const WallTile& tile = *tiles_[index];
+        const LinkStatus link = tile.link();
+        spdlog::info("tile {} {} at {}: {} frames, {} decode errors, {:.2f} fps shown", index + 1,
+                     tile.state().title, tile.address(), link.frames, link.decodeErrors,
+                     tile.shownRate());
+    }
 }
 
 void WallWindow::focus(int index)

@@ -46,6 +46,7 @@ public:
 
 private:
     bool handleKey(int key, int modifiers);
+    void logSummary() const;
     void focus(int index);
     void render();
     void renderTile(WallTile& tile, std::size_t index, const Rect& area);
