@@ -19,7 +19,10 @@ constexpr int kDefaultWidth = 1280;
 constexpr int kDefaultHeight = 720;
 constexpr auto kMessageTime = std::chrono::seconds(4);
 constexpr auto kStatusRefresh = std::chrono::milliseconds(250);
-constexpr int kBorder = 2; // between tiles
+// Four cameras at 30 fps wake the window 120 times a second; it draws at
+// most this often, taking each tile's newest picture then, so a picture the
+// screen has no time for is dropped before it is uploaded.
+constexpr auto kRenderGap = std::chrono::milliseconds(15);
 
 const std::vector<std::string> kHelp = {
     "pistream-viewer wall keys",
@@ -139,10 +142,18 @@ void WallWindow::wake()
 int WallWindow::run(const CameraFeed& feed)
 {
     auto lastStatus = std::chrono::steady_clock::now();
+    auto lastRender = lastStatus - kRenderGap;
     bool dirty = true;
+    bool pictures = false; // a tile woke us with a new picture
     for (;;) {
         SDL_Event event;
-        bool have = SDL_WaitEventTimeout(&event, 100) != 0;
+        int timeout = 100;
+        if (dirty || pictures) {
+            const auto due = lastRender + kRenderGap - std::chrono::steady_clock::now();
+            timeout = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(due).count(), 0, 100));
+        }
+        bool have = SDL_WaitEventTimeout(&event, timeout) != 0;
         while (have) {
             if (event.type == SDL_QUIT || (event.type == SDL_KEYDOWN &&
                                            handleKey(event.key.keysym.sym, event.key.keysym.mod))) {
@@ -165,20 +176,27 @@ int WallWindow::run(const CameraFeed& feed)
             if (event.type == camerasEvent_ && feed)
                 if (auto cameras = feed())
                     setCameras(*cameras);
-            if (event.type != frameEvent_)
+            if (event.type == frameEvent_)
+                pictures = true;
+            else
                 dirty = true;
             have = SDL_PollEvent(&event) != 0;
         }
-        for (const auto& tile : tiles_)
-            if (tile->update(renderer_))
-                dirty = true;
         const auto now = std::chrono::steady_clock::now();
+        if (now - lastRender < kRenderGap)
+            continue;
+        if (pictures)
+            for (const auto& tile : tiles_)
+                if (tile->update(renderer_))
+                    dirty = true;
+        pictures = false;
         if (now - lastStatus >= kStatusRefresh) {
             lastStatus = now;
             dirty = true;
         }
         if (dirty) {
             render();
+            lastRender = now;
             dirty = false;
         }
     }
@@ -249,22 +267,27 @@ void WallWindow::render()
 {
     int width = 0, height = 0;
     SDL_GetRendererOutputSize(renderer_, &width, &height);
-    SDL_RenderSetViewport(renderer_, nullptr);
     SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
     SDL_RenderClear(renderer_);
     grid_ = wallLayout(tiles_.size(), width, height);
+    // Every picture first, then every text, then the lines between tiles:
+    // fewer switches between textures, which a software renderer (Xvfb's)
+    // pays for dearly.
     if (focused_ >= 0) {
         const auto index = static_cast<std::size_t>(focused_);
-        renderTile(*tiles_[index], index, Rect{0, 0, width, height});
+        drawPicture(*tiles_[index], Rect{0, 0, width, height});
+        drawText(*tiles_[index], index, Rect{0, 0, width, height});
     } else {
-        for (std::size_t index = 0; index < tiles_.size(); ++index) {
-            const Rect& cell = grid_.tiles[index];
-            renderTile(*tiles_[index], index,
-                       Rect{cell.x + kBorder / 2, cell.y + kBorder / 2,
-                            std::max(1, cell.w - kBorder), std::max(1, cell.h - kBorder)});
+        for (std::size_t index = 0; index < tiles_.size(); ++index)
+            drawPicture(*tiles_[index], grid_.tiles[index]);
+        for (std::size_t index = 0; index < tiles_.size(); ++index)
+            drawText(*tiles_[index], index, grid_.tiles[index]);
+        SDL_SetRenderDrawColor(renderer_, 40, 40, 40, 255);
+        for (const Rect& cell : grid_.tiles) {
+            const SDL_Rect frame{cell.x, cell.y, cell.w, cell.h};
+            SDL_RenderDrawRect(renderer_, &frame);
         }
     }
-    SDL_RenderSetViewport(renderer_, nullptr);
     if (help_ && showHelp_)
         help_->draw(kHelp, TextOverlay::Anchor::Centre, width, height);
     if (message_ && !flash_.empty() && std::chrono::steady_clock::now() < flashUntil_)
@@ -283,10 +306,8 @@ void WallWindow::render()
     }
 }
 
-void WallWindow::renderTile(WallTile& tile, std::size_t index, const Rect& area)
+void WallWindow::drawPicture(WallTile& tile, const Rect& area)
 {
-    const SDL_Rect viewport{area.x, area.y, area.w, area.h};
-    SDL_RenderSetViewport(renderer_, &viewport);
     const LinkStatus link = tile.link();
     // Decode at the size the picture is drawn at: the stream's aspect
     // letterboxed in the tile (the texture may already be a scaled decode).
@@ -295,11 +316,16 @@ void WallWindow::renderTile(WallTile& tile, std::size_t index, const Rect& area)
     tile.setShownSize(shown.w, shown.h);
     if (tile.texture()) {
         const Rect r = letterbox(area.w, area.h, tile.pictureWidth(), tile.pictureHeight());
-        const SDL_Rect target{r.x, r.y, r.w, r.h};
+        const SDL_Rect target{area.x + r.x, area.y + r.y, r.w, r.h};
         SDL_RenderCopy(renderer_, tile.texture(), nullptr, &target);
     }
+}
+
+void WallWindow::drawText(WallTile& tile, std::size_t index, const Rect& area)
+{
     if (!tile.label)
         return;
+    const LinkStatus link = tile.link();
     const TileState state = tile.state();
     if (showStats_ || focused_ < 0) {
         std::vector<std::string> lines{
@@ -312,14 +338,15 @@ void WallWindow::renderTile(WallTile& tile, std::size_t index, const Rect& area)
             lines.push_back("REC " + recording.recording);
         if (!recording.lastError.empty())
             lines.push_back(recording.lastError);
-        tile.label->draw(lines, TextOverlay::Anchor::TopLeft, area.w, area.h, 6);
+        tile.label->draw(lines, TextOverlay::Anchor::TopLeft, area.w, area.h, 6, area.x, area.y);
     }
     // The state over the picture whatever the overlay says, as in the single window.
     if (state.warning)
         tile.banner->draw({state.detail.empty() ? state.state : state.state + ": " + state.detail},
-                          TextOverlay::Anchor::BottomLeft, area.w, area.h, 8);
+                          TextOverlay::Anchor::BottomLeft, area.w, area.h, 8, area.x, area.y);
     if (state.motion)
-        tile.badge->draw({"MOTION"}, TextOverlay::Anchor::TopRight, area.w, area.h, 8);
+        tile.badge->draw({"MOTION"}, TextOverlay::Anchor::TopRight, area.w, area.h, 8, area.x,
+                         area.y);
 }
 
 void WallWindow::snapshot()

@@ -49,7 +49,8 @@ private:
     void logSummary() const;
     void focus(int index);
     void render();
-    void renderTile(WallTile& tile, std::size_t index, const Rect& area);
+    void drawPicture(WallTile& tile, const Rect& area);
+    void drawText(WallTile& tile, std::size_t index, const Rect& area);
     void snapshot();
     void toggleRecording();
     void flash(const std::string& message);
