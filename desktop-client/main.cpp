@@ -4,6 +4,7 @@
 // window or the headless printer, and the recorder, are its sinks.
 
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -81,9 +82,13 @@ int listCameras(const DiscoveryConfig& config)
     return result.cameras.empty() ? 1 : 0;
 }
 
-// No HOST: the only camera on the LAN becomes the server. Otherwise says why
-// not and returns the exit code.
-std::optional<int> discoverServer(ViewerOptions& options)
+std::string noDisplay();
+
+// No HOST: the only camera on the LAN becomes the server. With several, a
+// window shows them all as a wall (`several` has them, and wall.all is set:
+// more may come); headless, they are listed and the user is asked for one.
+// Otherwise says why not and returns the exit code.
+std::optional<int> discoverServer(ViewerOptions& options, std::vector<DiscoveredCamera>& several)
 {
     const BrowseResult result = browse(options.discovery);
     if (!result.error.empty()) {
@@ -101,6 +106,12 @@ std::optional<int> discoverServer(ViewerOptions& options)
                      "announcing, and mDNS, 5353/udp, allowed through the firewall?)\n",
                      options.discovery.seconds);
         return 1;
+    }
+    if (result.cameras.size() > 1 && !options.headless && noDisplay().empty()) {
+        spdlog::info("{} cameras found: showing them all", result.cameras.size());
+        options.wall.all = true;
+        several = result.cameras;
+        return std::nullopt;
     }
     if (result.cameras.size() > 1) {
         const KeyStore store;
@@ -212,7 +223,11 @@ public:
     {}
     ~CameraWatcher()
     {
-        stopping_ = true;
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        stopped_.notify_all();
         thread_.join(); // within one browse time
     }
 
@@ -234,7 +249,11 @@ private:
                 if (!warned)
                     spdlog::error("cannot look for cameras: {}", result.error);
                 warned = true;
-                continue; // browse() already waited
+                // Without avahi-daemon the browse fails at once: try again later.
+                std::unique_lock lock(mutex_);
+                stopped_.wait_for(lock, std::chrono::seconds(2),
+                                  [this] { return stopping_.load(); });
+                continue;
             }
             std::vector<WallCamera> cameras;
             std::vector<std::string> addresses;
@@ -257,12 +276,14 @@ private:
     WallWindow& window_;
     std::atomic<bool> stopping_{false};
     std::mutex mutex_;
+    std::condition_variable stopped_;
     std::optional<std::vector<WallCamera>> fresh_;
     std::thread thread_; // last: starts once the rest exists
 };
 
-// Several HOSTs or --all: one window, a tile (and a pipeline) per camera.
-int runWall(const ViewerOptions& options)
+// Several HOSTs or --all: one window, a tile (and a pipeline) per camera;
+// `found`: the cameras a first browse found, shown at once.
+int runWall(const ViewerOptions& options, const std::vector<DiscoveredCamera>& found = {})
 {
     WindowConfig config = options.window;
     config.title = options.wall.all ? "every camera on the LAN" : "wall";
@@ -276,6 +297,10 @@ int runWall(const ViewerOptions& options)
         window.setCameras(cameras);
         return window.run();
     }
+    std::vector<WallCamera> cameras;
+    for (const DiscoveredCamera& camera : found)
+        cameras.push_back(wallCamera(options, camera));
+    window.setCameras(cameras);
     CameraWatcher watcher(options, window);
     return window.run([&watcher] { return watcher.take(); });
 }
@@ -313,9 +338,13 @@ int main(int argc, char** argv)
             }
             return runWall(options);
         }
-        if (options.discovery.browse)
-            if (const auto exitCode = discoverServer(options))
+        if (options.discovery.browse) {
+            std::vector<DiscoveredCamera> several;
+            if (const auto exitCode = discoverServer(options, several))
                 return *exitCode;
+            if (options.wall.all)
+                return runWall(options, several);
+        }
         if (options.rememberKey)
             options.client.onKeyAccepted = [server = options.keyName,
                                             key = options.client.pairingKey] {
