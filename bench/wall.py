@@ -13,6 +13,7 @@ and no tile shows fewer than 29 fps.
 """
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -103,6 +104,8 @@ def main():
         for server in servers:
             server.stop()
 
+    stages = json.loads(subprocess.run([f"{args.build}/bench/pistream-bench-stages", "--input", clip, "--frames",
+                                        "60"], check=True, capture_output=True, text=True).stdout)
     one, wall = statistics.median(singles), statistics.median(walls)
     print(f"\nViewer CPU, 1280x720 window on Xvfb, medians of {args.rounds} rounds of {args.seconds:g} s"
           f" ({os.cpu_count()} CPUs)")
@@ -111,6 +114,13 @@ def main():
     print(f"  wall / one                                 {wall / one:6.2f}x   (target <= 1.5x)")
     print(f"  lowest tile fps shown, per round           {', '.join(f'{r:.1f}' for r in lowest)}"
           f"   (target: none below 29)")
+    full, half = stages["decode_ms"], stages["decode_half_ms"]
+    print("\nDecoding one 1280x720 frame of the same clip, one thread, median of 60")
+    print(f"  full size                                  {full:6.2f} ms")
+    print(f"  full size, then scaled to 640x360 (libyuv) {stages['decode_then_scale_half_ms']:6.2f} ms")
+    print(f"  1/2 in the DCT (640x360)                   {half:6.2f} ms   ({half / full:.2f}x full)")
+    print(f"  1/4 in the DCT (320x180)                   {stages['decode_quarter_ms']:6.2f} ms"
+          f"   ({stages['decode_quarter_ms'] / full:.2f}x full)")
 
 
 if __name__ == "__main__":
