@@ -19,6 +19,7 @@
 #include "codec/jpeg_encoder.h"
 #include "core/backoff.h"
 #include "core/rate_meter.h"
+#include "decode/frame_decoder.h"
 #include "decode/frame_slot.h"
 #include "sinks/mkv_recorder.h"
 #include "sinks/recorder_sink.h"
@@ -739,4 +740,31 @@ TEST_CASE("a tile's state follows its link status")
     CHECK(tile.state == "no key");
     CHECK(tile.warning);
     CHECK(tile.detail.find("--key") != std::string::npos);
+}
+
+TEST_CASE("the frame decoder decodes at the scale that fits the size the picture is shown at")
+{
+    const auto picture = makePicture(1280, 720, 0, 2);
+    JpegEncoder encoder(80);
+    ByteBuffer jpeg;
+    encoder.encode(picture.frame(), jpeg);
+    ReceivedFrame frame;
+    frame.header.width = 1280;
+    frame.header.height = 720;
+    frame.jpeg = jpeg.span();
+    FrameDecoder decoder(2, FrameLimits{});
+    DecodedFrame out;
+    REQUIRE_FALSE(decoder.decode(frame, std::nullopt, out));
+    CHECK(out.image.info.width == 1280); // nothing said: full size, as the single window
+    decoder.setShownSize(640, 360);      // a wall's tile
+    REQUIRE_FALSE(decoder.decode(frame, std::nullopt, out));
+    CHECK(out.image.info.width == 640);
+    CHECK(out.image.info.height == 360);
+    CHECK(out.jpeg.size() == jpeg.size()); // snapshots keep the JPEG as received
+    decoder.setShownSize(300, 170);
+    REQUIRE_FALSE(decoder.decode(frame, std::nullopt, out));
+    CHECK(out.image.info.width == 320);
+    decoder.setShownSize(1920, 1080); // focused on a big screen: never more than full size
+    REQUIRE_FALSE(decoder.decode(frame, std::nullopt, out));
+    CHECK(out.image.info.width == 1280);
 }
