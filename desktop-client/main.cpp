@@ -4,18 +4,16 @@
 // window or the headless printer, and the recorder, are its sinks.
 
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "connection/key_store.h"
 #include "core/log.h"
 #include "core/printable_text.h"
+#include "discovery/camera_watcher.h"
 #include "discovery/service_browser.h"
 #include "sinks/headless_printer.h"
 #include "sinks/recorder_sink.h"
@@ -214,73 +212,6 @@ WallCamera wallCamera(const ViewerOptions& options, const DiscoveredCamera& came
     return tile;
 }
 
-// Browses the LAN over and over on a thread of its own (--all) and keeps
-// the newest list for the window, which it wakes when the list changes.
-class CameraWatcher {
-public:
-    CameraWatcher(const ViewerOptions& options, WallWindow& window)
-        : options_(options), window_(window), thread_([this] { watch(); })
-    {}
-    ~CameraWatcher()
-    {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        stopped_.notify_all();
-        thread_.join(); // within one browse time
-    }
-
-    // The window's thread: the cameras, if they changed since the last call.
-    std::optional<std::vector<WallCamera>> take()
-    {
-        std::lock_guard lock(mutex_);
-        return std::exchange(fresh_, std::nullopt);
-    }
-
-private:
-    void watch()
-    {
-        std::vector<std::string> shown;
-        bool warned = false;
-        while (!stopping_) {
-            const BrowseResult result = browse(options_.discovery);
-            if (!result.error.empty()) {
-                if (!warned)
-                    spdlog::error("cannot look for cameras: {}", result.error);
-                warned = true;
-                // Without avahi-daemon the browse fails at once: try again later.
-                std::unique_lock lock(mutex_);
-                stopped_.wait_for(lock, std::chrono::seconds(2),
-                                  [this] { return stopping_.load(); });
-                continue;
-            }
-            std::vector<WallCamera> cameras;
-            std::vector<std::string> addresses;
-            for (const DiscoveredCamera& camera : result.cameras) {
-                cameras.push_back(wallCamera(options_, camera));
-                addresses.push_back(cameras.back().address);
-            }
-            if (addresses == shown)
-                continue;
-            shown = addresses;
-            {
-                std::lock_guard lock(mutex_);
-                fresh_ = std::move(cameras);
-            }
-            window_.wake();
-        }
-    }
-
-    const ViewerOptions& options_;
-    WallWindow& window_;
-    std::atomic<bool> stopping_{false};
-    std::mutex mutex_;
-    std::condition_variable stopped_;
-    std::optional<std::vector<WallCamera>> fresh_;
-    std::thread thread_; // last: starts once the rest exists
-};
-
 // Several HOSTs or --all: one window, a tile (and a pipeline) per camera;
 // `found`: the cameras a first browse found, shown at once.
 int runWall(const ViewerOptions& options, const std::vector<DiscoveredCamera>& found = {})
@@ -301,8 +232,17 @@ int runWall(const ViewerOptions& options, const std::vector<DiscoveredCamera>& f
     for (const DiscoveredCamera& camera : found)
         cameras.push_back(wallCamera(options, camera));
     window.setCameras(cameras);
-    CameraWatcher watcher(options, window);
-    return window.run([&watcher] { return watcher.take(); });
+    CameraWatcher watcher(std::chrono::milliseconds(std::lround(options.discovery.seconds * 1000)),
+                          [&window] { window.wake(); });
+    return window.run([&]() -> std::optional<std::vector<WallCamera>> {
+        const auto latest = watcher.take();
+        if (!latest)
+            return std::nullopt;
+        std::vector<WallCamera> tiles;
+        for (const DiscoveredCamera& camera : *latest)
+            tiles.push_back(wallCamera(options, camera));
+        return tiles;
+    });
 }
 
 // The pipeline on this thread, until the printer has what it asked for or

@@ -99,8 +99,15 @@ WallWindow::~WallWindow()
     SDL_Quit();
 }
 
-void WallWindow::setCameras(const std::vector<WallCamera>& cameras)
+void WallWindow::setCameras(const std::vector<WallCamera>& offered)
 {
+    const bool over = offered.size() > kMaxTiles;
+    if (over && !overCap_)
+        spdlog::warn("{} cameras: the wall shows the first {}", offered.size(), kMaxTiles);
+    overCap_ = over;
+    const std::vector<WallCamera> cameras(
+        offered.begin(),
+        offered.begin() + static_cast<std::ptrdiff_t>(std::min(offered.size(), kMaxTiles)));
     const auto wanted = [&cameras](const std::string& address) {
         return std::any_of(cameras.begin(), cameras.end(),
                            [&address](const WallCamera& c) { return c.address == address; });

@@ -24,14 +24,19 @@ namespace pistream {
 // the focused camera or on every tile, f fullscreen, o stats, h/? help, q quit.
 class WallWindow {
 public:
+    // Tiles at most: each is a connection and a thread, and a LAN (a hostile
+    // one) may announce hundreds of cameras. The first ones by name are shown.
+    static constexpr std::size_t kMaxTiles = 16;
+
     // Throws NoDisplay (ui/viewer_window.h) when there is no display.
     explicit WallWindow(const WindowConfig& config);
     ~WallWindow();
     WallWindow(const WallWindow&) = delete;
     WallWindow& operator=(const WallWindow&) = delete;
 
-    // The cameras to show: tiles for new addresses are started, tiles whose
-    // address is gone are stopped; the others carry on untouched.
+    // The cameras to show (the first kMaxTiles): tiles for new addresses are
+    // started, tiles whose address is gone are stopped; the others carry on
+    // untouched.
     void setCameras(const std::vector<WallCamera>& cameras);
 
     // The cameras found on the LAN since the last call, if they changed; called
@@ -65,7 +70,8 @@ private:
     std::uint32_t camerasEvent_ = 0;
     std::vector<std::unique_ptr<WallTile>> tiles_;
     WallGrid grid_;
-    int focused_ = -1; // a tile shown full window, or -1: the wall
+    int focused_ = -1;     // a tile shown full window, or -1: the wall
+    bool overCap_ = false; // more than kMaxTiles cameras were offered (logged once)
     bool showStats_ = true;
     bool showHelp_ = false;
     std::string flash_;
