@@ -569,3 +569,51 @@ TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, fo
     viewer.signal(SIGTERM);
     CHECK(viewer.wait(10s) == 0);
 }
+
+TEST_CASE("the wall: a camera sending garbage changes its own tile only")
+{
+    using Bytes = std::vector<std::uint8_t>;
+    // A 1.1 hello whose name is hostile text, then frames that are no
+    // pictures, then junk: every connection, over and over.
+    const Bytes hello = encode(Hello{1, 1, Codec::Jpeg, 160, 120, 30, 1, "evil\x1b[2J\nname"});
+    Bytes garbage = hello;
+    {
+        const Bytes payload(2000, 0x55);
+        const auto head =
+            encodeFrameHeader(FrameHeader{1, 1, 1, 160, 120, 0, 2000}, payload.size());
+        garbage.insert(garbage.end(), head.begin(), head.end());
+        garbage.insert(garbage.end(), payload.begin(), payload.end());
+        garbage.insert(garbage.end(), {0xFF, 0xFF, 0xFF, 0xFF, 0x42});
+    }
+    ScriptedServer hostile({garbage}, 500ms);
+    TempDir dir;
+    VirtualDisplay display(dir);
+    Process good(serverArgs({"--listen", "127.0.0.1:0", "--name", "Good", "--no-announce"}),
+                 dir.path(), "good");
+    const std::string goodAddress = "127.0.0.1:" + std::to_string(portOf(good));
+    const std::string hostileAddress = "127.0.0.1:" + std::to_string(hostile.port());
+    Process viewer({viewerBinary(), "--insecure", "--size", "800x600", goodAddress, hostileAddress},
+                   dir.path(), "viewer", display.env());
+    REQUIRE(viewer.waitForErr(std::regex("connected to Good at"), 10s));
+    // The hostile camera is dropped and retried several times...
+    REQUIRE(waitFor([&] { return hostile.connections() >= 3; }, 30s, 100ms));
+    // ...while the good one's tile (the first cell) shows its pattern and moves.
+    Shot before;
+    REQUIRE(waitFor(
+        [&] {
+            before = screenshot(display, dir, "before");
+            return cellShowsPattern(before, 0);
+        },
+        30s, 100ms));
+    CHECK(waitFor(
+        [&] { return cell(screenshot(display, dir, "after"), 0).differences(cell(before, 0)) > 0; },
+        30s, 100ms));
+    const std::string log = viewer.err();
+    CHECK(occurrences(log, "connection to " + goodAddress) == 0); // never dropped
+    CHECK(occurrences(log, "connection to " + hostileAddress) >= 2);
+    CHECK(log.find("evil\\x1b") != std::string::npos); // its name, escaped
+    CHECK(log.find('\x1b') == std::string::npos);
+    CHECK(viewer.running());
+    viewer.signal(SIGTERM);
+    CHECK(viewer.wait(10s) == 0);
+}
