@@ -52,7 +52,7 @@ WALL
       s       snapshot of the camera shown, or of every camera
       r       record on/off, likewise (one file per camera,
               pistream-NAME-YYYYMMDD-HHMMSS-mmm.mkv)
-      f       fullscreen on/off              o      names and stats on/off
+      f       fullscreen on/off              o      stats on the tiles on/off
       h, ?    help                           q, Esc (on the wall) quit
   A wall needs a window (no --headless) and takes no --record FILE.
 
@@ -87,8 +87,9 @@ DISCOVERY
   picture size, frame rate and whether it needs a pairing key and this
   viewer has one stored for it; --json prints a JSON array instead. With no
   HOST the viewer looks the same way and opens the camera if there is
-  exactly one; with none it says so, with several it lists them and asks
-  for one (give its HOST:PORT or address). Needs avahi-daemon on this
+  exactly one; with none it says so; with several it shows them all as a
+  wall (see WALL), or headless lists them and asks for one (give its
+  HOST:PORT or address). Needs avahi-daemon on this
   machine and mDNS (5353/udp) through the firewall. A key given with --key
   for a discovered camera is remembered under its mDNS host name
   (NAME.local:PORT), so a new address from DHCP does not lose it.
@@ -104,8 +105,8 @@ EXIT STATUS
      --list: at least one camera found
   1  could not connect, wrong key, protocol error, connection lost, or too
      few frames; --list or no HOST: no camera found, or no avahi-daemon
-  2  bad command line or config file, or no key for a HOST; no HOST and
-     several cameras found (give one)
+  2  bad command line or config file, or no key for a HOST; no HOST,
+     headless, and several cameras found (give one)
 
 EXAMPLES
   pistream-viewer                                   the only camera on the LAN

@@ -31,7 +31,7 @@ const std::vector<std::string> kHelp = {
     "s           snapshot: the camera shown, or every camera",
     "r           record on/off: likewise (one file per camera)",
     "f           fullscreen on/off",
-    "o           names and stats on/off",
+    "o           stats on the tiles on/off",
     "h, ?        this help",
     "q           quit",
 };
