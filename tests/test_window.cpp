@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -565,6 +566,28 @@ TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, fo
         if (entry.path().extension() == ".jpg")
             ++saved;
     CHECK(saved >= 2);
+
+    // r from the wall: every camera records into a file of its own, named
+    // after it; r again stops them all (Bravo, down, never got a frame to record).
+    key("r");
+    REQUIRE(waitFor([&] { return occurrences(viewer.err(), "recording to") >= 2; }, 20s, 100ms));
+    key("r");
+    REQUIRE(waitFor([&] { return occurrences(viewer.err(), "recorded ") >= 2; }, 20s, 100ms));
+    CHECK(occurrences(viewer.err(), "recording to") == 2);
+    // In the viewer's working directory (as the single window's r): checked, then removed.
+    const std::string log = viewer.err();
+    const std::regex recording("recording to (pistream-[^\\s]+\\.mkv)");
+    std::set<std::string> files;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), recording);
+         it != std::sregex_iterator(); ++it)
+        files.insert((*it)[1].str());
+    CHECK(files.size() == 2); // one file per camera
+    for (const std::string& file : files) {
+        CAPTURE(file);
+        CHECK(file.rfind("pistream-127.0.0.1_", 0) == 0); // named after the address given
+        CHECK(std::filesystem::exists(file));
+        std::filesystem::remove(file);
+    }
 
     viewer.signal(SIGTERM);
     CHECK(viewer.wait(10s) == 0);
