@@ -13,11 +13,13 @@
 #include "connection/key_store.h"
 #include "core/log.h"
 #include "core/printable_text.h"
+#include "discovery/camera_watcher.h"
 #include "discovery/service_browser.h"
 #include "sinks/headless_printer.h"
 #include "sinks/recorder_sink.h"
 #include "stream/viewer_pipeline.h"
 #include "ui/viewer_window.h"
+#include "ui/wall_window.h"
 #include "viewer_options.h"
 
 using namespace pistream;
@@ -78,9 +80,13 @@ int listCameras(const DiscoveryConfig& config)
     return result.cameras.empty() ? 1 : 0;
 }
 
-// No HOST: the only camera on the LAN becomes the server. Otherwise says why
-// not and returns the exit code.
-std::optional<int> discoverServer(ViewerOptions& options)
+std::string noDisplay();
+
+// No HOST: the only camera on the LAN becomes the server. With several, a
+// window shows them all as a wall (`several` has them, and wall.all is set:
+// more may come); headless, they are listed and the user is asked for one.
+// Otherwise says why not and returns the exit code.
+std::optional<int> discoverServer(ViewerOptions& options, std::vector<DiscoveredCamera>& several)
 {
     const BrowseResult result = browse(options.discovery);
     if (!result.error.empty()) {
@@ -98,6 +104,12 @@ std::optional<int> discoverServer(ViewerOptions& options)
                      "announcing, and mDNS, 5353/udp, allowed through the firewall?)\n",
                      options.discovery.seconds);
         return 1;
+    }
+    if (result.cameras.size() > 1 && !options.headless && noDisplay().empty()) {
+        spdlog::info("{} cameras found: showing them all", result.cameras.size());
+        options.wall.all = true;
+        several = result.cameras;
+        return std::nullopt;
     }
     if (result.cameras.size() > 1) {
         const KeyStore store;
@@ -168,6 +180,71 @@ int runWindow(const ViewerOptions& options)
     return code;
 }
 
+// A wall camera's key, once accepted, is remembered as a single camera's is.
+ClientConfig withKeyMemory(ClientConfig client, const std::string& keyName, bool remember)
+{
+    if (remember)
+        client.onKeyAccepted = [server = keyName, key = client.pairingKey] {
+            rememberKey(server, key);
+        };
+    return client;
+}
+
+// A discovered camera as a wall tile: plain TCP if it asks for no key, else
+// --key/--key-file or the key remembered for it; with none, a tile that
+// says so instead of a connection.
+WallCamera wallCamera(const ViewerOptions& options, const DiscoveredCamera& camera)
+{
+    ViewerOptions one = options;
+    one.client.server = parseEndpoint(camera.endpoint(), kDefaultPort);
+    one.keyName = camera.hostEndpoint();
+    const KeyFlags& flags = options.keyFlags;
+    if (camera.txt.keyNeeded == false && flags.key.empty() && flags.keyFile.empty())
+        one.keyFlags.insecure = true;
+    WallCamera tile{camera.endpoint(), escapeText(camera.service, 64), {}, false};
+    try {
+        chooseServerKey(one);
+    } catch (const std::invalid_argument&) {
+        tile.keyMissing = true;
+        tile.address = camera.hostEndpoint();
+    }
+    tile.client = withKeyMemory(one.client, one.keyName, one.rememberKey);
+    return tile;
+}
+
+// Several HOSTs or --all: one window, a tile (and a pipeline) per camera;
+// `found`: the cameras a first browse found, shown at once.
+int runWall(const ViewerOptions& options, const std::vector<DiscoveredCamera>& found = {})
+{
+    WindowConfig config = options.window;
+    config.title = options.wall.all ? "every camera on the LAN" : "wall";
+    WallWindow window(config); // throws NoDisplay
+    if (!options.wall.all) {
+        std::vector<WallCamera> cameras;
+        for (const WallTarget& target : options.wall.targets)
+            cameras.push_back({target.client.server.toString(), "",
+                               withKeyMemory(target.client, target.keyName, target.rememberKey),
+                               false});
+        window.setCameras(cameras);
+        return window.run();
+    }
+    std::vector<WallCamera> cameras;
+    for (const DiscoveredCamera& camera : found)
+        cameras.push_back(wallCamera(options, camera));
+    window.setCameras(cameras);
+    CameraWatcher watcher(std::chrono::milliseconds(std::lround(options.discovery.seconds * 1000)),
+                          [&window] { window.wake(); });
+    return window.run([&]() -> std::optional<std::vector<WallCamera>> {
+        const auto latest = watcher.take();
+        if (!latest)
+            return std::nullopt;
+        std::vector<WallCamera> tiles;
+        for (const DiscoveredCamera& camera : *latest)
+            tiles.push_back(wallCamera(options, camera));
+        return tiles;
+    });
+}
+
 // The pipeline on this thread, until the printer has what it asked for or
 // the connection ends.
 int runHeadless(const ViewerOptions& options)
@@ -193,9 +270,21 @@ int main(int argc, char** argv)
         initLogging(options.logLevel, "viewer");
         if (options.discovery.list)
             return listCameras(options.discovery);
-        if (options.discovery.browse)
-            if (const auto exitCode = discoverServer(options))
+        if (options.wall.active()) {
+            const std::string why = noDisplay();
+            if (!why.empty()) {
+                std::fprintf(stderr, "pistream-viewer: a wall needs a window: %s\n", why.c_str());
+                return 1;
+            }
+            return runWall(options);
+        }
+        if (options.discovery.browse) {
+            std::vector<DiscoveredCamera> several;
+            if (const auto exitCode = discoverServer(options, several))
                 return *exitCode;
+            if (options.wall.all)
+                return runWall(options, several);
+        }
         if (options.rememberKey)
             options.client.onKeyAccepted = [server = options.keyName,
                                             key = options.client.pairingKey] {

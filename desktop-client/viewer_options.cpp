@@ -42,6 +42,25 @@ WINDOW
   as errors; a server that breaks the protocol, or sends no complete message
   for 10 s, is dropped and retried.
 
+WALL
+  Several HOSTs (pistream-viewer garden.local door.local 10.0.0.7), or --all
+  for every camera found on the LAN (tiles come and go with the cameras),
+  open one window with a tile per camera in a grid that fits it. Each tile
+  is a connection of its own, with its own reconnects, key (--key or
+  --key-file for all, else each one's remembered) and stats: one camera down
+  or sending garbage touches no other. A tile shows its number, the
+  camera's name, its state (live, stalled, reconnecting, source down, wrong
+  key, no key) and MOTION while the server reports a motion event, and is
+  decoded at 1/2, 1/4 or 1/8 of the stream's size (in libjpeg-turbo's DCT)
+  when it is shown that small. Keys:
+      1-9, click  one camera full window     Esc    back to the wall
+      s       snapshot of the camera shown, or of every camera
+      r       record on/off, likewise (one file per camera,
+              pistream-NAME-YYYYMMDD-HHMMSS-mmm.mkv)
+      f       fullscreen on/off              o      stats on the tiles on/off
+      h, ?    help                           q, Esc (on the wall) quit
+  A wall needs a window (no --headless) and takes no --record FILE.
+
 HEADLESS MODE
   --headless receives and decodes every frame without a window and prints a
   stats line every second on stderr: fps, bitrate, sequence gaps (frames the
@@ -73,8 +92,9 @@ DISCOVERY
   picture size, frame rate and whether it needs a pairing key and this
   viewer has one stored for it; --json prints a JSON array instead. With no
   HOST the viewer looks the same way and opens the camera if there is
-  exactly one; with none it says so, with several it lists them and asks
-  for one (give its HOST:PORT or address). Needs avahi-daemon on this
+  exactly one; with none it says so; with several it shows them all as a
+  wall (see WALL), or headless lists them and asks for one (give its
+  HOST:PORT or address). Needs avahi-daemon on this
   machine and mDNS (5353/udp) through the firewall. A key given with --key
   for a discovered camera is remembered under its mDNS host name
   (NAME.local:PORT), so a new address from DHCP does not lose it.
@@ -90,12 +110,14 @@ EXIT STATUS
      --list: at least one camera found
   1  could not connect, wrong key, protocol error, connection lost, or too
      few frames; --list or no HOST: no camera found, or no avahi-daemon
-  2  bad command line or config file, or no key for HOST; no HOST and
-     several cameras found (give one)
+  2  bad command line or config file, or no key for a HOST; no HOST,
+     headless, and several cameras found (give one)
 
 EXAMPLES
   pistream-viewer                                   the only camera on the LAN
   pistream-viewer --list                            the cameras on the LAN
+  pistream-viewer --all                             a wall of every camera on the LAN
+  pistream-viewer garden.local door.local           a wall of two cameras
   pistream-viewer --list --json --browse-time 5
   pistream-viewer --key-file pi.key raspberrypi.local
   pistream-viewer raspberrypi.local                 (the key remembered from before)
@@ -158,15 +180,17 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
     app.set_version_flag("--version", std::string("pistream-viewer ") + kVersion);
     addTomlConfig(app, "read settings from a TOML file (see CONFIG FILE)");
 
-    std::string server;
+    std::vector<std::string> servers;
     std::string statsFormat = "text";
     double connectTimeout = 5;
     std::uint32_t maxMessage = options.client.maxMessage;
 
-    app.add_option("server", server,
-                   "HOST[:PORT] of the pistream-server (port 8485 by default); none: find "
-                   "cameras on the LAN (see DISCOVERY)")
-        ->type_name("HOST[:PORT]");
+    app.add_option("server", servers,
+                   "HOST[:PORT] of the pistream-server (port 8485 by default); several: a wall "
+                   "(see WALL); none: find cameras on the LAN (see DISCOVERY)")
+        ->type_name("HOST[:PORT]...");
+    app.add_flag("--all", options.wall.all,
+                 "a wall of every camera found on the LAN, as they come and go (see WALL)");
     auto* listOption = app.add_flag("--list", options.discovery.list,
                                     "find cameras on the LAN, print them and exit (see DISCOVERY)");
     app.add_flag("--json", options.discovery.json, "--list prints a JSON array")->needs(listOption);
@@ -246,9 +270,14 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
     addLogLevel(app, options.logLevel);
 
     return parseCommandLine(app, argc, argv, [&] {
-        if (options.discovery.list && !server.empty())
+        if (options.discovery.list && !servers.empty())
             throw std::invalid_argument("--list finds cameras itself: give no HOST");
-        options.discovery.browse = server.empty() && !options.discovery.list;
+        if (options.wall.all && !servers.empty())
+            throw std::invalid_argument("--all finds cameras itself: give no HOST");
+        if (options.wall.all && options.discovery.list)
+            throw std::invalid_argument("--all and --list: choose one");
+        const std::string server = servers.empty() ? std::string() : servers.front();
+        options.discovery.browse = server.empty() && !options.discovery.list && !options.wall.all;
         if (!server.empty()) {
             options.client.server = parseEndpoint(server, kDefaultPort);
             if (options.client.server.host.empty())
@@ -267,8 +296,28 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         options.window.title = options.client.server.toString();
         if (!windowSize.empty())
             parseSize(windowSize, options.window.width, options.window.height);
-        if (!server.empty())
+        if (servers.size() > 1 || options.wall.all) {
+            if (options.headless)
+                throw std::invalid_argument("a wall (several HOSTs or --all) needs a window: "
+                                            "run one viewer per camera with --headless");
+            if (!options.recordPath.empty())
+                throw std::invalid_argument(
+                    "--record FILE is for one camera: on a wall, r records every camera");
+        }
+        if (servers.size() > 1) {
+            // Each camera its own key: --key/--key-file for all, or each one's remembered.
+            for (const std::string& each : servers) {
+                ViewerOptions one = options;
+                one.client.server = parseEndpoint(each, kDefaultPort);
+                if (one.client.server.host.empty())
+                    throw std::invalid_argument("missing host in '" + each + "'");
+                one.keyName.clear();
+                chooseServerKey(one);
+                options.wall.targets.push_back({one.client, one.keyName, one.rememberKey});
+            }
+        } else if (!server.empty()) {
             chooseServerKey(options);
+        }
     });
 }
 

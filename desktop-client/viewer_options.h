@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "connection/stream_client.h"
 #include "sinks/headless_printer.h"
@@ -25,10 +26,26 @@ struct DiscoveryConfig {
     bool browse = false; // no HOST given: browse, then open the only camera
 };
 
+// One camera of a wall given on the command line, its key chosen as for a
+// single one (chooseServerKey).
+struct WallTarget {
+    ClientConfig client;
+    std::string keyName;
+    bool rememberKey = false;
+};
+
+// Several HOSTs, or --all: one window with a tile per camera.
+struct WallConfig {
+    bool all = false;                // --all: every camera found on the LAN, as they come and go
+    std::vector<WallTarget> targets; // the HOSTs given
+    bool active() const { return all || targets.size() > 1; }
+};
+
 struct ViewerOptions {
     ClientConfig client;
     KeyFlags keyFlags;
     DiscoveryConfig discovery;
+    WallConfig wall;
     // "HOST:PORT" the key is looked up and remembered under: the server as
     // given, or a discovered camera's mDNS host name (its address may change).
     std::string keyName;

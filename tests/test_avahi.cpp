@@ -91,6 +91,14 @@ std::pair<int, nlohmann::json> list(const AvahiSandbox& sandbox, const TempDir& 
     return {*code, json};
 }
 
+std::size_t occurrences(const std::string& text, const std::string& what)
+{
+    std::size_t found = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++found;
+    return found;
+}
+
 const nlohmann::json* findCamera(const nlohmann::json& cameras, const std::string& name)
 {
     for (const auto& camera : cameras)
@@ -283,4 +291,54 @@ TEST_CASE("without avahi-daemon the server streams as usual and warns once")
          at = log.find("not announced", at + 1))
         ++warnings;
     CHECK(warnings == 1);
+}
+
+TEST_CASE("--all: a wall of the cameras on the LAN, tiles coming and going with them")
+{
+    TempDir dir;
+    AvahiSandbox sandbox(dir.path());
+    SKIP_WITHOUT(sandbox);
+    // An X server of the test's own (the window test's way); the viewer
+    // reaches it through its socket file, which the namespace does not hide.
+    Process xvfb({"Xvfb", "-displayfd", "1", "-screen", "0", "800x600x24", "-nolisten", "tcp"},
+                 dir.path(), "xvfb");
+    std::string display;
+    REQUIRE(waitFor(
+        [&] {
+            const std::string out = xvfb.out();
+            if (!out.empty() && out.back() == '\n')
+                display = ":" + out.substr(0, out.size() - 1);
+            return !display.empty();
+        },
+        20s, 25ms));
+
+    auto a = startNamed(sandbox, dir, "A", {"--insecure", "--source", "test", "--size", "320x240"});
+    auto b = startNamed(sandbox, dir, "B", {"--insecure", "--source", "test", "--size", "320x240"});
+    REQUIRE(announced(*a) != 0);
+    REQUIRE(announced(*b) != 0);
+    auto env = viewerEnv(sandbox, dir);
+    env.push_back("DISPLAY=" + display);
+    Process viewer(sandbox.wrap({viewerBinary(), "--all", "--browse-time", "1"}), dir.path(),
+                   "viewer", env);
+    INFO("viewer: " << viewer.err() << "\navahi: " << sandbox.avahiLog());
+    REQUIRE(viewer.waitForErr(std::regex("connected to A at"), 30s));
+    REQUIRE(viewer.waitForErr(std::regex("connected to B at"), 30s));
+
+    // B stops: its announcement goes, and so does its tile; A's carries on.
+    b->signal(SIGTERM);
+    REQUIRE(b->wait(20s) == 0);
+    REQUIRE(viewer.waitForErr(std::regex("is gone from the LAN"), 30s));
+    // C comes: a tile of its own.
+    auto c = startNamed(sandbox, dir, "C", {"--insecure", "--source", "test", "--size", "320x240"});
+    REQUIRE(announced(*c) != 0);
+    REQUIRE(viewer.waitForErr(std::regex("connected to C at"), 30s));
+    CHECK(occurrences(viewer.err(), "connected to A at") == 1); // never dropped nor reconnected
+    CHECK(occurrences(viewer.err(), "is gone from the LAN") == 1);
+    CHECK(viewer.running());
+
+    viewer.signal(SIGTERM);
+    CHECK(viewer.wait(20s) == 0);
+    // The summary: the two cameras on the wall at the end, A with frames.
+    CHECK(viewer.err().find("tile 1 A at") != std::string::npos);
+    CHECK(viewer.err().find("tile 2 C at") != std::string::npos);
 }

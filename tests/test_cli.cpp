@@ -207,6 +207,54 @@ TEST_CASE("viewer discovery options: no host looks on the LAN, --list takes no h
     CHECK(parse({"--list", "--browse-time", "100"}, tooLong).value_or(-1) == 2);
 }
 
+TEST_CASE("viewer wall options: several hosts or --all, each host its own key")
+{
+    const auto parse = parseViewer;
+    TempDir dir;
+    ::setenv("XDG_CONFIG_HOME", dir.path().c_str(), 1);
+    const std::string key = "abcd-efgh-ijkl-mnop-qrst-uvwx-yz23-4567";
+
+    ViewerOptions one;
+    REQUIRE_FALSE(parse({"--insecure", "pi"}, one));
+    CHECK_FALSE(one.wall.active()); // one host: the single window, as ever
+    CHECK(one.wall.targets.empty());
+
+    ViewerOptions three;
+    REQUIRE_FALSE(parse({"--insecure", "garden.local", "door.local:9000", "10.0.0.7"}, three));
+    CHECK(three.wall.active());
+    REQUIRE(three.wall.targets.size() == 3);
+    CHECK(three.wall.targets[0].client.server.toString() == "garden.local:8485");
+    CHECK(three.wall.targets[1].client.server.toString() == "door.local:9000");
+    CHECK(three.wall.targets[2].client.server.toString() == "10.0.0.7:8485");
+
+    // A key remembered for one host is that host's only.
+    KeyStore().remember("garden.local:8485", key);
+    ViewerOptions missing;
+    CHECK(parse({"garden.local", "door.local"}, missing).value_or(-1) == 2); // door has none
+    KeyStore().remember("door.local:8485", "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ");
+    ViewerOptions keyed;
+    REQUIRE_FALSE(parse({"garden.local", "door.local"}, keyed));
+    REQUIRE(keyed.wall.targets.size() == 2);
+    CHECK(keyed.wall.targets[0].client.pairingKey == "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+    CHECK(keyed.wall.targets[1].client.pairingKey == "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ");
+    CHECK_FALSE(keyed.wall.targets[0].rememberKey);
+
+    ViewerOptions all;
+    REQUIRE_FALSE(parse({"--all"}, all));
+    CHECK(all.wall.all);
+    CHECK(all.wall.active());
+    CHECK_FALSE(all.discovery.browse); // the wall browses, over and over
+
+    ViewerOptions allAndHost;
+    CHECK(parse({"--all", "pi"}, allAndHost).value_or(-1) == 2);
+    ViewerOptions allAndList;
+    CHECK(parse({"--all", "--list"}, allAndList).value_or(-1) == 2);
+    ViewerOptions headless;
+    CHECK(parse({"--insecure", "--headless", "a", "b"}, headless).value_or(-1) == 2);
+    ViewerOptions record;
+    CHECK(parse({"--insecure", "--record", "x.mkv", "a", "b"}, record).value_or(-1) == 2);
+}
+
 TEST_CASE("the viewer's key comes from --key, --key-file or the store, else it is a usage error")
 {
     const auto parse = parseViewer;

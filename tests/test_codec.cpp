@@ -1,4 +1,7 @@
+#include <cmath>
 #include <condition_variable>
+#include <libyuv/scale.h>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -65,6 +68,68 @@ std::vector<std::uint8_t> decodedPixels(const std::vector<std::uint8_t>& jpeg, i
             pixels.insert(pixels.end(), start, start + image.planeWidths[plane]);
         }
     return pixels;
+}
+
+// PSNR of two decoded 4:2:0 pictures over their top left width x height
+// pixels (and the chroma samples under them), in dB. Only what is seen counts:
+// the planes' padding to whole chroma samples is not the picture.
+double imagePsnr(const YuvImage& a, const YuvImage& b, int width, int height)
+{
+    double squared = 0;
+    double samples = 0;
+    for (std::size_t plane = 0; plane < 3; ++plane) {
+        const int columns = plane == 0 ? width : (width + 1) / 2;
+        const int rows = plane == 0 ? height : (height + 1) / 2;
+        REQUIRE(columns <= std::min(a.planeWidths[plane], b.planeWidths[plane]));
+        REQUIRE(rows <= std::min(a.planeHeights[plane], b.planeHeights[plane]));
+        for (int row = 0; row < rows; ++row)
+            for (int col = 0; col < columns; ++col) {
+                const double diff = a.planes[plane][row * a.strides[plane] + col] -
+                                    b.planes[plane][row * b.strides[plane] + col];
+                squared += diff * diff;
+                samples += 1;
+            }
+    }
+    return squared == 0 ? std::numeric_limits<double>::infinity()
+                        : 10 * std::log10(255.0 * 255.0 * samples / squared);
+}
+
+double imagePsnr(const YuvImage& a, const YuvImage& b)
+{
+    REQUIRE(a.info.width == b.info.width);
+    REQUIRE(a.info.height == b.info.height);
+    return imagePsnr(a, b, a.info.width, a.info.height);
+}
+
+// What decoding at full size and scaling down by 1/scale afterwards shows
+// (libyuv, box filter), over the part of the picture made of whole blocks
+// of 2 * scale pixels, so that both scales cover the same area: the DCT's
+// scaled picture rounds a partial block up, a filter would stretch it.
+YuvImage scaledAfterwards(const YuvImage& full, int scale)
+{
+    const int block = 2 * scale;
+    const int width = full.info.width / block * block / scale;
+    const int height = full.info.height / block * block / scale;
+    REQUIRE(width > 0);
+    REQUIRE(height > 0);
+    YuvImage out;
+    out.info = {width, height, full.info.subsampling};
+    const std::array<int, 3> widths{width, width / 2, width / 2};
+    const std::array<int, 3> heights{height, height / 2, height / 2};
+    out.storage.resize(static_cast<std::size_t>(width * height * 3 / 2));
+    std::size_t offset = 0;
+    for (std::size_t plane = 0; plane < 3; ++plane) {
+        out.planeWidths[plane] = out.strides[plane] = widths[plane];
+        out.planeHeights[plane] = heights[plane];
+        out.planes[plane] = out.storage.data() + offset;
+        offset += static_cast<std::size_t>(widths[plane] * heights[plane]);
+    }
+    REQUIRE(libyuv::I420Scale(full.planes[0], full.strides[0], full.planes[1], full.strides[1],
+                              full.planes[2], full.strides[2], width * scale, height * scale,
+                              out.planes[0], out.strides[0], out.planes[1], out.strides[1],
+                              out.planes[2], out.strides[2], width, height,
+                              libyuv::kFilterBox) == 0);
+    return out;
 }
 
 } // namespace
@@ -160,6 +225,66 @@ TEST_CASE("a JPEG with restart markers decodes band by band on several threads, 
             }
         }
     }
+}
+
+TEST_CASE("decoding at 1/2, 1/4 and 1/8 matches a full decode scaled down, bands or not")
+{
+    for (const auto& size : {std::pair{1280, 720}, {641, 479}, {64, 64}, {33, 17}}) {
+        const int width = size.first;
+        const int height = size.second;
+        const auto picture = makePicture(width, height, 3, 6);
+        const auto whole = encodeJpeg(picture, 85);
+        const auto strips = encodeParallel(picture, 85, 3);
+        JpegDecoder decoder;
+        JpegDecoder banded(3);
+        YuvImage full;
+        REQUIRE_FALSE(decoder.decodeTo420(whole, 8192, 8192, full));
+        for (int scale : {2, 4, 8}) {
+            CAPTURE(width);
+            CAPTURE(height);
+            CAPTURE(scale);
+            YuvImage small;
+            REQUIRE_FALSE(decoder.decodeTo420(whole, 8192, 8192, small, scale));
+            CHECK(small.info.width == (width + scale - 1) / scale);
+            CHECK(small.info.height == (height + scale - 1) / scale);
+            CHECK(small.info.subsampling == full.info.subsampling);
+            // The DCT's own downscale against libyuv's box filter: the same
+            // picture up to rounding (about 50 dB on this picture).
+            if (width >= 2 * scale * 8 && height >= 2 * scale * 8) {
+                const YuvImage expected = scaledAfterwards(full, scale);
+                CHECK(imagePsnr(small, expected, expected.info.width, expected.info.height) > 40.0);
+            }
+            // Band by band on three threads: the same pixels as decoded whole.
+            YuvImage fromBands;
+            REQUIRE_FALSE(banded.decodeTo420(strips, 8192, 8192, fromBands, scale));
+            YuvImage fromWhole;
+            REQUIRE_FALSE(decoder.decodeTo420(strips, 8192, 8192, fromWhole, scale));
+            CHECK(imagePsnr(fromBands, fromWhole) == std::numeric_limits<double>::infinity());
+        }
+        // The limits are the JPEG's own size, whatever the scale.
+        YuvImage refused;
+        CHECK(decoder.decodeTo420(whole, width - 1, height, refused, 2) == Errc::BadDimensions);
+        // An unknown denominator decodes at full size.
+        YuvImage odd;
+        REQUIRE_FALSE(decoder.decodeTo420(whole, 8192, 8192, odd, 3));
+        CHECK(odd.info.width == width);
+    }
+}
+
+TEST_CASE("the decode scale is the smallest still as large as the picture is shown")
+{
+    CHECK(decodeScaleFor(1280, 720, 0, 0) == 1); // not shown yet: full size
+    CHECK(decodeScaleFor(1280, 720, 1280, 720) == 1);
+    CHECK(decodeScaleFor(1280, 720, 1000, 500) == 1);
+    CHECK(decodeScaleFor(1280, 720, 640, 360) == 2);
+    CHECK(decodeScaleFor(1280, 720, 641, 300) == 1); // 1/2 would be a pixel too narrow
+    CHECK(decodeScaleFor(1280, 720, 320, 180) == 4);
+    CHECK(decodeScaleFor(1280, 720, 319, 100) == 4);
+    CHECK(decodeScaleFor(1280, 720, 100, 50) == 8);
+    CHECK(decodeScaleFor(1280, 720, 1, 1) == 8);    // 1/8 is the smallest libjpeg has
+    CHECK(decodeScaleFor(641, 479, 321, 240) == 2); // rounded up, as TurboJPEG does
+    CHECK(decodeScaleFor(0, 720, 100, 100) == 1);
+    CHECK(decodeScaleFor(1280, 720, -5, 100) == 1);
 }
 
 TEST_CASE("a JPEG is cut into bands at its restart markers, each a JPEG of its own")

@@ -19,6 +19,7 @@
 #include "codec/jpeg_encoder.h"
 #include "core/backoff.h"
 #include "core/rate_meter.h"
+#include "decode/frame_decoder.h"
 #include "decode/frame_slot.h"
 #include "sinks/mkv_recorder.h"
 #include "sinks/recorder_sink.h"
@@ -31,6 +32,8 @@
 #include "support/wait_for.h"
 #include "ui/letterbox.h"
 #include "ui/text_wrap.h"
+#include "ui/tile_state.h"
+#include "ui/wall_layout.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -624,4 +627,144 @@ TEST_CASE("recorder: absurd capture timestamps still give rising times, without 
     CHECK(std::adjacent_find(result.pts.begin(), result.pts.end(),
                              [](std::int64_t a, std::int64_t b) { return b <= a; }) ==
           result.pts.end());
+}
+
+TEST_CASE("the wall's grid gives the largest 16:9 tiles that fit the window")
+{
+    CHECK(wallLayout(0, 1280, 720).tiles.empty());
+    CHECK(wallLayout(3, 0, 720).tiles.empty());
+
+    const WallGrid one = wallLayout(1, 1280, 720);
+    CHECK(one.columns == 1);
+    REQUIRE(one.tiles.size() == 1);
+    CHECK(one.tiles[0].w == 1280);
+    CHECK(one.tiles[0].h == 720);
+
+    const WallGrid four = wallLayout(4, 1280, 720); // 2 x 2 of 640x360
+    CHECK(four.columns == 2);
+    CHECK(four.rows == 2);
+    REQUIRE(four.tiles.size() == 4);
+    CHECK(four.tiles[3].x == 640);
+    CHECK(four.tiles[3].y == 360);
+    CHECK(four.tiles[3].w == 640);
+
+    // Three in a wide window: side by side; in a tall one: one above the other.
+    CHECK(wallLayout(3, 3000, 600).columns == 3);
+    CHECK(wallLayout(3, 600, 3000).columns == 1);
+    // Three in 16:9: 2 x 2 with a cell left empty beats 3 x 1.
+    const WallGrid three = wallLayout(3, 1280, 720);
+    CHECK(three.columns == 2);
+    CHECK(three.rows == 2);
+
+    // Whatever the count and window, tiles are inside the window and do not overlap.
+    for (std::size_t count = 1; count <= 17; ++count)
+        for (const auto& size : {std::pair{1280, 720}, {801, 599}, {300, 1000}, {7, 5}}) {
+            CAPTURE(count);
+            CAPTURE(size.first);
+            const WallGrid grid = wallLayout(count, size.first, size.second);
+            REQUIRE(grid.tiles.size() == count);
+            CHECK(grid.columns * grid.rows >= static_cast<int>(count));
+            CHECK(grid.columns * (grid.rows - 1) < static_cast<int>(count)); // no empty row
+            for (std::size_t i = 0; i < count; ++i) {
+                const Rect& a = grid.tiles[i];
+                CHECK(a.x >= 0);
+                CHECK(a.y >= 0);
+                CHECK(a.x + a.w <= size.first);
+                CHECK(a.y + a.h <= size.second);
+                for (std::size_t j = i + 1; j < count; ++j) {
+                    const Rect& b = grid.tiles[j];
+                    CHECK((a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y ||
+                           b.y + b.h <= a.y));
+                }
+            }
+        }
+}
+
+TEST_CASE("a click finds the tile under it")
+{
+    const WallGrid grid = wallLayout(4, 1280, 720);
+    CHECK(tileAt(grid, 0, 0) == 0);
+    CHECK(tileAt(grid, 639, 359) == 0);
+    CHECK(tileAt(grid, 640, 0) == 1);
+    CHECK(tileAt(grid, 10, 400) == 2);
+    CHECK(tileAt(grid, 1279, 719) == 3);
+    CHECK(tileAt(grid, 1280, 10) == -1);
+    CHECK(tileAt(grid, -1, 10) == -1);
+    const WallGrid three = wallLayout(3, 1280, 720);
+    CHECK(tileAt(three, 1000, 600) == -1); // the empty cell
+}
+
+TEST_CASE("a tile's state follows its link status")
+{
+    LinkStatus link;
+    TileState tile = tileState(link, "10.0.0.7:8485");
+    CHECK(tile.title == "10.0.0.7:8485"); // no hello yet: the address
+    CHECK(tile.state == "connecting");
+    CHECK(tile.warning);
+
+    link.name = "Garden";
+    link.state = LinkState::Live;
+    link.detail = "old words";
+    link.motion = true;
+    tile = tileState(link, "10.0.0.7:8485");
+    CHECK(tile.title == "Garden");
+    CHECK(tile.state == "live");
+    CHECK_FALSE(tile.warning);
+    CHECK(tile.detail.empty());
+    CHECK(tile.motion);
+
+    link.state = LinkState::Stalled;
+    tile = tileState(link, "x");
+    CHECK(tile.state == "stalled");
+    CHECK(tile.warning);
+    CHECK(tile.motion); // still connected: the server's word stands
+
+    link.state = LinkState::Reconnecting;
+    link.detail = "connection refused";
+    tile = tileState(link, "x");
+    CHECK(tile.state == "reconnecting");
+    CHECK(tile.detail == "connection refused");
+    CHECK_FALSE(tile.motion); // nobody says so any more
+
+    link.state = LinkState::SourceDown;
+    link.detail = "camera\x1b[2J gone\n";
+    tile = tileState(link, "x");
+    CHECK(tile.state == "source down");
+    CHECK(tile.detail.find('\x1b') == std::string::npos); // the server's words, escaped
+    CHECK(tile.detail.find('\n') == std::string::npos);
+
+    link.state = LinkState::WrongKey;
+    CHECK(tileState(link, "x").state == "wrong key");
+
+    tile = tileState(LinkStatus{}, "garden.local:8485", true);
+    CHECK(tile.state == "no key");
+    CHECK(tile.warning);
+    CHECK(tile.detail.find("--key") != std::string::npos);
+}
+
+TEST_CASE("the frame decoder decodes at the scale that fits the size the picture is shown at")
+{
+    const auto picture = makePicture(1280, 720, 0, 2);
+    JpegEncoder encoder(80);
+    ByteBuffer jpeg;
+    encoder.encode(picture.frame(), jpeg);
+    ReceivedFrame frame;
+    frame.header.width = 1280;
+    frame.header.height = 720;
+    frame.jpeg = jpeg.span();
+    FrameDecoder decoder(2, FrameLimits{});
+    DecodedFrame out;
+    REQUIRE_FALSE(decoder.decode(frame, std::nullopt, out));
+    CHECK(out.image.info.width == 1280); // nothing said: full size, as the single window
+    decoder.setShownSize(640, 360);      // a wall's tile
+    REQUIRE_FALSE(decoder.decode(frame, std::nullopt, out));
+    CHECK(out.image.info.width == 640);
+    CHECK(out.image.info.height == 360);
+    CHECK(out.jpeg.size() == jpeg.size()); // snapshots keep the JPEG as received
+    decoder.setShownSize(300, 170);
+    REQUIRE_FALSE(decoder.decode(frame, std::nullopt, out));
+    CHECK(out.image.info.width == 320);
+    decoder.setShownSize(1920, 1080); // focused on a big screen: never more than full size
+    REQUIRE_FALSE(decoder.decode(frame, std::nullopt, out));
+    CHECK(out.image.info.width == 1280);
 }

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -442,6 +443,200 @@ TEST_CASE(
 #endif
     CHECK(shot.count(isBlack) <
           static_cast<int>(shot.rgb.size() / 3)); // the good stream is on screen
+    viewer.signal(SIGTERM);
+    CHECK(viewer.wait(10s) == 0);
+}
+
+namespace {
+
+// The part of a screenshot in columns [left, right) and rows [top, bottom)
+// of its 80x60 pixels.
+Shot part(const Shot& shot, int left, int top, int right, int bottom)
+{
+    Shot out;
+    for (int y = top; y < bottom; ++y)
+        for (int x = left; x < right; ++x) {
+            const auto at = static_cast<std::size_t>((y * 80 + x) * 3);
+            if (at + 2 < shot.rgb.size())
+                out.rgb.insert(out.rgb.end(), shot.rgb.begin() + static_cast<std::ptrdiff_t>(at),
+                               shot.rgb.begin() + static_cast<std::ptrdiff_t>(at + 3));
+        }
+    return out;
+}
+
+// The wall's cells in the 800x600 screen the window fills: three cameras
+// make a grid of 2 x 2 (wallLayout), the last cell empty.
+Shot cell(const Shot& shot, int index)
+{
+    const int left = index % 2 == 0 ? 0 : 40;
+    const int top = index < 2 ? 0 : 30;
+    return part(shot, left + 2, top + 2, left + 38, top + 28); // clear of the borders
+}
+
+bool cellShowsPattern(const Shot& shot, int index)
+{
+    const Shot one = cell(shot, index);
+    return one.count(isYellow) > 10 && one.count(isCyan) > 10;
+}
+
+} // namespace
+
+TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, focus and back")
+{
+    TempDir dir;
+    VirtualDisplay display(dir);
+    std::vector<std::unique_ptr<Process>> servers;
+    std::vector<std::string> addresses;
+    const std::vector<std::pair<std::string, std::string>> cameras = {
+        {"Alpha", "640x360"}, {"Bravo", "320x240"}, {"Charlie", "480x270"}};
+    for (const auto& camera : cameras) {
+        servers.push_back(std::make_unique<Process>(
+            std::vector<std::string>{serverBinary(), "--stats-interval", "0", "--http", "off",
+                                     "--insecure", "--no-announce", "--listen", "127.0.0.1:0",
+                                     "--size", camera.second, "--name", camera.first},
+            dir.path(), camera.first));
+        addresses.push_back("127.0.0.1:" + std::to_string(portOf(*servers.back())));
+    }
+    Process viewer({viewerBinary(), "--insecure", "--size", "800x600", "--snapshot-dir",
+                    dir.path().string(), addresses[0], addresses[1], addresses[2]},
+                   dir.path(), "viewer", display.env());
+    for (const auto& camera : cameras)
+        REQUIRE(viewer.waitForErr(std::regex("connected to " + camera.first + " at"), 10s));
+
+    // Three tiles with the test pattern in them, and the fourth cell empty.
+    Shot wall;
+    REQUIRE(waitFor(
+        [&] {
+            wall = screenshot(display, dir, "wall");
+            return cellShowsPattern(wall, 0) && cellShowsPattern(wall, 1) &&
+                   cellShowsPattern(wall, 2);
+        },
+        30s, 100ms));
+    const Shot empty = cell(wall, 3);
+    CHECK(empty.count(isBlack) == static_cast<int>(empty.rgb.size() / 3));
+    // Each tile moves.
+    for (int index = 0; index < 3; ++index) {
+        CAPTURE(index);
+        CHECK(waitFor(
+            [&] {
+                return cell(screenshot(display, dir, "moving"), index)
+                           .differences(cell(wall, index)) > 0;
+            },
+            30s, 100ms));
+    }
+
+    // Bravo goes: its tile says so, Alpha and Charlie go on.
+    servers[1]->signal(SIGTERM);
+    REQUIRE(servers[1]->wait(10s) == 0);
+    REQUIRE(
+        viewer.waitForErr(std::regex("connection to " + addresses[1] + ".*reconnecting in"), 20s));
+    const Shot down = screenshot(display, dir, "down");
+    const Shot later = waitForChange(display, dir, "later", down, 0);
+    CHECK(cell(later, 0).differences(cell(down, 0)) + cell(later, 2).differences(cell(down, 2)) >
+          0);
+    CHECK(cell(down, 1).count(isYellow) > 0); // the last picture stays under the banner
+    CHECK(occurrences(viewer.err(), "connection to " + addresses[0]) == 0);
+    CHECK(occurrences(viewer.err(), "connection to " + addresses[2]) == 0);
+
+    // 3 shows Charlie full window: its picture fills the empty cell too;
+    // Esc brings the wall back.
+    const auto key = [&](const std::string& name) {
+        REQUIRE(runTool({"xdotool", "search", "--sync", "--name", "pistream", "windowfocus",
+                         "--sync", "%1", "key", name},
+                        dir.path(), display.env())
+                    .first == 0);
+    };
+    key("3");
+    CHECK(waitFor([&] { return cellShowsPattern(screenshot(display, dir, "focused"), 3); }, 20s,
+                  100ms));
+    key("Escape");
+    CHECK(waitFor(
+        [&] {
+            const Shot back = cell(screenshot(display, dir, "back"), 3);
+            return back.count(isBlack) == static_cast<int>(back.rgb.size() / 3);
+        },
+        20s, 100ms));
+    CHECK(viewer.running());
+
+    // s from the wall: one snapshot per camera that has a picture.
+    key("s");
+    REQUIRE(waitFor([&] { return occurrences(viewer.err(), "snapshot saved to") >= 2; }, 10s));
+    int saved = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+        if (entry.path().extension() == ".jpg")
+            ++saved;
+    CHECK(saved >= 2);
+
+    // r from the wall: every camera records into a file of its own, named
+    // after it; r again stops them all (Bravo, down, never got a frame to record).
+    key("r");
+    REQUIRE(waitFor([&] { return occurrences(viewer.err(), "recording to") >= 2; }, 20s, 100ms));
+    key("r");
+    REQUIRE(waitFor([&] { return occurrences(viewer.err(), "recorded ") >= 2; }, 20s, 100ms));
+    CHECK(occurrences(viewer.err(), "recording to") == 2);
+    // In the viewer's working directory (as the single window's r): checked, then removed.
+    const std::string log = viewer.err();
+    const std::regex recording("recording to (pistream-[^\\s]+\\.mkv)");
+    std::set<std::string> files;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), recording);
+         it != std::sregex_iterator(); ++it)
+        files.insert((*it)[1].str());
+    CHECK(files.size() == 2); // one file per camera
+    for (const std::string& file : files) {
+        CAPTURE(file);
+        CHECK(file.rfind("pistream-127.0.0.1_", 0) == 0); // named after the address given
+        CHECK(std::filesystem::exists(file));
+        std::filesystem::remove(file);
+    }
+
+    viewer.signal(SIGTERM);
+    CHECK(viewer.wait(10s) == 0);
+}
+
+TEST_CASE("the wall: a camera sending garbage changes its own tile only")
+{
+    using Bytes = std::vector<std::uint8_t>;
+    // A 1.1 hello whose name is hostile text, then frames that are no
+    // pictures, then junk: every connection, over and over.
+    const Bytes hello = encode(Hello{1, 1, Codec::Jpeg, 160, 120, 30, 1, "evil\x1b[2J\nname"});
+    Bytes garbage = hello;
+    {
+        const Bytes payload(2000, 0x55);
+        const auto head =
+            encodeFrameHeader(FrameHeader{1, 1, 1, 160, 120, 0, 2000}, payload.size());
+        garbage.insert(garbage.end(), head.begin(), head.end());
+        garbage.insert(garbage.end(), payload.begin(), payload.end());
+        garbage.insert(garbage.end(), {0xFF, 0xFF, 0xFF, 0xFF, 0x42});
+    }
+    ScriptedServer hostile({garbage}, 500ms);
+    TempDir dir;
+    VirtualDisplay display(dir);
+    Process good(serverArgs({"--listen", "127.0.0.1:0", "--name", "Good", "--no-announce"}),
+                 dir.path(), "good");
+    const std::string goodAddress = "127.0.0.1:" + std::to_string(portOf(good));
+    const std::string hostileAddress = "127.0.0.1:" + std::to_string(hostile.port());
+    Process viewer({viewerBinary(), "--insecure", "--size", "800x600", goodAddress, hostileAddress},
+                   dir.path(), "viewer", display.env());
+    REQUIRE(viewer.waitForErr(std::regex("connected to Good at"), 10s));
+    // The hostile camera is dropped and retried several times...
+    REQUIRE(waitFor([&] { return hostile.connections() >= 3; }, 30s, 100ms));
+    // ...while the good one's tile (the first cell) shows its pattern and moves.
+    Shot before;
+    REQUIRE(waitFor(
+        [&] {
+            before = screenshot(display, dir, "before");
+            return cellShowsPattern(before, 0);
+        },
+        30s, 100ms));
+    CHECK(waitFor(
+        [&] { return cell(screenshot(display, dir, "after"), 0).differences(cell(before, 0)) > 0; },
+        30s, 100ms));
+    const std::string log = viewer.err();
+    CHECK(occurrences(log, "connection to " + goodAddress) == 0); // never dropped
+    CHECK(occurrences(log, "connection to " + hostileAddress) >= 2);
+    CHECK(log.find("evil\\x1b") != std::string::npos); // its name, escaped
+    CHECK(log.find('\x1b') == std::string::npos);
+    CHECK(viewer.running());
     viewer.signal(SIGTERM);
     CHECK(viewer.wait(10s) == 0);
 }

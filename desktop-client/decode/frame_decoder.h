@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <system_error>
 
@@ -22,9 +23,16 @@ public:
     std::error_code decode(const ReceivedFrame& frame,
                            std::optional<std::int64_t> captureOnViewerClock, DecodedFrame& out);
 
+    // Any thread: the size the picture is shown at (a wall's tile). Later
+    // frames decode at the smallest DCT scale still at least that large
+    // (decodeScaleFor); 0 x 0, the default, decodes at full size.
+    void setShownSize(int width, int height);
+
 private:
     JpegDecoder decoder_;
     FrameLimits limits_;
+    std::atomic<int> shownWidth_{0};
+    std::atomic<int> shownHeight_{0};
 };
 
 } // namespace pistream

@@ -32,7 +32,8 @@ std::string recordingPart(const std::string& path, int part)
     return (file.parent_path() / name).string();
 }
 
-RecorderSink::RecorderSink(asio::io_context& io, std::string path) : io_(io)
+RecorderSink::RecorderSink(asio::io_context& io, std::string path, std::string prefix)
+    : io_(io), prefix_(std::move(prefix))
 {
     if (!path.empty())
         startRecording(std::move(path));
@@ -49,7 +50,7 @@ void RecorderSink::toggle()
         if (recorder_ || !pending_.empty())
             stopRecording();
         else
-            startRecording(timestampedName("pistream-", ".mkv"));
+            startRecording(timestampedName(prefix_.c_str(), ".mkv"));
     });
 }
 

@@ -34,8 +34,10 @@ struct RecorderStatus {
 // stream goes on.
 class RecorderSink : public ViewerSink {
 public:
-    // io: the pipeline's; path: record from the first frame on (empty: not yet).
-    RecorderSink(asio::io_context& io, std::string path);
+    // io: the pipeline's; path: record from the first frame on (empty: not
+    // yet); prefix: of the timestamped files toggle() starts (a wall has
+    // one per camera, so that files started at once do not collide).
+    RecorderSink(asio::io_context& io, std::string path, std::string prefix = "pistream-");
     ~RecorderSink() override;
 
     // Any thread: starts recording into a new timestamped file, or stops.
@@ -56,6 +58,7 @@ private:
     std::unique_ptr<MkvRecorder> recorder_;
     std::string pending_; // opens with the next frame
     std::string asked_;   // the recording's first file, which names its parts
+    std::string prefix_;
     int part_ = 0;
 
     mutable std::mutex mutex_;

@@ -66,6 +66,9 @@ public:
     asio::io_context& io() { return io_; }
     // The newest decoded picture, for a UI thread.
     FrameSlot& slot() { return slot_; }
+    // Any thread: decode at the DCT scale that fits this size (a wall's
+    // tile); 0 x 0 (the default) decodes at full size.
+    void setShownSize(int width, int height) { decoder_.setShownSize(width, height); }
 
     // Thread-safe.
     LinkStatus status() const;

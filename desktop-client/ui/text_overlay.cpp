@@ -83,7 +83,7 @@ void TextOverlay::rebuild(const std::vector<std::string>& given, int maxWidth, i
 }
 
 void TextOverlay::draw(const std::vector<std::string>& lines, Anchor anchor, int surfaceWidth,
-                       int surfaceHeight, int margin)
+                       int surfaceHeight, int margin, int left, int top)
 {
     if (lines.empty())
         return;
@@ -108,7 +108,7 @@ void TextOverlay::draw(const std::vector<std::string>& lines, Anchor anchor, int
         y = (surfaceHeight - height_) / 2;
         break;
     }
-    const SDL_Rect at{x, y, width_, height_};
+    const SDL_Rect at{left + x, top + y, width_, height_};
     SDL_RenderCopy(renderer_, texture_, nullptr, &at);
 }
 

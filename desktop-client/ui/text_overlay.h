@@ -24,9 +24,10 @@ public:
     // Draws `lines` on a panel placed at `anchor` of a surface of the given
     // size, `margin` pixels in from its edges. Lines wider than the surface
     // are wrapped (wrapText), and what does not fit in its height is cut
-    // with "...", so nothing is drawn outside a small window.
+    // with "...", so nothing is drawn outside a small window. The surface
+    // starts at (left, top) of the renderer: a wall's tile.
     void draw(const std::vector<std::string>& lines, Anchor anchor, int surfaceWidth,
-              int surfaceHeight, int margin = 8);
+              int surfaceHeight, int margin = 8, int left = 0, int top = 0);
 
 private:
     void rebuild(const std::vector<std::string>& lines, int maxWidth, int maxHeight);

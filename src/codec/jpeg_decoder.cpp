@@ -34,7 +34,27 @@ void layoutPlanes(int width, int height, int subsampling, YuvImage& out)
             i < static_cast<std::size_t>(planeCount) ? out.storage.data() + offsets[i] : nullptr;
 }
 
+// 1 unless denominator is one of kDecodeScales.
+int validScale(int denominator)
+{
+    for (const int scale : kDecodeScales)
+        if (scale == denominator)
+            return denominator;
+    return 1;
+}
+
 } // namespace
+
+int decodeScaleFor(int width, int height, int shownWidth, int shownHeight)
+{
+    if (width <= 0 || height <= 0 || shownWidth <= 0 || shownHeight <= 0)
+        return 1;
+    int chosen = 1;
+    for (const int scale : kDecodeScales)
+        if (scaledSize(width, scale) >= shownWidth && scaledSize(height, scale) >= shownHeight)
+            chosen = scale;
+    return chosen;
+}
 
 JpegDecoder::JpegDecoder(int threads) : forkJoin_(threads), handle_(tjInitDecompress())
 {
@@ -91,18 +111,23 @@ std::error_code JpegDecoder::decode(std::span<const std::uint8_t> jpeg, int maxW
 }
 
 std::error_code JpegDecoder::decodePlanes(std::span<const std::uint8_t> jpeg, const JpegInfo& info,
-                                          int maxWidth, int maxHeight, YuvImage& out)
+                                          int maxWidth, int maxHeight, YuvImage& out,
+                                          int denominator)
 {
     if (info.width > maxWidth || info.height > maxHeight)
         return Errc::BadDimensions;
 
-    layoutPlanes(info.width, info.height, info.subsampling, out);
-    out.info = info;
+    denominator = validScale(denominator);
+    const int width = scaledSize(info.width, denominator);
+    const int height = scaledSize(info.height, denominator);
+    layoutPlanes(width, height, info.subsampling, out);
+    out.info = {width, height, info.subsampling};
 
     if (forkJoin_.threads() > 1 && splitJpegBands(jpeg, forkJoin_.threads(), bands_))
-        return decodeBands(info, out);
+        return decodeBands(info, denominator, out);
+    // TurboJPEG picks the DCT scaling factor that yields this size.
     if (tjDecompressToYUVPlanes(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()),
-                                out.planes.data(), info.width, out.strides.data(), info.height,
+                                out.planes.data(), width, out.strides.data(), height,
                                 TJFLAG_STOPONWARNING) != 0) {
         recover();
         return Errc::DecodeFailed; // a truncated or corrupt scan is a skipped frame, not a grey one
@@ -110,17 +135,21 @@ std::error_code JpegDecoder::decodePlanes(std::span<const std::uint8_t> jpeg, co
     return {};
 }
 
-std::error_code JpegDecoder::decodeBands(const JpegInfo& info, YuvImage& out)
+std::error_code JpegDecoder::decodeBands(const JpegInfo& info, int denominator, YuvImage& out)
 {
     // The bands must tile the picture TurboJPEG's header reading described.
+    // They start on MCU rows (8 or 16 pixels), so scaled they still start on
+    // a whole row of every plane, and their scaled heights add up.
     int rows = 0;
     for (const JpegBand& band : bands_) {
-        if (band.width != info.width || band.top != rows || band.height <= 0)
+        if (band.width != info.width || band.top != rows || band.height <= 0 ||
+            band.top % denominator != 0)
             return Errc::DecodeFailed;
         rows += band.height;
     }
     if (rows != info.height)
         return Errc::DecodeFailed;
+    const int width = scaledSize(info.width, denominator);
 
     const std::size_t count = bands_.size();
     while (bandHandles_.size() < count) {
@@ -137,9 +166,10 @@ std::error_code JpegDecoder::decodeBands(const JpegInfo& info, YuvImage& out)
             if (!out.planes[plane])
                 continue;
             // The rows above the band in this plane (tjPlaneHeight refuses 0).
-            const int above =
-                band.top == 0 ? 0
-                              : tjPlaneHeight(static_cast<int>(plane), band.top, info.subsampling);
+            const int above = band.top == 0
+                                  ? 0
+                                  : tjPlaneHeight(static_cast<int>(plane), band.top / denominator,
+                                                  info.subsampling);
             if (above < 0 || above >= out.planeHeights[plane]) {
                 bandFailed_[index] = 1;
                 return;
@@ -147,10 +177,11 @@ std::error_code JpegDecoder::decodeBands(const JpegInfo& info, YuvImage& out)
             planes[plane] =
                 out.planes[plane] + static_cast<std::ptrdiff_t>(above) * out.strides[plane];
         }
-        bandFailed_[index] = tjDecompressToYUVPlanes(bandHandles_[index], band.jpeg.data(),
-                                                     static_cast<unsigned long>(band.jpeg.size()),
-                                                     planes.data(), info.width, out.strides.data(),
-                                                     band.height, TJFLAG_STOPONWARNING) != 0;
+        bandFailed_[index] =
+            tjDecompressToYUVPlanes(bandHandles_[index], band.jpeg.data(),
+                                    static_cast<unsigned long>(band.jpeg.size()), planes.data(),
+                                    width, out.strides.data(), scaledSize(band.height, denominator),
+                                    TJFLAG_STOPONWARNING) != 0;
     };
     forkJoin_.run(static_cast<int>(count),
                   [&](int index) { decodeBand(static_cast<std::size_t>(index)); });
@@ -168,32 +199,35 @@ std::error_code JpegDecoder::decodeBands(const JpegInfo& info, YuvImage& out)
 }
 
 std::error_code JpegDecoder::decodeTo420(std::span<const std::uint8_t> jpeg, int maxWidth,
-                                         int maxHeight, YuvImage& out)
+                                         int maxHeight, YuvImage& out, int denominator)
 {
     JpegInfo info;
     if (auto error = readHeader(jpeg, info))
         return error;
     if (info.subsampling == TJSAMP_420)
-        return decodePlanes(jpeg, info, maxWidth, maxHeight, out); // header read once
+        return decodePlanes(jpeg, info, maxWidth, maxHeight, out,
+                            denominator); // header read once
     if (info.width > maxWidth || info.height > maxHeight)
         return Errc::BadDimensions;
 
-    const auto pixels =
-        static_cast<std::size_t>(info.width) * static_cast<std::size_t>(info.height);
+    denominator = validScale(denominator);
+    const int width = scaledSize(info.width, denominator);
+    const int height = scaledSize(info.height, denominator);
+    const auto pixels = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
     rgb_.resize(pixels * 3);
     if (tjDecompress2(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), rgb_.data(),
-                      info.width, 0, info.height, TJPF_RGB, TJFLAG_STOPONWARNING) != 0) {
+                      width, 0, height, TJPF_RGB, TJFLAG_STOPONWARNING) != 0) {
         recover();
         return Errc::DecodeFailed;
     }
     if (!converter_ && !(converter_ = tjInitCompress()))
         throw std::runtime_error("cannot create a TurboJPEG compressor");
 
-    layoutPlanes(info.width, info.height, TJSAMP_420, out);
-    if (tjEncodeYUVPlanes(converter_, rgb_.data(), info.width, 0, info.height, TJPF_RGB,
-                          out.planes.data(), out.strides.data(), TJSAMP_420, 0) != 0)
+    layoutPlanes(width, height, TJSAMP_420, out);
+    if (tjEncodeYUVPlanes(converter_, rgb_.data(), width, 0, height, TJPF_RGB, out.planes.data(),
+                          out.strides.data(), TJSAMP_420, 0) != 0)
         return Errc::DecodeFailed;
-    out.info = {info.width, info.height, TJSAMP_420};
+    out.info = {width, height, TJSAMP_420};
     return {};
 }
 

@@ -31,6 +31,22 @@ struct YuvImage {
     ByteBuffer storage;
 };
 
+// The DCT scaling factors libjpeg-turbo decodes at (1/denominator): scaling
+// during the inverse DCT skips most of the work a full decode and a
+// downscale afterwards would both do.
+inline constexpr int kDecodeScales[] = {1, 2, 4, 8};
+
+// A picture's size decoded at 1/denominator (TJSCALED: rounded up).
+inline int scaledSize(int size, int denominator)
+{
+    return (size + denominator - 1) / denominator;
+}
+
+// The smallest decode (largest denominator of kDecodeScales) still at least
+// shownWidth x shownHeight, so the screen scales down a little, never up. A
+// shown size of 0 (not known yet) decodes at full size.
+int decodeScaleFor(int width, int height, int shownWidth, int shownHeight);
+
 // Reads and checks a JPEG's header without decoding it. A JPEG over maxWidth x
 // maxHeight is refused before any pixel memory is allocated.
 //
@@ -55,15 +71,18 @@ public:
 
     // Like decode(), but always yields 4:2:0 planes (what a video texture
     // wants): 4:2:0 JPEGs decode straight to planes, others (4:2:2, 4:4:4,
-    // greyscale from pass-through files) go through RGB once.
+    // greyscale from pass-through files) go through RGB once. With a
+    // denominator of 2, 4 or 8 (kDecodeScales) the picture is decoded at that
+    // fraction of its size in the DCT domain (out.info has the decoded size;
+    // the limits apply to the JPEG's own size), band by band as at full size.
     std::error_code decodeTo420(std::span<const std::uint8_t> jpeg, int maxWidth, int maxHeight,
-                                YuvImage& out);
+                                YuvImage& out, int denominator = 1);
 
 private:
     // Decodes into planes of the JPEG's own subsampling, its header already read.
     std::error_code decodePlanes(std::span<const std::uint8_t> jpeg, const JpegInfo& info,
-                                 int maxWidth, int maxHeight, YuvImage& out);
-    std::error_code decodeBands(const JpegInfo& info, YuvImage& out);
+                                 int maxWidth, int maxHeight, YuvImage& out, int denominator = 1);
+    std::error_code decodeBands(const JpegInfo& info, int denominator, YuvImage& out);
     void recover();
 
     ForkJoin forkJoin_; // first: a bad thread count throws before any handle exists
