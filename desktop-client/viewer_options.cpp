@@ -1,5 +1,7 @@
 #include "viewer_options.h"
 
+#include "broker/broker_subscriber.h"
+#include "broker/publish_target.h"
 #include "cli/toml_config.h"
 #include "connection/key_store.h"
 #include "core/version.h"
@@ -13,7 +15,8 @@ constexpr const char* kDescription = R"(pistream-viewer: watch a pistream-server
 
 Connects to HOST (port 8485 unless given), checks every message against its caps,
 un-gzips and decodes each frame, and measures end-to-end latency from the camera's
-capture timestamp using the server clock learnt from ping/pong.)";
+capture timestamp using the server clock learnt from ping/pong. Or subscribes
+straight to a broker topic (mqtt://, redis://, kafka://; see BROKERS).)";
 
 constexpr const char* kFooter = R"(
 WINDOW
@@ -74,6 +77,27 @@ DISCOVERY
   for a discovered camera is remembered under its mDNS host name
   (NAME.local:PORT), so a new address from DHCP does not lose it.
 
+BROKERS
+  Instead of HOST, a broker URL: the viewer subscribes to the topic itself,
+  with no pistream-server in between, and shows, records (r, --record) and
+  counts the frames as from a server, headless too:
+      mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC     (port 1883)
+      redis://HOST[:PORT]/CHANNEL                    (port 6379)
+      kafka://BROKER[:PORT][,BROKER...]/TOPIC        (port 9092)
+  An MQTT or Kafka payload is a JPEG, raw or base64 (detected); a Redis
+  message is the MXCuBE video-streamer's JSON. Each gets the header checks
+  of every JPEG from outside; one that is not a picture (not a JPEG, bad
+  base64 or JSON, truncated) is skipped and counted in errors, one over
+  --max-message in gaps, and the stream goes on. Only the newest message is kept: those
+  the screen had no time for count as gaps. Latency is shown when the
+  publisher says when each frame was captured: pistream-server's
+  --publish mqtt://...?protocol=5 (MQTT 5 user properties) and kafka://
+  (headers), against this machine's wall clock (keep both on NTP). From
+  Kafka the viewer reads as a consumer group of its own, from the newest
+  frame. A broker that goes away is tried again as a server is (headless:
+  the viewer ends, exit 1). No pairing key: the broker's own user and
+  password, in the URL, are its access control.
+
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
       max-message = 8388608
@@ -96,7 +120,32 @@ EXAMPLES
   pistream-viewer raspberrypi.local                 (the key remembered from before)
   pistream-viewer --insecure 127.0.0.1
   pistream-viewer --headless --frames 300 --stats json 192.168.1.20:8485
+  pistream-viewer mqtt://broker.lan/lab/cam1        straight from an MQTT topic
+  pistream-viewer --record lab.mkv redis://lab-bus/video:cam1
 )";
+
+bool isBrokerUrl(const std::string& text)
+{
+    return text.rfind("mqtt://", 0) == 0 || text.rfind("redis://", 0) == 0 ||
+           text.rfind("kafka://", 0) == 0;
+}
+
+// A broker URL instead of HOST: parsed as the server's --source, and the
+// build must have that broker's client. Throws std::invalid_argument.
+PublishTarget parseBrokerUrl(const std::string& url, std::size_t maxPayload)
+{
+    static const std::string kSource = "--source";
+    try {
+        PublishTarget target = parseSourceUrl(url);
+        (void)makeBrokerSubscriber(target, maxPayload); // connects to nothing yet
+        return target;
+    } catch (const std::exception& error) { // a bad URL, or no client for it in this build
+        std::string text = error.what();
+        if (text.rfind(kSource, 0) == 0)
+            text.replace(0, kSource.size(), "broker URL");
+        throw std::invalid_argument(text);
+    }
+}
 
 } // namespace
 
@@ -160,8 +209,9 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
 
     app.add_option("server", server,
                    "HOST[:PORT] of the pistream-server (port 8485 by default); none: find "
-                   "cameras on the LAN (see DISCOVERY)")
-        ->type_name("HOST[:PORT]");
+                   "cameras on the LAN (see DISCOVERY); or a broker URL, mqtt://, redis:// or "
+                   "kafka:// (see BROKERS)")
+        ->type_name("HOST[:PORT]|URL");
     auto* listOption = app.add_flag("--list", options.discovery.list,
                                     "find cameras on the LAN, print them and exit (see DISCOVERY)");
     app.add_flag("--json", options.discovery.json, "--list prints a JSON array")->needs(listOption);
@@ -207,7 +257,8 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->capture_default_str();
     app.add_option(
            "--max-message", maxMessage,
-           "largest message accepted, in bytes (1 KiB..256 MiB); larger closes the connection")
+           "largest message accepted, in bytes (1 KiB..256 MiB); larger closes the connection "
+           "(a broker's: skipped)")
         ->type_name("BYTES")
         ->check(CLI::Range(1024u, 256u << 20).description(""))
         ->capture_default_str();
@@ -237,7 +288,10 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         if (options.discovery.list && !server.empty())
             throw std::invalid_argument("--list finds cameras itself: give no HOST");
         options.discovery.browse = server.empty() && !options.discovery.list;
-        if (!server.empty()) {
+        const bool broker = isBrokerUrl(server);
+        if (broker)
+            options.client.broker = parseBrokerUrl(server, maxMessage);
+        else if (!server.empty()) {
             options.client.server = parseEndpoint(server, kDefaultPort);
             if (options.client.server.host.empty())
                 throw std::invalid_argument("missing host in '" + server + "'");
@@ -248,11 +302,12 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         options.headlessConfig.json = statsFormat == "json";
         options.headlessConfig.decode = !noDecode;
         options.window.overlay = !noOverlay;
-        options.window.title = options.client.server.toString();
+        options.window.title =
+            broker ? options.client.broker->describeSource() : options.client.server.toString();
         if (!windowSize.empty())
             parseSize(windowSize, options.window.width, options.window.height);
-        if (!server.empty())
-            chooseServerKey(options);
+        if (!server.empty() && !broker)
+            chooseServerKey(options); // a broker has its own user and password, in the URL
     });
 }
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connection/broker_feed.h"
 #include "core/clock.h"
 #include "core/printable_text.h"
 
@@ -58,8 +59,9 @@ const char* nameOf(LinkState state)
 }
 
 ViewerPipeline::ViewerPipeline(const PipelineConfig& config)
-    : config_(config), serverName_(config.client.server.toString()), retryTimer_(io_),
-      tickTimer_(io_), decoder_(config.client.decodeThreads, config.client.limits)
+    : config_(config), serverName_(config.client.broker ? config.client.broker->describeSource()
+                                                        : config.client.server.toString()),
+      retryTimer_(io_), tickTimer_(io_), decoder_(config.client.decodeThreads, config.client.limits)
 {}
 
 ViewerPipeline::~ViewerPipeline()
@@ -114,7 +116,7 @@ void ViewerPipeline::begin()
 
 void ViewerPipeline::connect()
 {
-    StreamClient::Handlers handlers;
+    FeedHandlers handlers;
     handlers.onHello = [this](const Hello& hello) {
         onHello(hello);
     };
@@ -130,7 +132,10 @@ void ViewerPipeline::connect()
     handlers.onClosed = [this](const std::string& reason, bool) {
         onClosed(reason);
     };
-    client_ = std::make_shared<StreamClient>(io_, config_.client, std::move(handlers));
+    if (config_.client.broker)
+        client_ = std::make_shared<BrokerFeed>(io_, config_.client, std::move(handlers));
+    else
+        client_ = std::make_shared<StreamClient>(io_, config_.client, std::move(handlers));
     client_->start();
 }
 
@@ -138,10 +143,14 @@ void ViewerPipeline::onHello(const Hello& hello)
 {
     // The name is the server's own text: escaped once, here.
     const std::string name = escapeText(hello.name, 64);
-    spdlog::info("connected to {}{}{}: {}x{} @ {}, protocol {}.{}", name,
-                 name.empty() ? "" : " at ", serverName_, hello.width, hello.height,
-                 describeFrameRate(hello.fpsNumerator, hello.fpsDenominator), hello.versionMajor,
-                 hello.versionMinor);
+    // A broker's hello is the feed's own, from the first picture: no protocol to name.
+    const std::string protocol =
+        config_.client.broker
+            ? std::string()
+            : fmt::format(", protocol {}.{}", hello.versionMajor, hello.versionMinor);
+    spdlog::info("connected to {}{}{}: {}x{} @ {}{}", name, name.empty() ? "" : " at ", serverName_,
+                 hello.width, hello.height,
+                 describeFrameRate(hello.fpsNumerator, hello.fpsDenominator), protocol);
     skipsThisConnection_ = 0;
     backoff_.reset();
     lastFrame_ = std::chrono::steady_clock::now();
@@ -207,7 +216,9 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
         stats_.addDecodeError();
         if (++skipsThisConnection_ <= kLoggedSkips || skipsThisConnection_ % 100 == 0)
             spdlog::warn("frame {} skipped: {} ({} skipped on this connection)",
-                         frame.header.sequence, error.message(), skipsThisConnection_);
+                         frame.header.sequence,
+                         frame.pictureReason.empty() ? error.message() : frame.pictureReason,
+                         skipsThisConnection_);
     } else if (capture) {
         stats_.addLatency(static_cast<double>(monotonicMicros() - *capture) / 1000.0);
     }
