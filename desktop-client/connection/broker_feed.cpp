@@ -53,7 +53,16 @@ void BrokerFeed::start()
 
 void BrokerFeed::stop(const std::string& reason)
 {
-    close(reason, false);
+    if (closed_)
+        return;
+    closed_ = true;
+    thread_.request_stop();
+    // Later, as StreamClient's: the owner that stops us finishes first (the
+    // pipeline ending does not hear of a connection to make again).
+    asio::post(io_, [self = shared_from_this(), reason] {
+        if (self->handlers_.onClosed)
+            self->handlers_.onClosed(reason, false);
+    });
 }
 
 // The subscriber's thread: connect, then take messages until the broker goes

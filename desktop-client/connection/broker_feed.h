@@ -41,6 +41,8 @@ public:
     void start() override;
     void stop(const std::string& reason) override;
     const ClockSync& clock() const override { return clock_; }
+    // None: nothing goes back to the publisher (the clock is this machine's own).
+    std::optional<std::int64_t> roundTripMicros() const override { return std::nullopt; }
 
 private:
     // A message as the subscriber's thread took it; checked on the io thread.

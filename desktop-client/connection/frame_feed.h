@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "connection/clock_sync.h"
@@ -36,6 +38,11 @@ public:
     virtual void stop(const std::string& reason) = 0;
     // The sender's clock as learnt, for latency; none learnt: no latency figures.
     virtual const ClockSync& clock() const = 0;
+    // The round trip to the sender, when there is one to measure.
+    virtual std::optional<std::int64_t> roundTripMicros() const
+    {
+        return clock().roundTripMicros();
+    }
     // After onClosed: trying again with the same key is pointless.
     virtual bool wrongKey() const { return false; }
 };

@@ -108,6 +108,11 @@ const ClockSync& ViewerPipeline::clock() const
     return client_ ? client_->clock() : noClock_;
 }
 
+std::optional<std::int64_t> ViewerPipeline::roundTripMicros() const
+{
+    return client_ ? client_->roundTripMicros() : std::nullopt;
+}
+
 void ViewerPipeline::begin()
 {
     connect();
@@ -205,7 +210,6 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
     const bool inOrder = stats_.addFrame(frame.header, frame.wireBytes, frame.receivedMicros);
     const auto capture = captureOnViewerClock(frame, inOrder);
 
-    const ClockSync& clock = client_->clock();
     DecodedFrame& picture = slot_.back();
     // A payload that is no picture of the declared size, or does not decode,
     // is skipped and counted; the connection carries on.
@@ -229,7 +233,7 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
         status_.decodeErrors = stats_.decodeErrors();
         status_.width = frame.header.width;
         status_.height = frame.header.height;
-        const auto rtt = clock.roundTripMicros();
+        const auto rtt = client_->roundTripMicros();
         status_.rttMillis =
             rtt ? std::optional<double>(static_cast<double>(*rtt) / 1000) : std::nullopt;
         if (status_.state != LinkState::Live && !sourceDown_) {

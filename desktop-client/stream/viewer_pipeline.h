@@ -73,6 +73,8 @@ public:
     // The pipeline's thread only (or after it ended).
     const ViewerStats& stats() const { return stats_; }
     const ClockSync& clock() const;
+    // To the server; none before the first ping's answer, or from a broker.
+    std::optional<std::int64_t> roundTripMicros() const;
     const std::string& server() const { return serverName_; }
 
 private:
