@@ -88,15 +88,15 @@ BROKERS
   message is the MXCuBE video-streamer's JSON. Each gets the header checks
   of every JPEG from outside; one that is not a picture (not a JPEG, bad
   base64 or JSON, truncated) is skipped and counted in errors, one over
-  --max-message in gaps, and the stream goes on. Only the newest message is kept: those
-  the screen had no time for count as gaps. Latency is shown when the
-  publisher says when each frame was captured: pistream-server's
-  --publish mqtt://...?protocol=5 (MQTT 5 user properties) and kafka://
-  (headers), against this machine's wall clock (keep both on NTP). From
-  Kafka the viewer reads as a consumer group of its own, from the newest
-  frame. A broker that goes away is tried again as a server is (headless:
-  the viewer ends, exit 1). No pairing key: the broker's own user and
-  password, in the URL, are its access control.
+  --max-message in gaps, and the stream goes on. Only the newest message
+  is kept: those the screen had no time for count as gaps. Latency is
+  shown when the publisher says when each frame was captured:
+  pistream-server's --publish mqtt://...?protocol=5 (MQTT 5 user
+  properties) and kafka:// (headers), against this machine's wall clock
+  (keep both on NTP). From Kafka the viewer reads as a consumer group of
+  its own, from the newest frame. A broker that goes away is tried again
+  as a server is (headless: the viewer ends, exit 1). No pairing key: the
+  broker's own user and password, in the URL, are its access control.
 
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
