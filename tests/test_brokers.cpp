@@ -865,15 +865,19 @@ TEST_CASE("pistream-viewer mqtt://: paho's base64 JPEGs shown and recorded, bad 
     CHECK(std::filesystem::file_size(recording) > 20 * 1000);
 }
 
-TEST_CASE("pistream-viewer mqtt://: raw JPEGs from mosquitto_pub, garbage among them")
+TEST_CASE("pistream-viewer mqtt://: raw JPEGs from mosquitto_pub, garbage and a huge message among them")
 {
     requireTools(Kind::Mosquitto);
     TempDir dir;
     BrokerProcess broker(Kind::Mosquitto, dir.path());
     REQUIRE(broker.start());
     const auto jpegs = jpegFiles(dir, 160, 120);
+    // A cap of 64 KiB, and a message of 256 KiB among the frames: the broker
+    // is told the cap (MQTT 5) and does not send it.
+    const auto huge = dir.file("huge.bin");
+    writeFile(huge, std::vector<std::uint8_t>(256 * 1024, 0xFF));
     Process viewer({viewerBinary(), "--headless", "--stats", "json", "--frames", "3", "--duration",
-                    "60", broker.url("cam")},
+                    "60", "--max-message", "65536", broker.url("cam")},
                    dir.path(), "viewer");
     REQUIRE_MESSAGE(viewer.waitForErr(std::regex("(subscribed to)"), 30s), viewer.err());
     const auto publish = [&](const std::vector<std::string>& what) {
@@ -889,6 +893,7 @@ TEST_CASE("pistream-viewer mqtt://: raw JPEGs from mosquitto_pub, garbage among 
     REQUIRE_MESSAGE(viewer.waitForErr(std::regex("(connected to)"), 30s), viewer.err());
     REQUIRE(publish({"-m", "\x1b[31mnot a picture"}) == 0);
     REQUIRE_MESSAGE(viewer.waitForErr(std::regex("(skipped: )"), 30s), viewer.err());
+    REQUIRE(publish({"-f", huge.string()}) == 0);
     for (int i = 0; i < 600 && viewer.running(); ++i)
         REQUIRE(publish({"-f", jpegs[static_cast<std::size_t>(i % 2)]}) == 0);
     const auto code = viewer.wait(60s);
