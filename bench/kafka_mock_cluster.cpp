@@ -11,6 +11,12 @@
 
 #include "support/kafka_mock.h"
 
+namespace {
+
+void ignore(int) {}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
     if (argc != 2) {
@@ -27,8 +33,8 @@ int main(int argc, char** argv)
     std::fflush(stdout);
     // SIGTERM ends the read below with EINTR rather than the process, so the
     // cluster is torn down in order.
-    struct sigaction action{};
-    action.sa_handler = [](int) {};
+    struct sigaction action {};
+    action.sa_handler = ignore;
     sigaction(SIGTERM, &action, nullptr);
     char byte = 0;
     while (read(STDIN_FILENO, &byte, 1) > 0) {

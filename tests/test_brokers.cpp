@@ -865,7 +865,8 @@ TEST_CASE("pistream-viewer mqtt://: paho's base64 JPEGs shown and recorded, bad 
     CHECK(std::filesystem::file_size(recording) > 20 * 1000);
 }
 
-TEST_CASE("pistream-viewer mqtt://: raw JPEGs from mosquitto_pub, garbage and a huge message among them")
+TEST_CASE(
+    "pistream-viewer mqtt://: raw JPEGs from mosquitto_pub, garbage and a huge message among them")
 {
     requireTools(Kind::Mosquitto);
     TempDir dir;
