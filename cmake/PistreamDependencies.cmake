@@ -82,8 +82,8 @@ endif()
 # Optional: the brokers' own client libraries for --publish and --source:
 # libmosquitto (libmosquitto-dev) for MQTT, hiredis (libhiredis-dev) for Redis
 # and librdkafka (librdkafka-dev) for Kafka; without one, a URL with its
-# scheme says the build lacks it.
-if(PISTREAM_BUILD_SERVER)
+# scheme says the build lacks it. The viewer subscribes with the same clients.
+if(PISTREAM_BUILD_SERVER OR PISTREAM_BUILD_VIEWER)
     find_package(PkgConfig QUIET)
     if(PkgConfig_FOUND)
         pkg_check_modules(MOSQUITTO QUIET IMPORTED_TARGET libmosquitto)
@@ -92,7 +92,7 @@ if(PISTREAM_BUILD_SERVER)
         # --webhook: libcurl (libcurl4-openssl-dev).
         pkg_check_modules(CURL QUIET IMPORTED_TARGET libcurl)
     endif()
-    message(STATUS "--publish: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}, Kafka ${RDKAFKA_FOUND}; --webhook: ${CURL_FOUND}")
+    message(STATUS "--publish, --source and the viewer's broker URLs: MQTT ${MOSQUITTO_FOUND}, Redis ${HIREDIS_FOUND}, Kafka ${RDKAFKA_FOUND}; --webhook: ${CURL_FOUND}")
 endif()
 
 # The Matroska writer (pistream_media), shared by the viewer's recorder and the

@@ -1,5 +1,7 @@
 #include "viewer_options.h"
 
+#include "broker/broker_subscriber.h"
+#include "broker/publish_target.h"
 #include "cli/toml_config.h"
 #include "connection/key_store.h"
 #include "core/version.h"
@@ -13,7 +15,8 @@ constexpr const char* kDescription = R"(pistream-viewer: watch a pistream-server
 
 Connects to HOST (port 8485 unless given), checks every message against its caps,
 un-gzips and decodes each frame, and measures end-to-end latency from the camera's
-capture timestamp using the server clock learnt from ping/pong.)";
+capture timestamp using the server clock learnt from ping/pong. Or subscribes
+straight to a broker topic (mqtt://, redis://, kafka://; see BROKERS).)";
 
 constexpr const char* kFooter = R"(
 WINDOW
@@ -99,6 +102,27 @@ DISCOVERY
   for a discovered camera is remembered under its mDNS host name
   (NAME.local:PORT), so a new address from DHCP does not lose it.
 
+BROKERS
+  Instead of HOST, a broker URL: the viewer subscribes to the topic itself,
+  with no pistream-server in between, and shows, records (r, --record) and
+  counts the frames as from a server, headless too:
+      mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC     (port 1883)
+      redis://HOST[:PORT]/CHANNEL                    (port 6379)
+      kafka://BROKER[:PORT][,BROKER...]/TOPIC        (port 9092)
+  An MQTT or Kafka payload is a JPEG, raw or base64 (detected); a Redis
+  message is the MXCuBE video-streamer's JSON. Each gets the header checks
+  of every JPEG from outside; one that is not a picture (not a JPEG, bad
+  base64 or JSON, truncated) is skipped and counted in errors, one over
+  --max-message in gaps, and the stream goes on. Only the newest message
+  is kept: those the screen had no time for count as gaps. Latency is
+  shown when the publisher says when each frame was captured:
+  pistream-server's --publish mqtt://...?protocol=5 (MQTT 5 user
+  properties) and kafka:// (headers), against this machine's wall clock
+  (keep both on NTP). From Kafka the viewer reads as a consumer group of
+  its own, from the newest frame. A broker that goes away is tried again
+  as a server is (headless: the viewer ends, exit 1). No pairing key: the
+  broker's own user and password, in the URL, are its access control.
+
 CONFIG FILE
   --config FILE reads TOML whose keys are the long flag names, e.g.
       max-message = 8388608
@@ -123,7 +147,32 @@ EXAMPLES
   pistream-viewer raspberrypi.local                 (the key remembered from before)
   pistream-viewer --insecure 127.0.0.1
   pistream-viewer --headless --frames 300 --stats json 192.168.1.20:8485
+  pistream-viewer mqtt://broker.lan/lab/cam1        straight from an MQTT topic
+  pistream-viewer --record lab.mkv redis://lab-bus/video:cam1
 )";
+
+bool isBrokerUrl(const std::string& text)
+{
+    return text.rfind("mqtt://", 0) == 0 || text.rfind("redis://", 0) == 0 ||
+           text.rfind("kafka://", 0) == 0;
+}
+
+// A broker URL instead of HOST: parsed as the server's --source, and the
+// build must have that broker's client. Throws std::invalid_argument.
+PublishTarget parseBrokerUrl(const std::string& url, std::size_t maxPayload)
+{
+    static const std::string kSource = "--source";
+    try {
+        PublishTarget target = parseSourceUrl(url);
+        (void)makeBrokerSubscriber(target, maxPayload); // connects to nothing yet
+        return target;
+    } catch (const std::exception& error) { // a bad URL, or no client for it in this build
+        std::string text = error.what();
+        if (text.rfind(kSource, 0) == 0)
+            text.replace(0, kSource.size(), "broker URL");
+        throw std::invalid_argument(text);
+    }
+}
 
 } // namespace
 
@@ -187,8 +236,9 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
 
     app.add_option("server", servers,
                    "HOST[:PORT] of the pistream-server (port 8485 by default); several: a wall "
-                   "(see WALL); none: find cameras on the LAN (see DISCOVERY)")
-        ->type_name("HOST[:PORT]...");
+                   "(see WALL); none: find cameras on the LAN (see DISCOVERY); or one broker URL, "
+                   "mqtt://, redis:// or kafka:// (see BROKERS)")
+        ->type_name("HOST[:PORT]...|URL");
     app.add_flag("--all", options.wall.all,
                  "a wall of every camera found on the LAN, as they come and go (see WALL)");
     auto* listOption = app.add_flag("--list", options.discovery.list,
@@ -236,7 +286,8 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         ->capture_default_str();
     app.add_option(
            "--max-message", maxMessage,
-           "largest message accepted, in bytes (1 KiB..256 MiB); larger closes the connection")
+           "largest message accepted, in bytes (1 KiB..256 MiB); larger closes the connection "
+           "(a broker's: skipped)")
         ->type_name("BYTES")
         ->check(CLI::Range(1024u, 256u << 20).description(""))
         ->capture_default_str();
@@ -278,7 +329,14 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
             throw std::invalid_argument("--all and --list: choose one");
         const std::string server = servers.empty() ? std::string() : servers.front();
         options.discovery.browse = server.empty() && !options.discovery.list && !options.wall.all;
-        if (!server.empty()) {
+        const bool broker = isBrokerUrl(server);
+        if (servers.size() > 1 &&
+            std::any_of(servers.begin(), servers.end(),
+                        [](const std::string& each) { return isBrokerUrl(each); }))
+            throw std::invalid_argument("a broker URL is one stream: a wall takes pistream-servers");
+        if (broker)
+            options.client.broker = parseBrokerUrl(server, maxMessage);
+        else if (!server.empty()) {
             options.client.server = parseEndpoint(server, kDefaultPort);
             if (options.client.server.host.empty())
                 throw std::invalid_argument("missing host in '" + server + "'");
@@ -293,7 +351,8 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         options.headlessConfig.json = statsFormat == "json";
         options.headlessConfig.decode = !noDecode;
         options.window.overlay = !noOverlay;
-        options.window.title = options.client.server.toString();
+        options.window.title =
+            broker ? options.client.broker->describeSource() : options.client.server.toString();
         if (!windowSize.empty())
             parseSize(windowSize, options.window.width, options.window.height);
         if (servers.size() > 1 || options.wall.all) {
@@ -315,8 +374,8 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
                 chooseServerKey(one);
                 options.wall.targets.push_back({one.client, one.keyName, one.rememberKey});
             }
-        } else if (!server.empty()) {
-            chooseServerKey(options);
+        } else if (!server.empty() && !broker) {
+            chooseServerKey(options); // a broker has its own user and password, in the URL
         }
     });
 }

@@ -2,10 +2,10 @@
 
 #include <cmath>
 
+#include "broker/publish_target.h"
 #include "cli/toml_config.h"
 #include "core/version.h"
 #include "notify/notify_target.h"
-#include "publish/publish_target.h"
 #include "record/retention.h"
 
 namespace pistream {
@@ -184,10 +184,14 @@ ADAPTING TO THE LINK
 PUBLISHING
   --publish URL sends each frame's JPEG (as encoded for viewers, never
   re-encoded) to a message broker too; repeat it for several:
-    mqtt://[USER[:PASS]@]HOST[:PORT]/TOPIC[?format=jpeg|base64&fps=N&qos=0|1]
+    mqtt://[USER[:PASS]@]HOST[:PORT]/TOPIC[?format=jpeg|base64&fps=N&qos=0|1&protocol=5]
                   libmosquitto, port 1883. format=jpeg (default): the raw
                   JPEG, what Home Assistant's MQTT camera reads; base64: its
-                  base64 text, what Python MQTT streamers send and read
+                  base64 text, what Python MQTT streamers send and read.
+                  MQTT 3.1.1 unless protocol=5: MQTT 5 (the broker must
+                  speak it), the same payload with user properties
+                  sequence, capture_time (Unix us), width and height;
+                  pistream-viewer shows latency from them
     redis://HOST[:PORT]/CHANNEL[?fps=N]
                   hiredis, port 6379: PUBLISH of the MXCuBE video-streamer's
                   JSON, {"data": base64 JPEG, "size": [height, width],

@@ -10,10 +10,10 @@
 
 #include <doctest/doctest.h>
 
+#include "broker/broker_payload.h"
+#include "broker/publish_target.h"
 #include "codec/jpeg_encoder.h"
 #include "publish/publish_payload.h"
-#include "publish/publish_target.h"
-#include "sources/broker_payload.h"
 #include "sources/broker_source.h"
 #include "sources/source_factory.h"
 #include "support/printers.h"

@@ -809,3 +809,191 @@ TEST_CASE("--mqtt and --webhook that do not parse: exit 2 naming the flag")
         CHECK(server.err().find(message) != std::string::npos);
     }
 }
+
+// pistream-viewer subscribed straight to a broker, no pistream-server in
+// between (what the Python MQTT streamer's client did).
+namespace {
+
+struct ViewerRun {
+    int code = -1;
+    std::string log;
+    nlohmann::json summary;
+};
+
+// A headless viewer on `url` until `frames` frames, with a JSON summary.
+ViewerRun watchBroker(const std::string& url, int frames, const std::filesystem::path& dir,
+                      const std::vector<std::string>& extra = {})
+{
+    std::vector<std::string> args = {viewerBinary(), "--headless",           "--stats",    "json",
+                                     "--frames",     std::to_string(frames), "--duration", "60"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(url);
+    Process viewer(args, dir, "viewer");
+    const auto code = viewer.wait(90s);
+    REQUIRE(code);
+    ViewerRun run{*code, viewer.err(), nlohmann::json::object()};
+    INFO("viewer log: " << run.log);
+    REQUIRE_FALSE(viewer.out().empty());
+    run.summary = nlohmann::json::parse(viewer.out());
+    return run;
+}
+
+} // namespace
+
+TEST_CASE("pistream-viewer mqtt://: paho's base64 JPEGs shown and recorded, bad ones skipped")
+{
+    requireTools(Kind::Mosquitto);
+    TempDir dir;
+    BrokerProcess broker(Kind::Mosquitto, dir.path());
+    REQUIRE(broker.start());
+    auto publisher = startPublisher("mqtt-base64", broker.port(), "lab/cam1", 3,
+                                    jpegFiles(dir, 320, 240), dir.path());
+    const auto recording = dir.file("broker.mkv");
+    const ViewerRun run =
+        watchBroker(broker.url("lab/cam1"), 20, dir.path(), {"--record", recording.string()});
+    INFO("viewer log: " << run.log);
+    CHECK(run.code == 0);
+    CHECK(run.summary["frames"] >= 20); // ends on a good frame: one more when the 20th was bad
+    CHECK(run.summary["width"] == 320);
+    CHECK(run.summary["height"] == 240);
+    // Every third message was bad (not a JPEG, bad base64, truncated): each
+    // counted and skipped, logged with the peer's bytes escaped.
+    CHECK(run.summary["decode_errors"].get<std::uint64_t>() >= 1);
+    CHECK(run.log.find("skipped: ") != std::string::npos);
+    CHECK(run.log.find('\x1b') == std::string::npos);
+    REQUIRE(std::filesystem::exists(recording));
+    CHECK(std::filesystem::file_size(recording) > 20 * 1000);
+}
+
+TEST_CASE(
+    "pistream-viewer mqtt://: raw JPEGs from mosquitto_pub, garbage and a huge message among them")
+{
+    requireTools(Kind::Mosquitto);
+    TempDir dir;
+    BrokerProcess broker(Kind::Mosquitto, dir.path());
+    REQUIRE(broker.start());
+    const auto jpegs = jpegFiles(dir, 160, 120);
+    // A cap of 64 KiB, and a message of 256 KiB among the frames: the broker
+    // is told the cap (MQTT 5) and does not send it.
+    const auto huge = dir.file("huge.bin");
+    writeFile(huge, std::vector<std::uint8_t>(256 * 1024, 0xFF));
+    Process viewer({viewerBinary(), "--headless", "--stats", "json", "--frames", "3", "--duration",
+                    "60", "--max-message", "65536", broker.url("cam")},
+                   dir.path(), "viewer");
+    REQUIRE_MESSAGE(viewer.waitForErr(std::regex("(subscribed to)"), 30s), viewer.err());
+    const auto publish = [&](const std::vector<std::string>& what) {
+        std::vector<std::string> args = {
+            "mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t", "cam"};
+        args.insert(args.end(), what.begin(), what.end());
+        return runTool(args, dir.path()).first;
+    };
+    // One at a time, each seen before the next (the viewer keeps only the
+    // newest message): the first picture says hello, the garbage is skipped,
+    // and a viewer that stopped at it would wait in vain for the rest.
+    REQUIRE(publish({"-f", jpegs[0]}) == 0);
+    REQUIRE_MESSAGE(viewer.waitForErr(std::regex("(connected to)"), 30s), viewer.err());
+    REQUIRE(publish({"-m", "\x1b[31mnot a picture"}) == 0);
+    REQUIRE_MESSAGE(viewer.waitForErr(std::regex("(skipped: )"), 30s), viewer.err());
+    REQUIRE(publish({"-f", huge.string()}) == 0);
+    for (int i = 0; i < 600 && viewer.running(); ++i)
+        REQUIRE(publish({"-f", jpegs[static_cast<std::size_t>(i % 2)]}) == 0);
+    const auto code = viewer.wait(60s);
+    REQUIRE(code);
+    INFO("viewer log: " << viewer.err());
+    CHECK(*code == 0);
+    const nlohmann::json summary = nlohmann::json::parse(viewer.out());
+    CHECK(summary["frames"] == 3);
+    CHECK(summary["decode_errors"] == 1);
+    CHECK(summary["width"] == 160);
+    CHECK(viewer.err().find("neither a JPEG nor base64") != std::string::npos);
+    CHECK(viewer.err().find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("pistream-viewer mqtt:// from the server's --publish: latency from MQTT 5 properties")
+{
+    requireTools(Kind::Mosquitto);
+    TempDir dir;
+    BrokerProcess broker(Kind::Mosquitto, dir.path());
+    REQUIRE(broker.start());
+    // The same topic twice: 3.1.1 (bare payload, what Home Assistant reads)
+    // and 5 (the same payload with the capture time beside it).
+    Server server(dir.path(), {broker.url("plain"), broker.url("timed") + "?protocol=5"});
+    REQUIRE_MESSAGE(server.port != 0, server.process.err());
+    REQUIRE(waitFor([&] { return server.connected(0) && server.connected(1); }, 30s, 100ms));
+
+    const ViewerRun timed = watchBroker(broker.url("timed"), 30, dir.path());
+    INFO("viewer log: " << timed.log);
+    CHECK(timed.code == 0);
+    CHECK(timed.summary["frames"] == 30);
+    CHECK(timed.summary["width"] == 320);
+    CHECK(timed.summary["decode_errors"] == 0);
+    CHECK(timed.summary["latency_ms"]["samples"].get<std::uint64_t>() >= 1);
+
+    const ViewerRun plain = watchBroker(broker.url("plain"), 30, dir.path());
+    CHECK(plain.code == 0);
+    CHECK(plain.summary["frames"] == 30);
+    CHECK(plain.summary["latency_ms"].is_null()); // nothing says when they were captured
+
+    // An MQTT 3.1.1 subscriber (mosquitto_sub's default) gets the MQTT 5
+    // messages' payload as it is: the bare JPEG.
+    const auto [code, jpeg] =
+        runTool({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t",
+                 "timed", "-C", "1", "-N", "-W", "30"},
+                dir.path());
+    CHECK(code == 0);
+    REQUIRE(jpeg.size() > 2);
+    CHECK(static_cast<unsigned char>(jpeg[0]) == 0xFF);
+    CHECK(static_cast<unsigned char>(jpeg[1]) == 0xD8);
+    server.stop();
+}
+
+TEST_CASE("pistream-viewer redis://: the MXCuBE publisher loop, bad messages skipped")
+{
+    requireTools(Kind::Redis);
+    TempDir dir;
+    BrokerProcess broker(Kind::Redis, dir.path());
+    REQUIRE(broker.start());
+    auto publisher = startPublisher("redis", broker.port(), "video:cam1", 4,
+                                    jpegFiles(dir, 320, 240), dir.path());
+    const ViewerRun run = watchBroker(broker.url("video:cam1"), 20, dir.path());
+    INFO("viewer log: " << run.log);
+    CHECK(run.code == 0);
+    CHECK(run.summary["frames"] >= 20); // ends on a good frame: one more when the 20th was bad
+    CHECK(run.summary["width"] == 320);
+    CHECK(run.summary["decode_errors"].get<std::uint64_t>() >= 1);
+}
+
+TEST_CASE("pistream-viewer with a broker URL that does not parse: exit 2 naming it")
+{
+    TempDir dir;
+    for (const std::string url : {"mqtt://", "mqtt://host/a/+", "redis://host/ch?fps=1"}) {
+        CAPTURE(url);
+        Process viewer({viewerBinary(), "--headless", url}, dir.path(), "viewer");
+        const auto code = viewer.wait(30s);
+        REQUIRE(code);
+        CHECK(*code == 2);
+        CHECK(viewer.err().find("broker URL") != std::string::npos);
+    }
+}
+
+#ifdef PISTREAM_TEST_HAVE_KAFKA
+TEST_CASE("pistream-viewer kafka://: confluent-kafka's JPEGs through the mock cluster")
+{
+    TempDir dir;
+    REQUIRE_MESSAGE(runTool({kPython, "-c", "import confluent_kafka"}, dir.path()).first == 0,
+                    "no python3 module confluent_kafka: run scripts/setup.sh --test");
+    KafkaCluster cluster;
+    REQUIRE_MESSAGE(cluster.error().empty(), cluster.error());
+    const std::string topic = "cctv-" + std::to_string(freePort());
+    cluster.createTopic(topic);
+    auto publisher = startPublisher("kafka", 0, topic, 3, jpegFiles(dir, 320, 240), dir.path(),
+                                    cluster.bootstraps());
+    const ViewerRun run =
+        watchBroker("kafka://" + cluster.bootstraps() + "/" + topic, 20, dir.path());
+    INFO("viewer log: " << run.log);
+    CHECK(run.code == 0);
+    CHECK(run.summary["frames"] >= 20); // ends on a good frame: one more when the 20th was bad
+    CHECK(run.summary["width"] == 320);
+    CHECK(run.summary["decode_errors"].get<std::uint64_t>() >= 1);
+}
+#endif

@@ -13,6 +13,7 @@
 
 #include <doctest/doctest.h>
 
+#include "broker/publish_target.h"
 #include "notify/home_assistant.h"
 #include "notify/notify_target.h"
 #include "publish/broker_publisher.h"
@@ -20,7 +21,6 @@
 #include "publish/log_throttle.h"
 #include "publish/publish_payload.h"
 #include "publish/publish_queue.h"
-#include "publish/publish_target.h"
 #include "publish/reconnect_policy.h"
 #include "support/server_fixture.h"
 
@@ -166,6 +166,13 @@ TEST_CASE("--publish URLs: MQTT, Redis and Kafka, with their defaults")
     CHECK(plain.fps == 0);
     CHECK(plain.qos == 0);
     CHECK(plain.user.empty());
+    CHECK_FALSE(plain.mqtt5); // 3.1.1 unless asked: every broker speaks it
+    CHECK(plain.describeSource() == "mqtt://10.0.0.5:1883/cam");
+
+    const PublishTarget v5 = parsePublishUrl("mqtt://10.0.0.5/cam?protocol=5");
+    CHECK(v5.mqtt5);
+    CHECK(v5.describe() == "mqtt://10.0.0.5:1883/cam?format=jpeg&qos=0&protocol=5");
+    CHECK_FALSE(parsePublishUrl("mqtt://10.0.0.5/cam?protocol=3.1.1").mqtt5);
 
     const PublishTarget redis = parsePublishUrl("redis://lab-bus/video:cam1");
     CHECK(redis.kind == PublishTarget::Kind::Redis);
@@ -208,6 +215,8 @@ TEST_CASE("--publish URLs: every bad part is named, and a password never is")
         {"mqtt://host/a/+/b", "wildcards + or #"},
         {"mqtt://host/t?format=png", "format must be jpeg or base64, not 'png'"},
         {"mqtt://host/t?qos=2", "qos must be 0 or 1, not '2'"},
+        {"mqtt://host/t?protocol=4", "protocol must be 5 or 3.1.1, not '4'"},
+        {"redis://host/t?protocol=5", "unknown parameter 'protocol'"},
         {"mqtt://host/t?fps=0", "fps must be a number from 0.01 to 1000, not '0'"},
         {"mqtt://host/t?fps=nan", "fps must be a number"},
         {"mqtt://host/t?fps=-1", "fps must be a number"},

@@ -11,9 +11,11 @@
 
 #include <asio.hpp>
 
+#include "broker/publish_target.h"
 #include "codec/gzip_inflater.h"
 #include "codec/jpeg_decoder.h"
 #include "connection/clock_sync.h"
+#include "connection/frame_feed.h"
 #include "net/endpoint.h"
 #include "net/stream_socket.h"
 #include "net/tls_psk.h"
@@ -38,6 +40,10 @@ struct ClientConfig {
     // TLS 1.3 with this pairing key; empty: plain TCP (--insecure).
     std::string pairingKey;
     std::string keyOrigin = "--key"; // where the key came from, for messages
+    // A broker URL given instead of a server: frames come from its topic
+    // (BrokerFeed), with no pistream-server in between; `server`, the key
+    // and the timeouts above are then unused, `maxMessage` caps a payload.
+    std::optional<PublishTarget> broker;
     // Called on the io thread once the server has proved the same key and
     // said hello (the viewer remembers the key then).
     std::function<void()> onKeyAccepted;
@@ -52,6 +58,8 @@ struct ReceivedFrame {
     // header, or the JPEG's own size differs): the frame is skipped and
     // counted, not a reason to drop the connection.
     std::error_code pictureError;
+    // Why, in words (escaped), when the feed knows more than the code says.
+    std::string pictureReason;
     std::size_t wireBytes = 0;       // whole message, length prefix included
     std::int64_t receivedMicros = 0; // viewer's monotonic clock
 };
@@ -67,28 +75,19 @@ struct ReceivedFrame {
 // with pictureError set, to be skipped. A pong counts only when it echoes a
 // ping this client sent and has not had an answer to. Nothing after a BYE is
 // read. Nothing from the network can make it allocate past its caps.
-class StreamClient : public std::enable_shared_from_this<StreamClient> {
+class StreamClient final : public FrameFeed, public std::enable_shared_from_this<StreamClient> {
 public:
-    struct Handlers {
-        std::function<void()> onConnected;
-        std::function<void(const Hello&)> onHello;
-        std::function<void(const ReceivedFrame&)> onFrame;
-        std::function<void(const Status&)> onStatus;
-        // Motion events (protocol 1.1); kinds this viewer does not know are skipped.
-        std::function<void(const Event&)> onEvent;
-        // Called once, when the connection ends or could not be made.
-        std::function<void(const std::string& reason, bool byServer)> onClosed;
-    };
+    using Handlers = FeedHandlers;
 
     StreamClient(asio::io_context& io, const ClientConfig& config, Handlers handlers);
 
-    void start();
+    void start() override;
     // Says bye and closes; onClosed is called with `reason`.
-    void stop(const std::string& reason = "stopped");
+    void stop(const std::string& reason = "stopped") override;
 
-    const ClockSync& clock() const { return clock_; }
+    const ClockSync& clock() const override { return clock_; }
     // After onClosed: the server refused our key, so trying again is pointless.
-    bool wrongKey() const { return wrongKey_; }
+    bool wrongKey() const override { return wrongKey_; }
     const Hello& hello() const { return hello_; }
     // Pongs that echoed no outstanding ping of ours (ignored).
     std::uint64_t strayPongs() const { return strayPongs_; }

@@ -52,7 +52,7 @@ int HeadlessPrinter::summarize()
         json["reason"] = reason_;
         json["server"] = pipeline_.server();
         const auto offset = pipeline_.clock().offsetMicros();
-        const auto rtt = pipeline_.clock().roundTripMicros();
+        const auto rtt = pipeline_.roundTripMicros();
         json["clock_offset_us"] = offset ? nlohmann::json(*offset) : nlohmann::json(nullptr);
         json["rtt_us"] = rtt ? nlohmann::json(*rtt) : nlohmann::json(nullptr);
         json["decoded"] = config_.decode;
@@ -117,7 +117,7 @@ void HeadlessPrinter::printLive()
     const auto millis = [](std::optional<double> value) {
         return value ? fmt::format("{:.2f} ms", *value) : std::string("-");
     };
-    const auto rtt = pipeline_.clock().roundTripMicros();
+    const auto rtt = pipeline_.roundTripMicros();
     fmt::print(
         stderr,
         "{:6.1f}s  {}x{}  {:5.1f} fps  {:6.2f} Mbit/s  {}  frames {}  gaps {}  errors {}  "

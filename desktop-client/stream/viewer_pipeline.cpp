@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connection/broker_feed.h"
 #include "core/clock.h"
 #include "core/printable_text.h"
 
@@ -58,8 +59,9 @@ const char* nameOf(LinkState state)
 }
 
 ViewerPipeline::ViewerPipeline(const PipelineConfig& config)
-    : config_(config), serverName_(config.client.server.toString()), retryTimer_(io_),
-      tickTimer_(io_), decoder_(config.client.decodeThreads, config.client.limits)
+    : config_(config), serverName_(config.client.broker ? config.client.broker->describeSource()
+                                                        : config.client.server.toString()),
+      retryTimer_(io_), tickTimer_(io_), decoder_(config.client.decodeThreads, config.client.limits)
 {}
 
 ViewerPipeline::~ViewerPipeline()
@@ -106,6 +108,11 @@ const ClockSync& ViewerPipeline::clock() const
     return client_ ? client_->clock() : noClock_;
 }
 
+std::optional<std::int64_t> ViewerPipeline::roundTripMicros() const
+{
+    return client_ ? client_->roundTripMicros() : std::nullopt;
+}
+
 void ViewerPipeline::begin()
 {
     connect();
@@ -114,7 +121,7 @@ void ViewerPipeline::begin()
 
 void ViewerPipeline::connect()
 {
-    StreamClient::Handlers handlers;
+    FeedHandlers handlers;
     handlers.onHello = [this](const Hello& hello) {
         onHello(hello);
     };
@@ -130,7 +137,10 @@ void ViewerPipeline::connect()
     handlers.onClosed = [this](const std::string& reason, bool) {
         onClosed(reason);
     };
-    client_ = std::make_shared<StreamClient>(io_, config_.client, std::move(handlers));
+    if (config_.client.broker)
+        client_ = std::make_shared<BrokerFeed>(io_, config_.client, std::move(handlers));
+    else
+        client_ = std::make_shared<StreamClient>(io_, config_.client, std::move(handlers));
     client_->start();
 }
 
@@ -138,10 +148,14 @@ void ViewerPipeline::onHello(const Hello& hello)
 {
     // The name is the server's own text: escaped once, here.
     const std::string name = escapeText(hello.name, 64);
-    spdlog::info("connected to {}{}{}: {}x{} @ {}, protocol {}.{}", name,
-                 name.empty() ? "" : " at ", serverName_, hello.width, hello.height,
-                 describeFrameRate(hello.fpsNumerator, hello.fpsDenominator), hello.versionMajor,
-                 hello.versionMinor);
+    // A broker's hello is the feed's own, from the first picture: no protocol to name.
+    const std::string protocol =
+        config_.client.broker
+            ? std::string()
+            : fmt::format(", protocol {}.{}", hello.versionMajor, hello.versionMinor);
+    spdlog::info("connected to {}{}{}: {}x{} @ {}{}", name, name.empty() ? "" : " at ", serverName_,
+                 hello.width, hello.height,
+                 describeFrameRate(hello.fpsNumerator, hello.fpsDenominator), protocol);
     skipsThisConnection_ = 0;
     backoff_.reset();
     lastFrame_ = std::chrono::steady_clock::now();
@@ -196,7 +210,6 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
     const bool inOrder = stats_.addFrame(frame.header, frame.wireBytes, frame.receivedMicros);
     const auto capture = captureOnViewerClock(frame, inOrder);
 
-    const ClockSync& clock = client_->clock();
     DecodedFrame& picture = slot_.back();
     // A payload that is no picture of the declared size, or does not decode,
     // is skipped and counted; the connection carries on.
@@ -207,7 +220,9 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
         stats_.addDecodeError();
         if (++skipsThisConnection_ <= kLoggedSkips || skipsThisConnection_ % 100 == 0)
             spdlog::warn("frame {} skipped: {} ({} skipped on this connection)",
-                         frame.header.sequence, error.message(), skipsThisConnection_);
+                         frame.header.sequence,
+                         frame.pictureReason.empty() ? error.message() : frame.pictureReason,
+                         skipsThisConnection_);
     } else if (capture) {
         stats_.addLatency(static_cast<double>(monotonicMicros() - *capture) / 1000.0);
     }
@@ -219,7 +234,7 @@ void ViewerPipeline::onFrame(const ReceivedFrame& frame)
         status_.decodeErrors = stats_.decodeErrors();
         status_.width = frame.header.width;
         status_.height = frame.header.height;
-        const auto rtt = clock.roundTripMicros();
+        const auto rtt = client_->roundTripMicros();
         status_.rttMillis =
             rtt ? std::optional<double>(static_cast<double>(*rtt) / 1000) : std::nullopt;
         if (status_.state != LinkState::Live && !sourceDown_) {

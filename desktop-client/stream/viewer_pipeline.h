@@ -11,6 +11,7 @@
 
 #include <asio.hpp>
 
+#include "connection/frame_feed.h"
 #include "connection/stream_client.h"
 #include "core/backoff.h"
 #include "core/rate_meter.h"
@@ -38,12 +39,12 @@ struct PipelineConfig {
 std::string describeFrameRate(std::uint32_t numerator, std::uint32_t denominator);
 
 // The viewer's one receive-and-decode pipeline, whatever shows the frames:
-// owns the connection (StreamClient, the pairing key, reconnecting with
-// Backoff), the decode stage (FrameDecoder into the FrameSlot), the server's
-// clock (through the client) and the statistics (ViewerStats, rates), and
-// feeds every frame to its sinks. It runs on its own io_context, either
-// on the calling thread (run(): headless) or on a thread of its own (start():
-// the window, whose UI thread takes the newest picture from slot()).
+// owns the connection (a FrameFeed: StreamClient with the pairing key, or
+// BrokerFeed for a broker topic; reconnecting with Backoff), the decode stage (FrameDecoder into
+// the FrameSlot), the server's clock (through the client) and the statistics (ViewerStats, rates),
+// and feeds every frame to its sinks. It runs on its own io_context, either on the calling thread
+// (run(): headless) or on a thread of its own (start(): the window, whose UI thread takes the
+// newest picture from slot()).
 class ViewerPipeline {
 public:
     explicit ViewerPipeline(const PipelineConfig& config);
@@ -75,6 +76,8 @@ public:
     // The pipeline's thread only (or after it ended).
     const ViewerStats& stats() const { return stats_; }
     const ClockSync& clock() const;
+    // To the server; none before the first ping's answer, or from a broker.
+    std::optional<std::int64_t> roundTripMicros() const;
     const std::string& server() const { return serverName_; }
 
 private:
@@ -100,8 +103,8 @@ private:
     std::thread thread_;
     std::vector<ViewerSink*> sinks_;
 
-    std::shared_ptr<StreamClient> client_;
-    ClockSync noClock_; // before the first connection
+    std::shared_ptr<FrameFeed> client_; // a StreamClient, or a BrokerFeed for a broker URL
+    ClockSync noClock_;                 // before the first connection
     Backoff backoff_;
     FrameDecoder decoder_;
     FrameSlot slot_;

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "publish/publish_target.h"
+#include "broker/publish_target.h"
 
 namespace pistream {
 

@@ -6,14 +6,11 @@
 #include <stop_token>
 #include <string>
 
+#include "broker/broker_error.h"
+#include "broker/publish_target.h"
 #include "core/encoded_frame.h"
-#include "publish/publish_target.h"
 
 namespace pistream {
-
-// Why a broker call failed (the connection is then to be dropped and made
-// again); nothing when it worked.
-using BrokerError = std::optional<std::string>;
 
 // One connection to a broker, through the broker's own client library. Used
 // by its publisher's worker thread only; every call returns within a few

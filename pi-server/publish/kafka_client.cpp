@@ -9,9 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/kafka_conf.h"
 #include "core/host_name.h"
 #include "core/printable_text.h"
-#include "publish/kafka_conf.h"
 #include "publish/publish_payload.h"
 
 namespace pistream {

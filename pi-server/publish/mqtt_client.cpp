@@ -1,8 +1,10 @@
 #include "publish/mqtt_client.h"
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <utility>
 
-#include "publish/mqtt_session.h"
+#include "broker/mqtt_session.h"
 #include "publish/publish_payload.h"
 
 namespace pistream {
@@ -34,7 +36,8 @@ BrokerError MqttClient::connect(const std::stop_token& stop)
 {
     disconnect();
     std::string error;
-    mosq_ = newMosquitto("pistream", this, MQTT_PROTOCOL_V311, target_, error);
+    mosq_ = newMosquitto("pistream", this, target_.mqtt5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311,
+                         target_, error);
     if (!mosq_)
         return error;
     mosquitto_connect_callback_set(mosq_, &MqttClient::onConnect);
@@ -61,31 +64,54 @@ BrokerError MqttClient::connect(const std::stop_token& stop)
             return mosquittoErrorText(rc);
     }
     if (connack_ != 0)
-        return connack_ > 0 ? mosquitto_connack_string(connack_) : "connection closed";
+        return connack_ < 0    ? "connection closed"
+               : target_.mqtt5 ? mosquitto_reason_string(connack_)
+                               : mosquitto_connack_string(connack_);
     return std::nullopt;
 }
 
 BrokerError MqttClient::publish(const EncodedFrame& frame)
 {
+    // MQTT 5: what a subscriber needs for latency and gaps, beside the
+    // payload (which stays the same for MQTT 3.1.1 clients).
+    mosquitto_property* properties = nullptr;
+    if (target_.mqtt5) {
+        const auto captured = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  captureWallTime(frame).time_since_epoch())
+                                  .count();
+        const std::pair<const char*, std::string> fields[] = {
+            {"sequence", std::to_string(frame.header.sequence)},
+            {"capture_time", std::to_string(captured)},
+            {"width", std::to_string(frame.header.width)},
+            {"height", std::to_string(frame.header.height)}};
+        for (const auto& field : fields)
+            mosquitto_property_add_string_pair(&properties, MQTT_PROP_USER_PROPERTY, field.first,
+                                               field.second.c_str());
+    }
+    BrokerError error;
     if (target_.format == PublishTarget::Format::Base64) {
         const std::string text = base64Encode(frame.jpeg);
-        return publish(target_.topic,
-                       {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()},
-                       target_.qos, false);
+        error = publish(target_.topic,
+                        {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()},
+                        target_.qos, false, properties);
+    } else {
+        error = publish(target_.topic, frame.jpeg, target_.qos, false, properties);
     }
-    return publish(target_.topic, frame.jpeg, target_.qos, false);
+    mosquitto_property_free_all(&properties);
+    return error;
 }
 
 BrokerError MqttClient::publish(const std::string& topic, std::span<const std::uint8_t> payload,
-                                int qos, bool retain)
+                                int qos, bool retain, const mosquitto_property* properties)
 {
     if (!mosq_ || lost_)
         return "not connected";
     // Counted before the call: a QoS 0 message written at once is reported
     // sent (onPublish) from inside mosquitto_publish.
     ++inflight_;
-    const int rc = mosquitto_publish(mosq_, nullptr, topic.c_str(),
-                                     static_cast<int>(payload.size()), payload.data(), qos, retain);
+    const int rc =
+        mosquitto_publish_v5(mosq_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                             payload.data(), qos, retain, properties);
     if (rc != MOSQ_ERR_SUCCESS) {
         --inflight_;
         return mosquittoErrorText(rc);

@@ -5,6 +5,8 @@
 #include "publish/broker_client.h"
 
 struct mosquitto;
+struct mqtt5__property;
+typedef struct mqtt5__property mosquitto_property;
 
 namespace pistream {
 
@@ -23,8 +25,9 @@ public:
     BrokerError connect(const std::stop_token& stop) override;
     BrokerError publish(const EncodedFrame& frame) override;
     // Any message: the frame's topic is the target's; this one is the caller's.
+    // `properties`: MQTT 5 only (none for 3.1.1).
     BrokerError publish(const std::string& topic, std::span<const std::uint8_t> payload, int qos,
-                        bool retain);
+                        bool retain, const mosquitto_property* properties = nullptr);
     bool ready() const override;
     BrokerError service(std::chrono::milliseconds wait) override;
     void disconnect() override;

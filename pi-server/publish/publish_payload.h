@@ -8,19 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/base64.h"
 #include "core/encoded_frame.h"
 
 namespace pistream {
 
-// What goes to a broker for one frame, and base64 both ways. Always the frame's JPEG as it was
+// What goes to a broker for one frame. Always the frame's JPEG as it was
 // encoded (never the gzip member, never re-encoded). Pure.
-
-// Standard base64 with padding, no line breaks (OpenSSL's EVP_EncodeBlock).
-std::string base64Encode(std::span<const std::uint8_t> bytes);
-// The bytes of standard base64 text (padding optional, no line breaks; a
-// trailing line break is ignored); nothing when it is not base64. For what
-// broker sources receive: the text is a peer's.
-std::optional<std::vector<std::uint8_t>> base64Decode(std::string_view text);
 
 // "HH:MM:SS.ffffff" in local time, as Python's datetime.strftime("%H:%M:%S.%f").
 std::string clockTimeText(std::chrono::system_clock::time_point time);

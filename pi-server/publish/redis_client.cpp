@@ -4,8 +4,8 @@
 #include <cstring>
 #include <hiredis/hiredis.h>
 
+#include "broker/redis_connect.h"
 #include "publish/publish_payload.h"
-#include "publish/redis_connect.h"
 
 namespace pistream {
 

@@ -10,11 +10,11 @@
 #include <string>
 #include <thread>
 
+#include "broker/broker_payload.h"
+#include "broker/broker_subscriber.h"
+#include "broker/publish_target.h"
 #include "publish/log_throttle.h"
-#include "publish/publish_target.h"
 #include "publish/reconnect_policy.h"
-#include "sources/broker_payload.h"
-#include "sources/broker_subscriber.h"
 #include "sources/frame_source.h"
 
 namespace pistream {

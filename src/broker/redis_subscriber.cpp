@@ -1,10 +1,10 @@
-#include "sources/redis_subscriber.h"
+#include "broker/redis_subscriber.h"
 
 #include <cstring>
 #include <hiredis/hiredis.h>
 #include <poll.h>
 
-#include "publish/redis_connect.h"
+#include "broker/redis_connect.h"
 
 namespace pistream {
 

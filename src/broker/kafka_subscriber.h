@@ -3,21 +3,23 @@
 #include <atomic>
 #include <string>
 
-#include "sources/broker_subscriber.h"
+#include "broker/broker_subscriber.h"
 
 struct rd_kafka_s;
 
 namespace pistream {
 
 // Consumes JPEG frames from a Kafka topic with librdkafka. One consumer group
-// per server ("pistream-HOSTNAME"), so several servers each get every frame;
+// per server ("pistream-HOSTNAME"), so several servers each get every frame
+// (a viewer names a group of its own);
 // partitions are started at their newest offset whatever was committed (live
 // video, not a backlog), and what librdkafka has fetched ahead is drained to
 // the newest message on every receive(). Its prefetch queue is bounded by the
 // payload cap, and the brokers are told the cap as the largest fetch.
 class KafkaSubscriber final : public BrokerSubscriber {
 public:
-    KafkaSubscriber(PublishTarget target, std::size_t maxPayload);
+    // group: the consumer group; empty: "pistream-HOSTNAME".
+    KafkaSubscriber(PublishTarget target, std::size_t maxPayload, std::string group = {});
     ~KafkaSubscriber() override;
 
     BrokerError connect(const std::stop_token& stop) override;

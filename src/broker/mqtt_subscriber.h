@@ -1,9 +1,10 @@
 #pragma once
 
-#include "sources/broker_subscriber.h"
+#include "broker/broker_subscriber.h"
 
 struct mosquitto;
 struct mosquitto_message;
+struct mqtt5__property;
 
 namespace pistream {
 
@@ -25,7 +26,8 @@ private:
     static void onConnect(mosquitto*, void* self, int code);
     static void onDisconnect(mosquitto*, void* self, int code);
     static void onSubscribe(mosquitto*, void* self, int mid, int count, const int* granted);
-    static void onMessage(mosquitto*, void* self, const mosquitto_message* message);
+    static void onMessage(mosquitto*, void* self, const mosquitto_message* message,
+                          const mqtt5__property* properties);
 
     PublishTarget target_;
     std::size_t maxPayload_;

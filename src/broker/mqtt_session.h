@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "publish/publish_target.h"
+#include "broker/publish_target.h"
 
 struct mosquitto;
 

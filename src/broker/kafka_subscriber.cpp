@@ -1,14 +1,15 @@
-#include "sources/kafka_subscriber.h"
+#include "broker/kafka_subscriber.h"
 
+#include <charconv>
 #include <librdkafka/rdkafka.h>
 #include <string_view>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include "broker/kafka_conf.h"
 #include "core/host_name.h"
 #include "core/printable_text.h"
-#include "publish/kafka_conf.h"
 
 namespace pistream {
 
@@ -20,10 +21,31 @@ constexpr int kDrainMessages = 256;
 // Room for a fetch response's framing besides the payload.
 constexpr std::size_t kFetchOverhead = 64 * 1024;
 
+// The "capture_time" header pistream's Kafka publisher sends (Unix
+// microseconds, as text), if there is one and it is a number.
+std::optional<std::int64_t> captureTime(rd_kafka_message_t* message)
+{
+    rd_kafka_headers_t* headers = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_header_get_last(headers, "capture_time", &value, &size) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        !value)
+        return std::nullopt;
+    const char* text = static_cast<const char*>(value);
+    std::int64_t micros = 0;
+    const auto [stop, error] = std::from_chars(text, text + size, micros);
+    if (error != std::errc{} || stop != text + size || micros <= 0)
+        return std::nullopt;
+    return micros;
+}
+
 } // namespace
 
-KafkaSubscriber::KafkaSubscriber(PublishTarget target, std::size_t maxPayload)
-    : target_(std::move(target)), maxPayload_(maxPayload), group_("pistream-" + hostName())
+KafkaSubscriber::KafkaSubscriber(PublishTarget target, std::size_t maxPayload, std::string group)
+    : target_(std::move(target)), maxPayload_(maxPayload),
+      group_(group.empty() ? "pistream-" + hostName() : std::move(group))
 {}
 
 KafkaSubscriber::~KafkaSubscriber()
@@ -130,6 +152,7 @@ BrokerError KafkaSubscriber::take(void* raw, BrokerMessages& messages)
             ++messages.replaced;
         const auto* bytes = static_cast<const std::uint8_t*>(message->payload);
         messages.newest.emplace(bytes, bytes + message->len);
+        messages.newestCapture = captureTime(message);
     }
     rd_kafka_message_destroy(message);
     return error;

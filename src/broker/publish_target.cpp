@@ -1,4 +1,4 @@
-#include "publish/publish_target.h"
+#include "broker/publish_target.h"
 
 #include <algorithm>
 #include <charconv>
@@ -89,7 +89,7 @@ std::uint16_t parsePort(const std::string& url, const std::string& text)
 
 void applyQuery(const std::string& url, const std::string& query, PublishTarget& target)
 {
-    bool seenFormat = false, seenFps = false, seenQos = false;
+    bool seenFormat = false, seenFps = false, seenQos = false, seenProtocol = false;
     std::size_t start = 0;
     while (start <= query.size()) {
         const std::size_t amp = std::min(query.find('&', start), query.size());
@@ -117,6 +117,11 @@ void applyQuery(const std::string& url, const std::string& query, PublishTarget&
             if (value != "0" && value != "1")
                 fail(url, "qos must be 0 or 1, not '" + value + "'");
             target.qos = value[0] - '0';
+        } else if (key == "protocol" && mqtt) {
+            once(seenProtocol);
+            if (value != "5" && value != "3.1.1")
+                fail(url, "protocol must be 5 or 3.1.1, not '" + value + "'");
+            target.mqtt5 = value == "5";
         } else if (key == "fps") {
             once(seenFps);
             double fps = 0;
@@ -130,7 +135,8 @@ void applyQuery(const std::string& url, const std::string& query, PublishTarget&
             fail(url, "empty parameter in '?" + query + "'");
         } else {
             fail(url, "unknown parameter '" + key + "' (" +
-                          (mqtt ? "format, fps and qos are known" : "fps is known") + ")");
+                          (mqtt ? "format, fps, qos and protocol are known" : "fps is known") +
+                          ")");
         }
         if (amp == query.size())
             break;
@@ -267,6 +273,21 @@ PublishTarget parseSourceUrl(const std::string& url)
 
 std::string PublishTarget::describe() const
 {
+    std::string text = describeSource();
+    const bool mqtt = kind == Kind::Mqtt;
+    if (mqtt)
+        text += std::string("?format=") + (format == Format::Base64 ? "base64" : "jpeg") +
+                "&qos=" + std::to_string(qos) + (mqtt5 ? "&protocol=5" : "");
+    if (fps > 0) {
+        char number[32];
+        const auto [end, error] = std::to_chars(number, number + sizeof number, fps);
+        text += (mqtt ? "&fps=" : "?fps=") + std::string(number, end);
+    }
+    return text;
+}
+
+std::string PublishTarget::describeSource() const
+{
     const bool mqtt = kind == Kind::Mqtt;
     std::string text = mqtt ? "mqtt://" : kind == Kind::Redis ? "redis://" : "kafka://";
     if (!user.empty())
@@ -277,14 +298,6 @@ std::string PublishTarget::describe() const
         text += (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                 std::to_string(port);
     text += "/" + topic;
-    if (mqtt)
-        text += std::string("?format=") + (format == Format::Base64 ? "base64" : "jpeg") +
-                "&qos=" + std::to_string(qos);
-    if (fps > 0) {
-        char number[32];
-        const auto [end, error] = std::to_chars(number, number + sizeof number, fps);
-        text += (mqtt ? "&fps=" : "?fps=") + std::string(number, end);
-    }
     return text;
 }
 

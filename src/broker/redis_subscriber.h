@@ -1,6 +1,6 @@
 #pragma once
 
-#include "sources/broker_subscriber.h"
+#include "broker/broker_subscriber.h"
 
 struct redisContext;
 

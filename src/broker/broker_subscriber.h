@@ -5,10 +5,11 @@
 #include <memory>
 #include <optional>
 #include <stop_token>
+#include <string>
 #include <vector>
 
-#include "publish/broker_client.h"
-#include "publish/publish_target.h"
+#include "broker/broker_error.h"
+#include "broker/publish_target.h"
 
 namespace pistream {
 
@@ -16,6 +17,9 @@ namespace pistream {
 // message is kept; those it replaced and those over the size cap are counted.
 struct BrokerMessages {
     std::optional<std::vector<std::uint8_t>> newest;
+    // When the newest was captured, Unix microseconds, if its publisher said
+    // (pistream's MQTT 5 user property or Kafka header "capture_time").
+    std::optional<std::int64_t> newestCapture;
     std::uint64_t replaced = 0;  // older messages that came in the same call
     std::uint64_t oversized = 0; // over the cap, dropped unread where the client allows
 };
@@ -35,9 +39,11 @@ public:
 };
 
 // The subscriber for `target`'s broker, taking messages of at most
-// `maxPayload` bytes. Throws std::runtime_error when this build has no client
-// library for it.
+// `maxPayload` bytes. `kafkaGroup` names the Kafka consumer group (empty: the
+// server's, "pistream-HOSTNAME"): every group gets every frame. Throws
+// std::runtime_error when this build has no client library for the broker.
 std::unique_ptr<BrokerSubscriber> makeBrokerSubscriber(const PublishTarget& target,
-                                                       std::size_t maxPayload);
+                                                       std::size_t maxPayload,
+                                                       const std::string& kafkaGroup = {});
 
 } // namespace pistream

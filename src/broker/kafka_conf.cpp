@@ -1,4 +1,4 @@
-#include "publish/kafka_conf.h"
+#include "broker/kafka_conf.h"
 
 #include <string_view>
 

@@ -1,10 +1,12 @@
-#include "sources/mqtt_subscriber.h"
+#include "broker/mqtt_subscriber.h"
 
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
-#include "publish/mqtt_session.h"
+#include "broker/mqtt_session.h"
 
 namespace pistream {
 
@@ -16,6 +18,32 @@ constexpr auto kAnswerTimeout = std::chrono::seconds(3);
 constexpr std::size_t kPacketOverhead = 64 * 1024;
 // Packets read in one receive() at most after the wait.
 constexpr int kDrainPackets = 64;
+
+// The "capture_time" user property pistream's MQTT 5 publisher sends, if
+// there is one and it is a number.
+std::optional<std::int64_t> captureTime(const mosquitto_property* properties)
+{
+    std::optional<std::int64_t> capture;
+    char* name = nullptr;
+    char* value = nullptr;
+    bool skipFirst = false;
+    for (const mosquitto_property* at = properties;
+         (at = mosquitto_property_read_string_pair(at, MQTT_PROP_USER_PROPERTY, &name, &value,
+                                                   skipFirst)) != nullptr;
+         skipFirst = true) {
+        if (name && value && std::strcmp(name, "capture_time") == 0) {
+            std::int64_t micros = 0;
+            const char* end = value + std::strlen(value);
+            const auto [stop, error] = std::from_chars(value, end, micros);
+            if (error == std::errc{} && stop == end && micros > 0)
+                capture = micros;
+        }
+        std::free(name);
+        std::free(value);
+        name = value = nullptr;
+    }
+    return capture;
+}
 
 } // namespace
 
@@ -38,7 +66,7 @@ BrokerError MqttSubscriber::connect(const std::stop_token& stop)
     mosquitto_connect_callback_set(mosq_, &MqttSubscriber::onConnect);
     mosquitto_disconnect_callback_set(mosq_, &MqttSubscriber::onDisconnect);
     mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::onSubscribe);
-    mosquitto_message_callback_set(mosq_, &MqttSubscriber::onMessage);
+    mosquitto_message_v5_callback_set(mosq_, &MqttSubscriber::onMessage);
     connack_ = -1;
     suback_ = -1;
     lost_ = false;
@@ -127,7 +155,8 @@ void MqttSubscriber::onSubscribe(mosquitto*, void* self, int, int count, const i
     static_cast<MqttSubscriber*>(self)->suback_ = count > 0 ? granted[0] : 0x80;
 }
 
-void MqttSubscriber::onMessage(mosquitto*, void* self, const mosquitto_message* message)
+void MqttSubscriber::onMessage(mosquitto*, void* self, const mosquitto_message* message,
+                               const mqtt5__property* properties)
 {
     auto* subscriber = static_cast<MqttSubscriber*>(self);
     BrokerMessages* into = subscriber->into_;
@@ -142,6 +171,7 @@ void MqttSubscriber::onMessage(mosquitto*, void* self, const mosquitto_message* 
         ++into->replaced;
     const auto* bytes = static_cast<const std::uint8_t*>(message->payload);
     into->newest.emplace(bytes, bytes + size);
+    into->newestCapture = captureTime(properties);
 }
 
 } // namespace pistream

@@ -1,4 +1,4 @@
-#include "publish/redis_connect.h"
+#include "broker/redis_connect.h"
 
 #include <hiredis/hiredis.h>
 

@@ -1,4 +1,4 @@
-#include "publish/mqtt_session.h"
+#include "broker/mqtt_session.h"
 
 #include <atomic>
 #include <cerrno>

@@ -25,9 +25,18 @@ struct PublishTarget {
     Format format = Format::Jpeg;
     double fps = 0; // at most this many frames a second; 0: every frame
     int qos = 0;    // MQTT 0 or 1
+    // MQTT 5 rather than 3.1.1 (?protocol=5): the same payload, with user
+    // properties "sequence", "capture_time" (Unix microseconds), "width" and
+    // "height", as the Kafka headers. 3.1.1 works with every broker; 5 needs
+    // one that speaks it (mosquitto 1.6 on). Subscribers of either version
+    // get the same payload: the broker leaves the properties out for 3.1.1.
+    bool mqtt5 = false;
 
     // The URL without the password, for logs and /api/status.
     std::string describe() const;
+    // The same without the publishing parameters (format, qos, fps): what a
+    // subscriber to it is reading.
+    std::string describeSource() const;
 };
 
 constexpr std::uint16_t kDefaultMqttPort = 1883;
@@ -35,7 +44,7 @@ constexpr std::uint16_t kDefaultRedisPort = 6379;
 constexpr std::uint16_t kDefaultKafkaPort = 9092;
 
 // Parses a --publish URL:
-//   mqtt://[user[:password]@]host[:port]/topic[?format=jpeg|base64&fps=N&qos=0|1]
+//   mqtt://[user[:password]@]host[:port]/topic[?format=jpeg|base64&fps=N&qos=0|1&protocol=5]
 //   redis://host[:port]/channel[?fps=N]
 //   kafka://broker[:port][,broker[:port]...]/topic[?fps=N]
 // Throws std::invalid_argument with one line naming --publish and the part

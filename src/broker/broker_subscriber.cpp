@@ -1,23 +1,25 @@
-#include "sources/broker_subscriber.h"
+#include "broker/broker_subscriber.h"
 
 #include <stdexcept>
 
 #ifdef PISTREAM_HAVE_MOSQUITTO
-#include "sources/mqtt_subscriber.h"
+#include "broker/mqtt_subscriber.h"
 #endif
 #ifdef PISTREAM_HAVE_HIREDIS
-#include "sources/redis_subscriber.h"
+#include "broker/redis_subscriber.h"
 #endif
 #ifdef PISTREAM_HAVE_RDKAFKA
-#include "sources/kafka_subscriber.h"
+#include "broker/kafka_subscriber.h"
 #endif
 
 namespace pistream {
 
 std::unique_ptr<BrokerSubscriber> makeBrokerSubscriber(const PublishTarget& target,
-                                                       std::size_t maxPayload)
+                                                       std::size_t maxPayload,
+                                                       const std::string& kafkaGroup)
 {
     (void)maxPayload;
+    (void)kafkaGroup;
     switch (target.kind) {
     case PublishTarget::Kind::Mqtt:
 #ifdef PISTREAM_HAVE_MOSQUITTO
@@ -35,7 +37,7 @@ std::unique_ptr<BrokerSubscriber> makeBrokerSubscriber(const PublishTarget& targ
 #endif
     case PublishTarget::Kind::Kafka:
 #ifdef PISTREAM_HAVE_RDKAFKA
-        return std::make_unique<KafkaSubscriber>(target, maxPayload);
+        return std::make_unique<KafkaSubscriber>(target, maxPayload, kafkaGroup);
 #else
         throw std::runtime_error("--source kafka://: this build has no Kafka (built without "
                                  "librdkafka-dev)");

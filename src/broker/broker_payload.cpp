@@ -1,12 +1,12 @@
-#include "sources/broker_payload.h"
+#include "broker/broker_payload.h"
 
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "broker/base64.h"
 #include "codec/jpeg_syntax.h"
 #include "core/printable_text.h"
 #include "protocol/messages.h"
-#include "publish/publish_payload.h"
 
 namespace pistream {
 
