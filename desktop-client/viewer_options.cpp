@@ -1,5 +1,7 @@
 #include "viewer_options.h"
 
+#include <algorithm>
+
 #include "broker/broker_subscriber.h"
 #include "broker/publish_target.h"
 #include "cli/toml_config.h"

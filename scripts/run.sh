@@ -34,7 +34,8 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 # Connect where the server really listens (the port may have been 0: any free one).
-bound=$(grep -o 'listening on [^ ]*' "$log" | head -1 | cut -d' ' -f3)
+# The start-up line ends with the address and port; other lines may say "listening on" too.
+bound=$(grep -oE 'listening on [^ ]+:[0-9]+$' "$log" | head -1 | cut -d' ' -f3)
 port="${bound##*:}"
 host="${bound%:*}"
 [[ "$host" == "0.0.0.0" || "$host" == "::" ]] && host=127.0.0.1

@@ -128,21 +128,27 @@ void EncodePipeline::encode(FramePtr frame, RungMask rungs)
     // A webcam's YUYV becomes 4:2:0 here, after the mailbox: frames replaced
     // there are never converted.
     const RawFrame& picture = frame->format == PixelFormat::Yuyv ? yuyv_.toYuv420(*frame) : *frame;
+    std::array<std::shared_ptr<EncodedFrame>, 2> fullSize;
     for (const Rung rung : {Rung::Full, Rung::Lower})
         if (rungs & maskOf(rung))
-            encodeRung(picture, rung);
+            fullSize[indexOf(rung)] = encodeRung(picture, rung);
     observe(picture);
     const bool half = (rungs & (maskOf(Rung::Half) | maskOf(Rung::HalfLower))) != 0;
     const RawFrame* small = half ? &halfScaler_.half(picture) : nullptr;
-    frame.reset(); // the source's buffer goes back now, not when the viewers are done
+    frame.reset(); // the source's buffer goes back now, before anyone sees the JPEG
     {
         std::lock_guard lock(statsMutex_);
         ++stats_.framesOut;
     }
+    for (auto& out : fullSize)
+        if (out) {
+            const bool full = out->rung() == Rung::Full;
+            finish(std::move(out), full);
+        }
     if (small)
         for (const Rung rung : {Rung::Half, Rung::HalfLower})
             if (rungs & maskOf(rung))
-                encodeRung(*small, rung);
+                finish(encodeRung(*small, rung), false);
 }
 
 void EncodePipeline::passThrough(FramePtr frame)
@@ -173,7 +179,7 @@ void EncodePipeline::passThrough(FramePtr frame)
     finish(std::move(out), true);
 }
 
-void EncodePipeline::encodeRung(const RawFrame& picture, Rung rung)
+std::shared_ptr<EncodedFrame> EncodePipeline::encodeRung(const RawFrame& picture, Rung rung)
 {
     auto out = framePool_.acquire();
     out->header = {};
@@ -194,7 +200,7 @@ void EncodePipeline::encodeRung(const RawFrame& picture, Rung rung)
         ++stats_.rungEncodes[indexOf(rung)];
         stats_.encodeMillis += out->encodeMillis;
     }
-    finish(std::move(out), rung == Rung::Full);
+    return out;
 }
 
 void EncodePipeline::finish(std::shared_ptr<EncodedFrame> out, bool mayGzip)

@@ -64,8 +64,9 @@ protected:
 // by several cores at once (one strip each) to cut the time from capture to
 // send. Each frame is encoded once per wanted rung of the adaptive ladder,
 // whatever the number of consumers on it, and not at all while the sink says
-// nobody wants frames. Each rung is published as soon as it is made, best
-// first, so full-size viewers never wait for the small encodings.
+// nobody wants frames. The full-size rungs are published as soon as the
+// source's buffer is back, the half-size ones as each is made, best first, so
+// full-size viewers never wait for the small encodings.
 class EncodePipeline {
 public:
     EncodePipeline(FrameSource& source, const PipelineConfig& config, FrameSink& sink);
@@ -89,7 +90,7 @@ private:
     void encode(FramePtr frame, RungMask rungs);
     void passThrough(FramePtr frame);
     // One rung of `picture` (already at the rung's size) into a pooled frame.
-    void encodeRung(const RawFrame& picture, Rung rung);
+    std::shared_ptr<EncodedFrame> encodeRung(const RawFrame& picture, Rung rung);
     // Gzip (full rung only), seal, count, publish.
     void finish(std::shared_ptr<EncodedFrame> out, bool mayGzip);
     void observe(const RawFrame& frame);
