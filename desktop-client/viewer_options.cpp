@@ -335,7 +335,8 @@ std::optional<int> parseViewerOptions(int argc, const char* const* argv, ViewerO
         if (servers.size() > 1 &&
             std::any_of(servers.begin(), servers.end(),
                         [](const std::string& each) { return isBrokerUrl(each); }))
-            throw std::invalid_argument("a broker URL is one stream: a wall takes pistream-servers");
+            throw std::invalid_argument(
+                "a broker URL is one stream: a wall takes pistream-servers");
         if (broker)
             options.client.broker = parseBrokerUrl(server, maxMessage);
         else if (!server.empty()) {

@@ -3,9 +3,9 @@
 // pacer's skips when it is full, and TCP_INFO's delivery rate. No clock and no
 // socket: time is a counter, so the same run happens on any machine.
 
-#include <doctest/doctest.h>
-
 #include <functional>
+
+#include <doctest/doctest.h>
 
 #include "adapt/rung_controller.h"
 #include "support/printers.h"
@@ -93,13 +93,16 @@ TEST_CASE("a steady link too slow for the full rung settles on one rung, once")
 
 TEST_CASE("a link that falls and recovers: down within a second and a half, up only after headroom")
 {
-    const Run run = simulate(40, [](double t) { return t >= 10 && t < 20 ? 4 * kMbit : 16 * kMbit; });
+    const Run run =
+        simulate(40, [](double t) { return t >= 10 && t < 20 ? 4 * kMbit : 16 * kMbit; });
     // Down: a rung that fits 4 Mbit/s soon after the fall.
     const double down = settledAt(run, 10, 4 * kMbit);
     CHECK(down - 10 < 1.5);
     CHECK(run.rungs[static_cast<std::size_t>(19 * kFps)] != Rung::Full);
     // Up: not during the first seconds of headroom, then back to full.
-    const auto rungAt = [&](double t) { return run.rungs[static_cast<std::size_t>(t * kFps)]; };
+    const auto rungAt = [&](double t) {
+        return run.rungs[static_cast<std::size_t>(t * kFps)];
+    };
     CHECK(rungAt(22) != Rung::Full);
     CHECK(rungAt(30) == Rung::Full);
     CHECK(run.rungs.back() == Rung::Full);
@@ -111,8 +114,8 @@ TEST_CASE("a flapping link: a step up that fails makes the next one wait longer"
     // 5 s at 16 Mbit/s, 5 s at 3 Mbit/s, over and over. Stepping up after
     // each 4 s of headroom would change rungs twice per cycle (12 times);
     // the doubling wait stops it after the first failed step up.
-    const Run run =
-        simulate(60, [](double t) { return static_cast<int>(t / 5) % 2 == 0 ? 16 * kMbit : 3 * kMbit; });
+    const Run run = simulate(
+        60, [](double t) { return static_cast<int>(t / 5) % 2 == 0 ? 16 * kMbit : 3 * kMbit; });
     CHECK(run.changes >= 2); // it did react
     CHECK(run.changes <= 6);
 }
@@ -120,7 +123,8 @@ TEST_CASE("a flapping link: a step up that fails makes the next one wait longer"
 TEST_CASE("policies other than framerate always answer the full rung")
 {
     for (const AdaptPolicy policy : {AdaptPolicy::Off, AdaptPolicy::Quality}) {
-        const Run run = simulate(10, [](double) { return 2 * kMbit; }, policy);
+        const Run run = simulate(
+            10, [](double) { return 2 * kMbit; }, policy);
         CHECK(run.changes == 0);
         CHECK(run.rungs.back() == Rung::Full);
         CHECK(run.skipped > 0); // frames skipped instead, as before 1.2

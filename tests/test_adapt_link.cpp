@@ -67,7 +67,10 @@ public:
     }
 
 private:
-    bool run(std::vector<std::string> argv) { return runTool(std::move(argv), dir_.path()).first == 0; }
+    bool run(std::vector<std::string> argv)
+    {
+        return runTool(std::move(argv), dir_.path()).first == 0;
+    }
 
     const TempDir& dir_;
     std::string netns_, outer_, skip_;
@@ -86,8 +89,9 @@ TEST_CASE("a viewer behind a slow link steps down the ladder, and back up when t
     }
     // The test pattern at 640x480 is several Mbit/s at full quality: 1 Mbit/s
     // cannot carry it at 30 fps.
-    Process server({serverBinary(), "--listen", std::string(ShapedLink::kServer) + ":0", "--insecure",
-                    "--http", "off", "--size", "640x480", "--fps", "30", "--adapt", "framerate"},
+    Process server({serverBinary(), "--listen", std::string(ShapedLink::kServer) + ":0",
+                    "--insecure", "--http", "off", "--size", "640x480", "--fps", "30", "--adapt",
+                    "framerate"},
                    dir.path(), "server");
     const auto port = server.waitForErr(std::regex(R"(listening on 10\.214\.0\.1:(\d+)\n)"), 20s);
     REQUIRE_MESSAGE(port, server.err());
@@ -95,14 +99,16 @@ TEST_CASE("a viewer behind a slow link steps down the ladder, and back up when t
                               std::string(ShapedLink::kServer) + ":" + *port}),
                    dir.path(), "viewer", {"SDL_VIDEODRIVER=dummy"});
     // The per-second line names the rung: a smaller one within a generous deadline...
-    REQUIRE_MESSAGE(viewer.waitForErr(std::regex(R"(fps +[\d.]+ Mbit/s  (lower|half|half-lower)  )"), 60s),
-                    viewer.err());
+    REQUIRE_MESSAGE(
+        viewer.waitForErr(std::regex(R"(fps +[\d.]+ Mbit/s  (lower|half|half-lower)  )"), 60s),
+        viewer.err());
     // ... and the full rung again after the link is fast.
     REQUIRE(link.shape("change", "200mbit"));
     const auto before = viewer.err().size();
-    CHECK_MESSAGE(waitFor([&] { return viewer.err().find(" Mbit/s  full  ", before) != std::string::npos; },
-                          120s, 200ms),
-                  viewer.err());
+    CHECK_MESSAGE(
+        waitFor([&] { return viewer.err().find(" Mbit/s  full  ", before) != std::string::npos; },
+                120s, 200ms),
+        viewer.err());
     viewer.signal(SIGTERM);
     viewer.wait(10s);
 }

@@ -210,7 +210,7 @@ TEST_CASE("rungs: each subscriber gets the frames of its rung, and demand counts
         return EncodedFramePtr(frame);
     };
     hub.publish(rendition(1, Rung::Full));
-    hub.publish(rendition(101, Rung::Half)); // the same picture, smaller
+    hub.publish(rendition(101, Rung::Half));  // the same picture, smaller
     hub.publish(rendition(102, Rung::Lower)); // nobody is on it: nobody gets it
     hub.publish(makeFrame(3, 10));            // passed through: serves every rung
     io.run();

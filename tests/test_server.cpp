@@ -258,7 +258,8 @@ TEST_CASE("a port in use is a clear start-up error")
     }
 }
 
-TEST_CASE("ADAPT: a known policy is taken, an unknown one keeps the default, extra bytes are ignored")
+TEST_CASE(
+    "ADAPT: a known policy is taken, an unknown one keeps the default, extra bytes are ignored")
 {
     ServerFixture fixture;
     auto viewer = fixture.connect();

@@ -25,8 +25,8 @@ struct LinkStatus {
     std::uint64_t gaps = 0; // skipped by the server for us (sequence gaps)
     std::uint64_t decodeErrors = 0;
     std::optional<double> rttMillis;
-    std::string rung; // 1.2: the adaptive ladder's rung of the newest frame ("full", "half"...)
-    bool motion = false;   // a motion event lasts on the server (EVENT, protocol 1.1)
+    std::string rung;    // 1.2: the adaptive ladder's rung of the newest frame ("full", "half"...)
+    bool motion = false; // a motion event lasts on the server (EVENT, protocol 1.1)
     std::string lastEvent; // "motion 3 started 14:02:11, 2.4%"; "" before any
 };
 

@@ -257,8 +257,8 @@ std::vector<std::string> ViewerWindow::statsLines(const Shown& shown) const
     std::vector<std::string> lines;
     lines.push_back(fmt::format("{}{}{}  {}", status.name, status.name.empty() ? "" : " at ",
                                 config_.title, nameOf(status.state)));
-    lines.push_back(fmt::format("{}x{}  {:.1f} fps  {:.2f} Mbit/s  {}", status.width,
-                                status.height, status.fps, status.mbits, status.rung));
+    lines.push_back(fmt::format("{}x{}  {:.1f} fps  {:.2f} Mbit/s  {}", status.width, status.height,
+                                status.fps, status.mbits, status.rung));
     const auto median = latencies_.percentile(50);
     const std::string latency = median ? fmt::format("{:.1f} ms", *median) : "-";
     lines.push_back(

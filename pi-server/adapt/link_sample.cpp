@@ -2,13 +2,12 @@
 
 // linux/tcp.h, not netinet/tcp.h: glibc's struct tcp_info stops before
 // tcpi_delivery_rate. Kept in this file so the two headers never meet.
+#include <cstddef>
 #include <linux/sockios.h>
 #include <linux/tcp.h>
-#include <sys/ioctl.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
-
-#include <cstddef>
 
 namespace pistream {
 

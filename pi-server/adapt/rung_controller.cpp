@@ -11,7 +11,7 @@ namespace {
 // yet: about what libjpeg-turbo gives on camera pictures at quality 80 and
 // 50 (measured on bench.py's photograph pan). Corrected as soon as one is seen.
 constexpr std::array<double, kRungCount> kTypicalShare{1.0, 0.55, 0.3, 0.17};
-constexpr double kSizeWeight = 0.2; // smoothing of the bytes per frame
+constexpr double kSizeWeight = 0.2;  // smoothing of the bytes per frame
 constexpr double kRateSeconds = 0.5; // time constant of the recent delivery rate
 
 } // namespace
@@ -95,12 +95,12 @@ Rung RungController::update(Clock::time_point now, const LinkSample& sample)
         skips_.pop_front();
 
     if (sample.deliveryRate > 0) {
-        const double seconds =
-            lastSample_ == Clock::time_point{}
-                ? kRateSeconds
-                : std::chrono::duration<double>(now - lastSample_).count();
+        const double seconds = lastSample_ == Clock::time_point{}
+                                   ? kRateSeconds
+                                   : std::chrono::duration<double>(now - lastSample_).count();
         const double weight = 1 - std::exp(-std::max(seconds, 0.0) / kRateSeconds);
-        recent_ = recent_ == 0 ? sample.deliveryRate : recent_ + weight * (sample.deliveryRate - recent_);
+        recent_ =
+            recent_ == 0 ? sample.deliveryRate : recent_ + weight * (sample.deliveryRate - recent_);
         lastSample_ = now;
     }
     if (policy_ != AdaptPolicy::Framerate)

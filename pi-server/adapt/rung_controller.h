@@ -100,7 +100,7 @@ private:
 
     Clock::time_point lastChange_{};
     std::optional<Clock::time_point> headroomSince_; // a better rung has fitted since
-    bool steppedUp_ = false; // the last change was up, still on probation
+    bool steppedUp_ = false;                         // the last change was up, still on probation
     std::chrono::milliseconds upAfter_;
 };
 

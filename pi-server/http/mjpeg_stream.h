@@ -21,7 +21,8 @@ namespace pistream {
 // viewer does, instead of watching seconds-old pictures from a deep socket
 // buffer. It adapts to the browser's link as a stream viewer does (--adapt):
 // on the framerate policy a browser on a weak link gets smaller JPEGs, which
-// the page scales to the same place. Owned by the connection whose socket it writes to; io thread only.
+// the page scales to the same place. Owned by the connection whose socket it writes to; io thread
+// only.
 class MjpegStream final : public FrameSubscriber {
 public:
     static constexpr const char* kBoundary = "pistreamframe";

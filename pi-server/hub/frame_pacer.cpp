@@ -1,10 +1,10 @@
 #include "hub/frame_pacer.h"
 
-#include "adapt/link_sample.h"
-
 #include <algorithm>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+
+#include "adapt/link_sample.h"
 
 namespace pistream {
 

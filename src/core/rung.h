@@ -47,8 +47,7 @@ constexpr bool lowerQuality(Rung rung)
 
 constexpr std::string_view nameOf(Rung rung)
 {
-    constexpr std::array<std::string_view, kRungCount> names{"full", "lower", "half",
-                                                             "half-lower"};
+    constexpr std::array<std::string_view, kRungCount> names{"full", "lower", "half", "half-lower"};
     return names[indexOf(rung)];
 }
 

@@ -3,7 +3,8 @@
 // thing, and a frame's fields are within the limits it was decoded against;
 // and protocol.md's receiver rules: a body under its type's minimum never
 // decodes, bytes appended to a complete HELLO, PING, PONG, EVENT or ADAPT are ignored, FRAME's
-// rung byte (reserved in 1.1) never makes a frame valid or invalid, and text arrives without control characters.
+// rung byte (reserved in 1.1) never makes a frame valid or invalid, and text arrives without
+// control characters.
 
 #include <algorithm>
 #include <cstdlib>
