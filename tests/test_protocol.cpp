@@ -536,3 +536,38 @@ TEST_CASE("EVENT (1.1): fixed-point score and box, unknown kinds skippable, cut 
     CHECK(event.box[0] == 0);
     CHECK(event.box[1] == 1);
 }
+
+TEST_CASE("ADAPT (1.2): the worked example, unknown policies kept raw, an empty body is truncated")
+{
+    // docs/protocol.md: a viewer asking for full quality whatever its link.
+    CHECK(encode(Adapt{static_cast<std::uint8_t>(AdaptPolicy::Quality)}) ==
+          std::vector<std::uint8_t>{0, 0, 0, 2, 0x08, 1});
+    Adapt adapt;
+    CHECK(decode(std::vector<std::uint8_t>{}, adapt) == Errc::MessageTruncated);
+    REQUIRE_FALSE(decode(std::vector<std::uint8_t>{2, 0xFF, 0x00}, adapt)); // extra bytes ignored
+    CHECK(adapt.known() == AdaptPolicy::Framerate);
+    REQUIRE_FALSE(decode(std::vector<std::uint8_t>{9}, adapt));
+    CHECK(adapt.policy == 9);
+    CHECK_FALSE(adapt.known()); // a later version's: the server keeps its default
+}
+
+TEST_CASE("FRAME's rung byte (1.2) travels, and no value of it refuses a frame")
+{
+    FrameHeader header;
+    header.width = 640;
+    header.height = 360;
+    header.jpegLength = 2;
+    const std::vector<std::uint8_t> jpeg{0xFF, 0xD8};
+    for (const std::uint8_t rung : {0, 2, 3, 200}) {
+        header.rung = rung;
+        const auto head = encodeFrameHeader(header, jpeg.size());
+        std::vector<std::uint8_t> body(head.begin() + kLengthPrefixSize + 1, head.end());
+        body.insert(body.end(), jpeg.begin(), jpeg.end());
+        FrameHeader decoded;
+        std::span<const std::uint8_t> payload;
+        REQUIRE_FALSE(decodeFrame(body, FrameLimits{}, decoded, payload));
+        CHECK(decoded.rung == rung);
+    }
+    CHECK(rungName(2) == "half");
+    CHECK(rungName(200) == "rung 200");
+}
