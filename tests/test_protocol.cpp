@@ -558,7 +558,7 @@ TEST_CASE("FRAME's rung byte (1.2) travels, and no value of it refuses a frame")
     header.height = 360;
     header.jpegLength = 2;
     const std::vector<std::uint8_t> jpeg{0xFF, 0xD8};
-    for (const std::uint8_t rung : {0, 2, 3, 200}) {
+    for (const std::uint8_t rung : std::array<std::uint8_t, 4>{0, 2, 3, 200}) {
         header.rung = rung;
         const auto head = encodeFrameHeader(header, jpeg.size());
         std::vector<std::uint8_t> body(head.begin() + kLengthPrefixSize + 1, head.end());
