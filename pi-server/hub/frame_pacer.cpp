@@ -41,25 +41,27 @@ std::size_t FramePacer::offer(EncodedFramePtr frame)
     return skipped;
 }
 
-void FramePacer::adapt()
+std::optional<std::size_t> FramePacer::adapt()
 {
     if (controller_.policy() != AdaptPolicy::Framerate)
-        return;
+        return std::nullopt;
     const auto sample = readLinkSample(socket_.native_handle());
     if (!sample)
-        return;
+        return std::nullopt;
     const Rung before = controller_.rung();
     const Rung now = controller_.update(std::chrono::steady_clock::now(), *sample);
     if (now != before && rungChanged_)
         rungChanged_(now);
+    return sample->unsentBytes;
 }
 
 FramePacer::Next FramePacer::next(std::function<void()> retry)
 {
     if (frames_.empty() || waiting_)
         return {};
-    adapt();
-    if (outstandingBytes() > limits_.maxOutstandingBytes) {
+    // The sample already read the socket's queue (SIOCOUTQ): not twice per frame.
+    const auto unsent = adapt();
+    if ((unsent ? *unsent : outstandingBytes()) > limits_.maxOutstandingBytes) {
         // The link is behind: ask again shortly, less often the longer it lasts.
         waiting_ = waited_ = true;
         timer_.expires_after(poll_);

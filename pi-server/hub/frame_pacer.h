@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -68,7 +69,8 @@ public:
 
 private:
     std::size_t outstandingBytes() const;
-    void adapt();
+    // Asks the controller for the rung; the socket's unsent bytes when it read them.
+    std::optional<std::size_t> adapt();
 
     asio::ip::tcp::socket& socket_;
     PacingLimits limits_;
