@@ -99,6 +99,12 @@ TEST_CASE("a link that falls and recovers: down within a second and a half, up o
     const double down = settledAt(run, 10, 4 * kMbit);
     CHECK(down - 10 < 1.5);
     CHECK(run.rungs[static_cast<std::size_t>(19 * kFps)] != Rung::Full);
+    // In one step: the busy link's own delivery rate, not the smoothed one
+    // that still remembers 16 Mbit/s, chooses the rung.
+    std::size_t downSteps = 0;
+    for (auto i = static_cast<std::size_t>(10 * kFps); i < static_cast<std::size_t>(20 * kFps); ++i)
+        downSteps += run.rungs[i] != run.rungs[i - 1] ? 1U : 0U;
+    CHECK(downSteps == 1);
     // Up: not during the first seconds of headroom, then back to full.
     const auto rungAt = [&](double t) {
         return run.rungs[static_cast<std::size_t>(t * kFps)];

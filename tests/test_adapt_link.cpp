@@ -5,10 +5,13 @@
 // it is skipped and passes.
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
 
+#include "codec/jpeg_syntax.h"
 #include "support/process.h"
 #include "support/test_images.h"
 #include "support/wait_for.h"
@@ -77,6 +80,28 @@ private:
     bool made_ = false;
 };
 
+// The width of each JPEG in an MJPEG stream saved to `file`, from byte `from` on.
+std::vector<int> widthsIn(const std::filesystem::path& file, std::size_t from = 0)
+{
+    std::ifstream in(file, std::ios::binary);
+    const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in),
+                                          std::istreambuf_iterator<char>()};
+    std::vector<int> widths;
+    for (std::size_t i = from; i + 1 < bytes.size(); ++i) {
+        if (bytes[i] != 0xFF || bytes[i + 1] != 0xD8)
+            continue;
+        JpegHeader header;
+        if (readJpegHeader(std::span(bytes).subspan(i), header) == JpegSyntaxError::None)
+            widths.push_back(header.width);
+    }
+    return widths;
+}
+
+bool has(const std::vector<int>& values, int value)
+{
+    return std::find(values.begin(), values.end(), value) != values.end();
+}
+
 } // namespace
 
 TEST_CASE("a viewer behind a slow link steps down the ladder, and back up when the link recovers")
@@ -111,4 +136,34 @@ TEST_CASE("a viewer behind a slow link steps down the ladder, and back up when t
         viewer.err());
     viewer.signal(SIGTERM);
     viewer.wait(10s);
+}
+
+TEST_CASE("a browser's MJPEG stream behind a slow link steps down to half size, and back up")
+{
+    TempDir dir;
+    ShapedLink link(dir, "1mbit");
+    if (!link.ok()) {
+        MESSAGE("SKIPPED: " << link.skipReason());
+        return;
+    }
+    Process server({serverBinary(), "--listen", "127.0.0.1:0", "--insecure", "--http",
+                    std::string(ShapedLink::kServer) + ":0", "--size", "640x480", "--fps", "30",
+                    "--adapt", "framerate"},
+                   dir.path(), "server");
+    const auto port = server.waitForErr(std::regex(R"(browsers: http://10\.214\.0\.1:(\d+)/)"), 20s);
+    REQUIRE_MESSAGE(port, server.err());
+    const auto saved = dir.file("stream.mjpg");
+    Process browser(link.wrap({"curl", "-s", "--max-time", "240", "-o", saved.string(),
+                               "http://" + std::string(ShapedLink::kServer) + ":" + *port +
+                                   "/stream.mjpg"}),
+                    dir.path(), "curl");
+    // Half size (320 wide) within a generous deadline: the same ladder as a viewer's.
+    CHECK_MESSAGE(waitFor([&] { return has(widthsIn(saved), 320); }, 60s, 200ms), server.err());
+    // Full size again once the link is fast.
+    REQUIRE(link.shape("change", "200mbit"));
+    const std::size_t before = std::filesystem::file_size(saved);
+    CHECK_MESSAGE(waitFor([&] { return has(widthsIn(saved, before), 640); }, 120s, 200ms),
+                  server.err());
+    browser.signal(SIGTERM);
+    browser.wait(10s);
 }

@@ -102,6 +102,10 @@ Rung RungController::update(Clock::time_point now, const LinkSample& sample)
         recent_ =
             recent_ == 0 ? sample.deliveryRate : recent_ + weight * (sample.deliveryRate - recent_);
         lastSample_ = now;
+        // A sample taken while we had plenty to send measured the link
+        // itself: the bottleneck's pace, at once, where the smoothed rate
+        // still remembers the faster link for half a second.
+        latest_ = sample.appLimited ? 0 : sample.deliveryRate;
     }
     if (policy_ != AdaptPolicy::Framerate)
         return rung_ = Rung::Full;
@@ -113,8 +117,12 @@ Rung RungController::update(Clock::time_point now, const LinkSample& sample)
         steppedUp_ = false;
         headroomSince_.reset();
         if (now - lastChange_ >= config_.settle && rung_ != Rung::HalfLower) {
+            // Straight to the rung the link carries now, rather than one
+            // step per settle: a link that fell from 16 to 4 Mbit/s is down
+            // three rungs at once.
+            const double rate = latest_ > 0 ? std::min(recent_, latest_) : recent_;
             const auto below = static_cast<Rung>(indexOf(rung_) + 1);
-            change(now, bestFitting(recent_, config_.downHeadroom, below));
+            change(now, bestFitting(rate, config_.downHeadroom, below));
             skips_.clear(); // judged again on the new rung's own skips
         }
         return rung_;

@@ -47,7 +47,8 @@ struct AdaptConfig {
 // It steps down within about a second of the link falling: frames are skipped
 // (the socket's queue is full) and the rung chosen is the best one whose
 // bytes per second fit what the link delivered lately (a smoothed
-// tcpi_delivery_rate), at least one step down. It steps up only when a better
+// tcpi_delivery_rate, or the last sample if that is lower and was measured
+// with the link busy), at least one step down. It steps up only when a better
 // rung has fitted that rate with `upHeadroom` to spare, and nothing was
 // skipped, for the whole of `upAfter`; a step up that meets congestion soon
 // after doubles the wait before the next. Rung sizes come from the
@@ -95,6 +96,7 @@ private:
     std::int64_t lastCapture_ = 0;
 
     double recent_ = 0; // delivery rate, smoothed over about half a second
+    double latest_ = 0; // the last sample's, if it was not app-limited
     Clock::time_point lastSample_{};
     std::deque<Clock::time_point> skips_; // in congestionWindow
 
