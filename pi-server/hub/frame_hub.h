@@ -25,7 +25,7 @@ struct SourceStatus {
 // A consumer of encoded frames: a stream viewer, a browser's MJPEG stream or
 // snapshot, a recorder, a broker publisher. Called on the io thread only, so a
 // subscriber needs no locks; it must not block (a slow consumer keeps the
-// newest frame and skips the rest, see SendPacer).
+// newest frame and skips the rest, see FramePacer).
 class FrameSubscriber {
 public:
     virtual void onFrame(const EncodedFramePtr& frame) = 0;

@@ -557,6 +557,10 @@ void LibcameraSource::onRequestCompleted(lc::Request* request)
         return;
     }
     const std::array<const std::uint8_t*, 3>& data = planes_.at(buffer);
+    // Every CPU read of the buffer, the MJPEG header check included, comes
+    // after SYNC_START; every way out ends the sync before the requeue.
+    const std::vector<lc::SharedFD>* dmabufs = &session_->dmabufs.at(buffer);
+    syncDmabufs(*dmabufs, DMA_BUF_SYNC_START);
     auto* frame = new RawFrame;
     frame->format = format_.pixelFormat;
     frame->width = geometry_.width;
@@ -587,6 +591,7 @@ void LibcameraSource::onRequestCompleted(lc::Request* request)
                          : fmt::format("{}x{}, {} bytes", header.width, header.height,
                                        frame->jpeg.size()));
             delete frame;
+            syncDmabufs(*dmabufs, DMA_BUF_SYNC_END);
             session_->requeue(request);
             if (++errorsInARow_ == kErrorsBeforeDown && callbacks_.onState)
                 callbacks_.onState(SourceState::Down, fmt::format("{}: {} unusable frames in a row",
@@ -603,8 +608,6 @@ void LibcameraSource::onRequestCompleted(lc::Request* request)
     frame->captureMicros =
         sensorNanos ? sensorTimeToMonotonicMicros(*sensorNanos, monotonicMicros(), boottimeMicros())
                     : static_cast<std::int64_t>(buffer->metadata().timestamp / 1000);
-    const std::vector<lc::SharedFD>* dmabufs = &session_->dmabufs.at(buffer);
-    syncDmabufs(*dmabufs, DMA_BUF_SYNC_START);
     FramePtr lent(frame, [session = session_, request, dmabufs](const RawFrame* done) {
         delete done;
         syncDmabufs(*dmabufs, DMA_BUF_SYNC_END);
