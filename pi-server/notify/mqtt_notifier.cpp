@@ -11,7 +11,7 @@ namespace pistream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kIdleWait = std::chrono::milliseconds(100);
+constexpr auto kMqttIdleWait = std::chrono::milliseconds(100);
 constexpr auto kAckWait = std::chrono::milliseconds(20);
 constexpr auto kGoodbyeWait = std::chrono::seconds(2);
 
@@ -112,7 +112,7 @@ void MqttNotifier::run(const std::stop_token& stop)
             if (!policy.due(Clock::now())) {
                 // Events keep queueing meanwhile (the newest few are sent later).
                 std::this_thread::sleep_until(
-                    std::min(policy.nextAttempt(), Clock::now() + kIdleWait));
+                    std::min(policy.nextAttempt(), Clock::now() + kMqttIdleWait));
                 continue;
             }
             BrokerError error = client_.connect(stop);
@@ -134,7 +134,7 @@ void MqttNotifier::run(const std::stop_token& stop)
             continue;
         }
         BrokerError error;
-        if (const auto message = queue_.pop(Clock::now() + kIdleWait))
+        if (const auto message = queue_.pop(Clock::now() + kMqttIdleWait))
             error = send(*message);
         if (!error)
             error = client_.service(std::chrono::milliseconds(0));

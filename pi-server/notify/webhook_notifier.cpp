@@ -16,7 +16,7 @@ namespace pistream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kIdleWait = std::chrono::milliseconds(200);
+constexpr auto kWebhookIdleWait = std::chrono::milliseconds(200);
 
 void initCurl()
 {
@@ -98,7 +98,7 @@ void WebhookNotifier::run(const std::stop_token& stop)
     std::mutex mutex;
     std::condition_variable_any wake;
     while (!stop.stop_requested()) {
-        const auto body = queue_.pop(Clock::now() + kIdleWait);
+        const auto body = queue_.pop(Clock::now() + kWebhookIdleWait);
         if (!body)
             continue;
         auto wait = config_.retryWait;

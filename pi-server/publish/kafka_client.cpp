@@ -19,7 +19,7 @@ namespace pistream {
 namespace {
 
 // Messages handed to librdkafka and not yet acknowledged, at most.
-constexpr int kMaxInflight = 8;
+constexpr int kMaxKafkaInflight = 8;
 constexpr int kMetadataTimeoutMs = 3000;
 
 } // namespace
@@ -44,7 +44,7 @@ BrokerError KafkaClient::connect(const std::stop_token& stop)
     const bool configured =
         setKafkaOption(conf, "linger.ms", "5", error) &&
         // The local queue: a few frames, never more than 64 MiB.
-        setKafkaOption(conf, "queue.buffering.max.messages", std::to_string(kMaxInflight * 2),
+        setKafkaOption(conf, "queue.buffering.max.messages", std::to_string(kMaxKafkaInflight * 2),
                        error) &&
         setKafkaOption(conf, "queue.buffering.max.kbytes", "65536", error) &&
         setKafkaOption(conf, "message.max.bytes", std::to_string(16 << 20), error) &&
@@ -122,7 +122,7 @@ BrokerError KafkaClient::publish(const EncodedFrame& frame)
 
 bool KafkaClient::ready() const
 {
-    return kafka_ && rd_kafka_outq_len(kafka_) < kMaxInflight;
+    return kafka_ && rd_kafka_outq_len(kafka_) < kMaxKafkaInflight;
 }
 
 BrokerError KafkaClient::service(std::chrono::milliseconds wait)

@@ -15,7 +15,7 @@ constexpr int kKeepAliveSeconds = 30;
 constexpr auto kConnackTimeout = std::chrono::seconds(3);
 // Messages on their way at most: past this a slow broker makes the
 // publisher's queue drop frames, and mosquitto's own queue stays short.
-constexpr int kMaxInflight = 4;
+constexpr int kMaxMqttInflight = 4;
 
 } // namespace
 
@@ -121,7 +121,7 @@ BrokerError MqttClient::publish(const std::string& topic, std::span<const std::u
 
 bool MqttClient::ready() const
 {
-    return inflight_ < kMaxInflight;
+    return inflight_ < kMaxMqttInflight;
 }
 
 BrokerError MqttClient::service(std::chrono::milliseconds wait)

@@ -103,6 +103,13 @@ void ViewerSession::send(Message message)
     doWrite();
 }
 
+void ViewerSession::protocolError(const std::error_code& error)
+{
+    finish(std::make_shared<const std::vector<std::uint8_t>>(
+               encode(Bye{ByeReason::ProtocolError, error.message()})),
+           "protocol error: " + error.message());
+}
+
 void ViewerSession::finish(Message bye, const std::string& reason)
 {
     if (closed_ || closeAfterWrite_)
@@ -170,10 +177,7 @@ void ViewerSession::onRead(const std::error_code& error, std::size_t bytes)
         const auto result = reader_.feed(data, used);
         data = data.subspan(used);
         if (result == MessageReader::Result::Error) {
-            const std::string reason = "protocol error: " + reader_.error().message();
-            finish(std::make_shared<const std::vector<std::uint8_t>>(
-                       encode(Bye{ByeReason::ProtocolError, reader_.error().message()})),
-                   reason);
+            protocolError(reader_.error());
             return;
         }
         if (result == MessageReader::Result::Message && !handleMessage(reader_.message()))
@@ -188,9 +192,7 @@ bool ViewerSession::handleMessage(const MessageView& message)
     case MessageType::Ping: {
         Ping ping;
         if (auto error = decode(message.body, ping)) {
-            finish(std::make_shared<const std::vector<std::uint8_t>>(
-                       encode(Bye{ByeReason::ProtocolError, error.message()})),
-                   "protocol error: " + error.message());
+            protocolError(error);
             return false;
         }
         send(std::make_shared<const std::vector<std::uint8_t>>(
@@ -203,9 +205,7 @@ bool ViewerSession::handleMessage(const MessageView& message)
     case MessageType::Adapt: {
         Adapt adapt;
         if (auto error = decode(message.body, adapt)) {
-            finish(std::make_shared<const std::vector<std::uint8_t>>(
-                       encode(Bye{ByeReason::ProtocolError, error.message()})),
-                   "protocol error: " + error.message());
+            protocolError(error);
             return false;
         }
         // A policy from a later version that this server does not know: its

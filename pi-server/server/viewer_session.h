@@ -67,6 +67,8 @@ public:
     // Drops queued frames, sends what control messages are queued and the
     // bye (if any), ends TLS with close_notify, then closes.
     void finish(Message bye, const std::string& reason);
+    // BYE 3 with the error's text, then close: what every malformed message gets.
+    void protocolError(const std::error_code& error);
     void close(const std::string& reason);
     // Closes the session if a write has made no progress for the stall timeout.
     void checkStall(std::chrono::steady_clock::time_point now);
