@@ -107,6 +107,99 @@ const nlohmann::json* findCamera(const nlohmann::json& cameras, const std::strin
     return nullptr;
 }
 
+// An X server of the test's own (the window test's way); a viewer in the
+// namespace reaches it through its socket file, which the namespace does not hide.
+struct Display {
+    std::unique_ptr<Process> xvfb;
+    std::string name; // ":N"
+
+    std::vector<std::string> env() const { return {"DISPLAY=" + name}; }
+};
+
+Display startDisplay(const TempDir& dir)
+{
+    Display display;
+    display.xvfb =
+        std::make_unique<Process>(std::vector<std::string>{"Xvfb", "-displayfd", "1", "-screen",
+                                                           "0", "800x600x24", "-nolisten", "tcp"},
+                                  dir.path(), "xvfb");
+    waitFor(
+        [&] {
+            const std::string out = display.xvfb->out();
+            if (!out.empty() && out.back() == '\n')
+                display.name = ":" + out.substr(0, out.size() - 1);
+            return !display.name.empty();
+        },
+        20s, 25ms);
+    REQUIRE_MESSAGE(!display.name.empty(), "Xvfb did not start: " << display.xvfb->err());
+    return display;
+}
+
+// A windowed viewer's environment: the namespace's bus, the display, and no
+// leak checks (SDL loads libX11 and D-Bus itself and keeps what they
+// allocate for the process's life, which LeakSanitizer cannot name, as in
+// test_window). Leak checks stay on for every headless viewer and server.
+std::vector<std::string> windowEnv(const AvahiSandbox& sandbox, const TempDir& dir,
+                                   const Display& display)
+{
+    auto env = viewerEnv(sandbox, dir);
+    env.push_back("DISPLAY=" + display.name);
+    env.push_back(
+        "ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=1:quarantine_size_mb=32");
+    return env;
+}
+
+// Whether a window whose title matches `pattern` (xdotool's regular
+// expression) shows up within a generous deadline.
+bool waitForWindow(const Display& display, const TempDir& dir, const std::string& pattern)
+{
+    return waitFor(
+        [&] {
+            return runTool({"xdotool", "search", "--name", pattern}, dir.path(), display.env())
+                       .first == 0;
+        },
+        30s, 200ms);
+}
+
+// Types `key` into the window whose title matches `pattern`. A window
+// just made may not take the focus yet (not mapped): tried again until it does.
+void press(const Display& display, const TempDir& dir, const std::string& pattern,
+           const std::string& key)
+{
+    const bool ok = waitFor(
+        [&] {
+            return runTool({"xdotool", "search", "--name", pattern, "windowfocus", "--sync", "%1",
+                            "key", key},
+                           dir.path(), display.env())
+                       .first == 0;
+        },
+        30s, 200ms);
+    if (!ok) // which windows there are, and what they are called
+        MESSAGE("windows: " << runTool({"xdotool", "search", "--name", ".", "getwindowname", "%@"},
+                                       dir.path(), display.env())
+                                   .second);
+    REQUIRE(ok);
+}
+
+// Pixels of the screen, shrunk to 80x60, that are the picker's blue "All
+// cameras" button (30, 70, 130).
+int bluePixels(const Display& display, const TempDir& dir, const std::string& name)
+{
+    const auto png = dir.file(name + ".png");
+    REQUIRE(runTool({"import", "-window", "root", png.string()}, dir.path(), display.env()).first ==
+            0);
+    const auto raw = dir.file(name + ".rgb");
+    REQUIRE(runTool({"convert", png.string(), "-resize", "80x60!", "-depth", "8",
+                     "rgb:" + raw.string()},
+                    dir.path())
+                .first == 0);
+    const std::vector<std::uint8_t> rgb = readFile(raw);
+    int blue = 0;
+    for (std::size_t i = 0; i + 2 < rgb.size(); i += 3)
+        blue += rgb[i + 2] > 100 && rgb[i + 2] > rgb[i] + 60 && rgb[i + 1] < 110 ? 1 : 0;
+    return blue;
+}
+
 } // namespace
 
 TEST_CASE("two servers are found by --list --json with their TXT data, and a stopped one goes")
@@ -298,31 +391,13 @@ TEST_CASE("--all: a wall of the cameras on the LAN, tiles coming and going with 
     TempDir dir;
     AvahiSandbox sandbox(dir.path());
     SKIP_WITHOUT(sandbox);
-    // An X server of the test's own (the window test's way); the viewer
-    // reaches it through its socket file, which the namespace does not hide.
-    Process xvfb({"Xvfb", "-displayfd", "1", "-screen", "0", "800x600x24", "-nolisten", "tcp"},
-                 dir.path(), "xvfb");
-    std::string display;
-    REQUIRE(waitFor(
-        [&] {
-            const std::string out = xvfb.out();
-            if (!out.empty() && out.back() == '\n')
-                display = ":" + out.substr(0, out.size() - 1);
-            return !display.empty();
-        },
-        20s, 25ms));
+    const Display display = startDisplay(dir);
 
     auto a = startNamed(sandbox, dir, "A", {"--insecure", "--source", "test", "--size", "320x240"});
     auto b = startNamed(sandbox, dir, "B", {"--insecure", "--source", "test", "--size", "320x240"});
     REQUIRE(announced(*a) != 0);
     REQUIRE(announced(*b) != 0);
-    auto env = viewerEnv(sandbox, dir);
-    env.push_back("DISPLAY=" + display);
-    // A window: SDL loads libX11 and D-Bus itself and keeps what they allocate
-    // for the process's life, which LeakSanitizer cannot name (as in
-    // test_window). Leak checks stay on for every headless viewer and server.
-    env.push_back(
-        "ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=1:quarantine_size_mb=32");
+    const auto env = windowEnv(sandbox, dir, display);
     Process viewer(sandbox.wrap({viewerBinary(), "--all", "--browse-time", "1"}), dir.path(),
                    "viewer", env);
     INFO("viewer: " << viewer.err() << "\navahi: " << sandbox.avahiLog());
@@ -346,4 +421,70 @@ TEST_CASE("--all: a wall of the cameras on the LAN, tiles coming and going with 
     // The summary: the two cameras on the wall at the end, A with frames.
     CHECK(viewer.err().find("tile 1 A at") != std::string::npos);
     CHECK(viewer.err().find("tile 2 C at") != std::string::npos);
+}
+
+TEST_CASE("with no host and several cameras a window shows a picker: 2 opens the second, a all")
+{
+    TempDir dir;
+    AvahiSandbox sandbox(dir.path());
+    SKIP_WITHOUT(sandbox);
+    const Display display = startDisplay(dir);
+
+    auto a = startNamed(sandbox, dir, "A", {"--insecure", "--source", "test", "--size", "320x240"});
+    auto b = startNamed(sandbox, dir, "B", {"--insecure", "--source", "test", "--size", "320x240"});
+    const std::uint16_t portB = announced(*b);
+    REQUIRE(announced(*a) != 0);
+    REQUIRE(portB != 0);
+    const auto env = windowEnv(sandbox, dir, display);
+    std::unique_ptr<Process> c;
+    // A window that fits Xvfb's screen: with no window manager, a larger one is cut.
+    const std::vector<std::string> viewerArgs = {viewerBinary(), "--browse-time", "1", "--size",
+                                                 "760x560"};
+
+    {
+        Process viewer(sandbox.wrap(viewerArgs), dir.path(), "picker", env);
+        INFO("viewer: " << viewer.err() << "\navahi: " << sandbox.avahiLog());
+        // The picker, not a wall: its title counts the cameras, its All button is drawn.
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(2 found\\)$"));
+        int blue = 0;
+        waitFor([&] { return (blue = bluePixels(display, dir, "picker")) > 20; }, 30s, 200ms);
+        MESSAGE("the All button covers " << blue << " of 4800 pixels");
+        CHECK(blue > 20);
+        CHECK(runTool({"xdotool", "search", "--name", "^pistream: [AB] at"}, dir.path(),
+                      display.env())
+                  .first != 0); // no camera opened yet
+
+        // A camera that comes while the picker is shown gets its row.
+        c = startNamed(sandbox, dir, "C", {"--insecure", "--source", "test", "--size", "320x240"});
+        REQUIRE(announced(*c) != 0);
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(3 found\\)$"));
+
+        // 2: the second by name, B, full window in the same window.
+        press(display, dir, "^pistream: pick a camera", "2");
+        CHECK(waitForWindow(display, dir,
+                            "^pistream: B at 10\\.213\\.0\\.1:" + std::to_string(portB) +
+                                " \\(live\\)$"));
+        CHECK(viewer.running());
+        viewer.signal(SIGTERM);
+        CHECK(viewer.wait(20s) == 0);
+    }
+    {
+        // a: the wall of them all, as --all.
+        Process viewer(sandbox.wrap(viewerArgs), dir.path(), "all", env);
+        INFO("viewer: " << viewer.err());
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(3 found\\)$"));
+        CHECK(viewer.running());
+        press(display, dir, "^pistream: pick a camera", "a");
+        CHECK(waitForWindow(display, dir, "^pistream: 3 cameras$"));
+        viewer.signal(SIGTERM);
+        CHECK(viewer.wait(20s) == 0);
+    }
+    {
+        // Esc: nothing opened, exit 0.
+        Process viewer(sandbox.wrap(viewerArgs), dir.path(), "quit", env);
+        INFO("viewer: " << viewer.err());
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera"));
+        press(display, dir, "^pistream: pick a camera", "Escape");
+        CHECK(viewer.wait(20s) == 0);
+    }
 }

@@ -64,6 +64,13 @@ std::vector<std::string> rowTexts(const std::vector<DiscoveredCamera>& cameras,
 
 } // namespace
 
+bool keyMissing(const DiscoveredCamera& camera, const PickerKeys& keys)
+{
+    bool missing = false;
+    keyText(camera, keys, missing);
+    return missing;
+}
+
 PickerLayout pickerLayout(const std::vector<DiscoveredCamera>& cameras, const PickerKeys& keys,
                           int width, int height, int rowHeight)
 {
@@ -97,7 +104,7 @@ PickerLayout pickerLayout(const std::vector<DiscoveredCamera>& cameras, const Pi
         layout.title = "looking for cameras on the LAN...";
     else
         layout.title = std::to_string(cameras.size()) +
-                       " cameras on the LAN: 1-9 or a click opens one, a all of them, Esc quits";
+                       " cameras: 1-9 or a click opens one, a all of them, Esc quits";
     if (layout.hidden > 0)
         layout.title += " (" + std::to_string(layout.hidden) + " more below: a taller window)";
     return layout;

@@ -42,6 +42,10 @@ struct PickerKeys {
     bool keyGiven = false;
 };
 
+// Whether a camera asks for a pairing key (or does not say: an older
+// server) that neither --key nor the key store has: opening it would fail.
+bool keyMissing(const DiscoveredCamera& camera, const PickerKeys& keys);
+
 // Pure: the rows for `cameras` (as browsed: merged and sorted) in a window
 // of width x height pixels, rows of `rowHeight` pixels. Columns are padded
 // to line up in a monospaced font: number (1-9, the keys that pick them),
