@@ -22,7 +22,7 @@ std::string keyText(const DiscoveredCamera& camera, const PickerKeys& keys, bool
     if (keys.hasKey && keys.hasKey(camera))
         return "key stored";
     missing = true; // needed, or not said (an older server): the client would ask for one
-    return "needs a key, none stored";
+    return "needs a key";
 }
 
 // The cells of each camera's row, padded so that columns line up.
@@ -45,21 +45,7 @@ std::vector<std::string> rowTexts(const std::vector<DiscoveredCamera>& cameras,
                              : "-",
                          txt.fps.empty() ? "- fps" : txt.fps + " fps", key});
     }
-    std::vector<std::size_t> widths(6, 0);
-    for (const auto& row : cells)
-        for (std::size_t column = 0; column < row.size(); ++column)
-            widths[column] = std::max(widths[column], row[column].size());
-    std::vector<std::string> texts;
-    for (const auto& row : cells) {
-        std::string line;
-        for (std::size_t column = 0; column < row.size(); ++column) {
-            line += row[column];
-            if (column + 1 < row.size())
-                line += std::string(widths[column] - row[column].size() + 2, ' ');
-        }
-        texts.push_back(std::move(line));
-    }
-    return texts;
+    return alignColumns(cells);
 }
 
 } // namespace
