@@ -76,12 +76,16 @@ PickerWindow::Picked PickerWindow::run(std::vector<DiscoveredCamera> cameras,
         bool have = SDL_WaitEventTimeout(&event, 250) != 0;
         PickerChoice choice;
         while (have) {
-            if (event.type == SDL_QUIT)
+            if (event.type == SDL_QUIT) {
+                spdlog::info("picker closed: no camera opened");
                 return {};
+            }
             if (event.type == SDL_KEYDOWN) {
                 const SDL_Keycode key = event.key.keysym.sym;
-                if (key == SDLK_ESCAPE || key == SDLK_q)
+                if (key == SDLK_ESCAPE || key == SDLK_q) {
+                    spdlog::info("picker quit ({}): no camera opened", SDL_GetKeyName(key));
                     return {};
+                }
                 if (key == SDLK_f)
                     window_->toggleFullscreen();
                 else if (key >= SDLK_KP_1 && key <= SDLK_KP_9)
@@ -109,10 +113,12 @@ PickerWindow::Picked PickerWindow::run(std::vector<DiscoveredCamera> cameras,
             if (!keyMissing(camera, keys_))
                 return {choice, cameras_};
             // Say how to give the key rather than open a connection bound to be refused.
-            flash(fmt::format("{} needs a pairing key (pistream-server --show-key on the camera): "
-                              "pistream-viewer --key-file FILE {}",
-                              escapeText(camera.service, 32),
-                              escapeText(camera.hostEndpoint(), 80)));
+            const std::string why =
+                fmt::format("{} needs a pairing key (pistream-server --show-key on the camera): "
+                            "pistream-viewer --key-file FILE {}",
+                            escapeText(camera.service, 32), escapeText(camera.hostEndpoint(), 80));
+            spdlog::warn("{}", why); // in the terminal too, to copy
+            flash(why);
         }
         if (!flash_.empty() && std::chrono::steady_clock::now() >= flashUntil_) {
             flash_.clear();
