@@ -278,4 +278,8 @@ TEST_CASE("the picker in a small window: the rows that fit, the others counted, 
     CHECK(empty.rows.size() == 1);
     CHECK(empty.title.find("looking for cameras") == 0);
     CHECK(pickerKey(empty, '1').kind == PickerChoice::Kind::None);
+    // Before anything is laid out: nothing to pick but All.
+    CHECK(pickerKey(PickerLayout{}, '1').kind == PickerChoice::Kind::None);
+    CHECK(pickerKey(PickerLayout{}, 'a').kind == PickerChoice::Kind::All);
+    CHECK(pickerClick(PickerLayout{}, 10, 10).kind == PickerChoice::Kind::None);
 }

@@ -116,7 +116,8 @@ PickerChoice pickerKey(const PickerLayout& layout, int key)
     if (key < '1' || key > '9')
         return {};
     const auto index = static_cast<std::size_t>(key - '1');
-    const std::size_t cameras = layout.rows.size() - 1 + layout.hidden; // less the All row
+    // The rows less the All row (none before the first layout), and those hidden.
+    const std::size_t cameras = (layout.rows.empty() ? 0 : layout.rows.size() - 1) + layout.hidden;
     if (index >= cameras)
         return {};
     return {PickerChoice::Kind::Camera, index};
