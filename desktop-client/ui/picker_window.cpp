@@ -108,10 +108,12 @@ PickerWindow::Picked PickerWindow::run(std::vector<DiscoveredCamera> cameras,
         }
         if (choice.kind == PickerChoice::Kind::All)
             return {choice, cameras_};
-        if (choice.kind == PickerChoice::Kind::Camera && choice.camera < cameras_.size()) {
-            const DiscoveredCamera& camera = cameras_[choice.camera];
+        // A number or a click means a row as it was drawn, even when the
+        // list changed since: the camera the user saw there.
+        if (choice.kind == PickerChoice::Kind::Camera && choice.camera < shown_.size()) {
+            const DiscoveredCamera& camera = shown_[choice.camera];
             if (!keyMissing(camera, keys_))
-                return {choice, cameras_};
+                return {choice, shown_};
             // Say how to give the key rather than open a connection bound to be refused.
             const std::string why =
                 fmt::format("{} needs a pairing key (pistream-server --show-key on the camera): "
@@ -137,7 +139,8 @@ void PickerWindow::render()
     int width = 0, height = 0;
     window_->outputSize(width, height);
     const int rowHeight = header_->panelHeight() + 2 * kRowSpacing;
-    layout_ = pickerLayout(cameras_, keys_, width, height, rowHeight);
+    shown_ = cameras_;
+    layout_ = pickerLayout(shown_, keys_, width, height, rowHeight);
 
     SDL_SetRenderDrawColor(renderer, 24, 24, 24, 255);
     SDL_RenderClear(renderer);

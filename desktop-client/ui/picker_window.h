@@ -61,8 +61,9 @@ private:
     std::string font_;
     std::uint32_t camerasEvent_ = 0;
     std::atomic<bool> running_{false};
-    std::vector<DiscoveredCamera> cameras_;
-    PickerLayout layout_; // as last drawn: what a click or a key refers to
+    std::vector<DiscoveredCamera> cameras_; // the newest list
+    std::vector<DiscoveredCamera> shown_;   // as last drawn, with layout_:
+    PickerLayout layout_;                   // what a click or a key refers to
     std::string flash_;
     std::chrono::steady_clock::time_point flashUntil_;
 };
