@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +19,7 @@
 #include "sinks/headless_printer.h"
 #include "sinks/recorder_sink.h"
 #include "stream/viewer_pipeline.h"
+#include "ui/picker_window.h"
 #include "ui/viewer_window.h"
 #include "ui/wall_window.h"
 #include "viewer_options.h"
@@ -80,12 +82,50 @@ int listCameras(const DiscoveryConfig& config)
     return result.cameras.empty() ? 1 : 0;
 }
 
+// Headless, several cameras: the table, and which one to give (exit 2).
+int askForOne(const std::vector<DiscoveredCamera>& cameras)
+{
+    const KeyStore store;
+    std::fputs(formatCameraTable(
+                   cameras,
+                   [&store](const DiscoveredCamera& camera) { return hasStoredKey(store, camera); })
+                   .c_str(),
+               stdout);
+    std::fprintf(stderr,
+                 "pistream-viewer: %zu cameras found; choose one and give its address, "
+                 "e.g. pistream-viewer %s\n",
+                 cameras.size(), escapeText(cameras.front().endpoint(), 80).c_str());
+    return 2;
+}
+
+// A discovered camera becomes the server: at its address, plain TCP when it
+// says it needs no key, else with the key given or stored (remembered under
+// its mDNS host name). Returns the exit code when there is no key for it.
+std::optional<int> useCamera(ViewerOptions& options, const DiscoveredCamera& camera)
+{
+    options.client.server = parseEndpoint(camera.endpoint(), kDefaultPort);
+    options.keyName = camera.hostEndpoint();
+    const KeyFlags& flags = options.keyFlags;
+    if (camera.txt.keyNeeded == false && flags.key.empty() && flags.keyFile.empty())
+        options.keyFlags.insecure = true; // the server asks for no key: plain TCP
+    const std::string name = escapeText(camera.service, 64);
+    options.window.title = options.client.server.toString(); // the name comes in its hello
+    spdlog::info("found {} at {} ({})", name, options.client.server.toString(),
+                 escapeText(camera.host, 64));
+    try {
+        chooseServerKey(options);
+    } catch (const std::invalid_argument& error) {
+        std::fprintf(stderr, "pistream-viewer: %s\n", error.what());
+        return 2;
+    }
+    return std::nullopt;
+}
+
 std::string noDisplay();
 
-// No HOST: the only camera on the LAN becomes the server. With several, a
-// window shows them all as a wall (`several` has them, and wall.all is set:
-// more may come); headless, they are listed and the user is asked for one.
-// Otherwise says why not and returns the exit code.
+// No HOST: the only camera on the LAN becomes the server. With several and a
+// display, `several` has them for the picker; headless, they are listed and
+// the user is asked for one. Otherwise says why not and returns the exit code.
 std::optional<int> discoverServer(ViewerOptions& options, std::vector<DiscoveredCamera>& several)
 {
     const BrowseResult result = browse(options.discovery);
@@ -106,43 +146,13 @@ std::optional<int> discoverServer(ViewerOptions& options, std::vector<Discovered
         return 1;
     }
     if (result.cameras.size() > 1 && !options.headless && noDisplay().empty()) {
-        spdlog::info("{} cameras found: showing them all", result.cameras.size());
-        options.wall.all = true;
+        spdlog::info("{} cameras found: pick one in the window", result.cameras.size());
         several = result.cameras;
         return std::nullopt;
     }
-    if (result.cameras.size() > 1) {
-        const KeyStore store;
-        std::fputs(formatCameraTable(result.cameras,
-                                     [&store](const DiscoveredCamera& camera) {
-                                         return hasStoredKey(store, camera);
-                                     })
-                       .c_str(),
-                   stdout);
-        std::fprintf(stderr,
-                     "pistream-viewer: %zu cameras found; choose one and give its address, "
-                     "e.g. pistream-viewer %s\n",
-                     result.cameras.size(),
-                     escapeText(result.cameras.front().endpoint(), 80).c_str());
-        return 2;
-    }
-    const DiscoveredCamera& camera = result.cameras.front();
-    options.client.server = parseEndpoint(camera.endpoint(), kDefaultPort);
-    options.keyName = camera.hostEndpoint();
-    const KeyFlags& flags = options.keyFlags;
-    if (camera.txt.keyNeeded == false && flags.key.empty() && flags.keyFile.empty())
-        options.keyFlags.insecure = true; // the server asks for no key: plain TCP
-    const std::string name = escapeText(camera.service, 64);
-    options.window.title = options.client.server.toString(); // the name comes in its hello
-    spdlog::info("found {} at {} ({})", name, options.client.server.toString(),
-                 escapeText(camera.host, 64));
-    try {
-        chooseServerKey(options);
-    } catch (const std::invalid_argument& error) {
-        std::fprintf(stderr, "pistream-viewer: %s\n", error.what());
-        return 2;
-    }
-    return std::nullopt;
+    if (result.cameras.size() > 1)
+        return askForOne(result.cameras);
+    return useCamera(options, result.cameras.front());
 }
 
 // Why there can be no window, or nothing. On Linux a window needs an X11 or
@@ -161,10 +171,11 @@ std::string noDisplay()
 }
 
 // The pipeline on its own thread, reconnecting; SDL owns the main thread.
-int runWindow(const ViewerOptions& options)
+// In `sdl`, the picker's window, else in a new one.
+int runWindow(const ViewerOptions& options, std::unique_ptr<SdlWindow> sdl = nullptr)
 {
     ViewerPipeline pipeline(PipelineConfig{options.client, true, true});
-    ViewerWindow window(options.window, pipeline.slot()); // throws NoDisplay
+    ViewerWindow window(options.window, pipeline.slot(), std::move(sdl)); // throws NoDisplay
     RecorderSink recorder(pipeline.io(), options.recordPath);
     pipeline.addSink(&recorder);
     pipeline.addSink(&window);
@@ -213,12 +224,14 @@ WallCamera wallCamera(const ViewerOptions& options, const DiscoveredCamera& came
 }
 
 // Several HOSTs or --all: one window, a tile (and a pipeline) per camera;
-// `found`: the cameras a first browse found, shown at once.
-int runWall(const ViewerOptions& options, const std::vector<DiscoveredCamera>& found = {})
+// `found`: the cameras a first browse found, shown at once; `sdl`: the
+// picker's window, else a new one.
+int runWall(const ViewerOptions& options, const std::vector<DiscoveredCamera>& found = {},
+            std::unique_ptr<SdlWindow> sdl = nullptr)
 {
     WindowConfig config = options.window;
     config.title = options.wall.all ? "every camera on the LAN" : "wall";
-    WallWindow window(config); // throws NoDisplay
+    WallWindow window(config, std::move(sdl)); // throws NoDisplay
     if (!options.wall.all) {
         std::vector<WallCamera> cameras;
         for (const WallTarget& target : options.wall.targets)
@@ -243,6 +256,59 @@ int runWall(const ViewerOptions& options, const std::vector<DiscoveredCamera>& f
             tiles.push_back(wallCamera(options, camera));
         return tiles;
     });
+}
+
+// Once a server has accepted a key given on the command line, later
+// connections to it need none.
+void rememberAcceptedKey(ViewerOptions& options)
+{
+    if (options.rememberKey)
+        options.client.onKeyAccepted = [server = options.keyName, key = options.client.pairingKey] {
+            rememberKey(server, key);
+        };
+}
+
+// No HOST and several cameras, in a window: the picker, then the camera or
+// the wall picked, in the same window.
+int runPicker(ViewerOptions& options, std::vector<DiscoveredCamera> found)
+{
+    const KeyStore store;
+    const KeyFlags& flags = options.keyFlags;
+    const PickerKeys keys{
+        [&store](const DiscoveredCamera& camera) { return hasStoredKey(store, camera); },
+        !flags.key.empty() || !flags.keyFile.empty()};
+    WindowConfig config = options.window;
+    config.title = "pick a camera";
+    std::unique_ptr<PickerWindow> picker;
+    try {
+        picker = std::make_unique<PickerWindow>(config, keys);
+    } catch (const NoDisplay& error) {
+        spdlog::warn("{}: no picker", error.what());
+        return askForOne(found); // as headless
+    }
+    auto watcher = std::make_unique<CameraWatcher>(
+        std::chrono::milliseconds(std::lround(options.discovery.seconds * 1000)),
+        [&picker] { picker->wake(); }); // does nothing once the picker is done
+    const PickerWindow::Picked picked =
+        picker->run(std::move(found), [&watcher] { return watcher->take(); });
+    // The watcher ends within one browse (--browse-time): beside what opens
+    // next rather than before it.
+    const std::jthread retire([old = std::move(watcher)]() mutable { old.reset(); });
+    switch (picked.choice.kind) {
+    case PickerChoice::Kind::None:
+        picker->release().reset(); // the window closes at once
+        return 0;
+    case PickerChoice::Kind::All:
+        spdlog::info("showing all {} cameras", picked.cameras.size());
+        options.wall.all = true;
+        return runWall(options, picked.cameras, picker->release());
+    case PickerChoice::Kind::Camera:
+        break;
+    }
+    if (const auto code = useCamera(options, picked.cameras.at(picked.choice.camera)))
+        return *code;
+    rememberAcceptedKey(options);
+    return runWindow(options, picker->release());
 }
 
 // The pipeline on this thread, until the printer has what it asked for or
@@ -282,14 +348,10 @@ int main(int argc, char** argv)
             std::vector<DiscoveredCamera> several;
             if (const auto exitCode = discoverServer(options, several))
                 return *exitCode;
-            if (options.wall.all)
-                return runWall(options, several);
+            if (!several.empty())
+                return runPicker(options, std::move(several));
         }
-        if (options.rememberKey)
-            options.client.onKeyAccepted = [server = options.keyName,
-                                            key = options.client.pairingKey] {
-                rememberKey(server, key);
-            };
+        rememberAcceptedKey(options);
         if (!options.headless) {
             const std::string why = noDisplay();
             if (why.empty()) {

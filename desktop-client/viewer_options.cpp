@@ -97,9 +97,14 @@ DISCOVERY
   picture size, frame rate and whether it needs a pairing key and this
   viewer has one stored for it; --json prints a JSON array instead. With no
   HOST the viewer looks the same way and opens the camera if there is
-  exactly one; with none it says so; with several it shows them all as a
-  wall (see WALL), or headless lists them and asks for one (give its
-  HOST:PORT or address). Needs avahi-daemon on this
+  exactly one; with none it says so; with several it shows a picker in the
+  window, a row per camera (name, address, size, fps, key), kept up to date
+  as cameras come and go:
+      1-9, click  open that camera           a       all of them (see WALL)
+      f           fullscreen                 Esc, q  quit
+  A camera that needs a key this viewer has not got says how to give one.
+  Headless, it lists them and asks for one (give its HOST:PORT or
+  address), exit 2. Needs avahi-daemon on this
   machine and mDNS (5353/udp) through the firewall. A key given with --key
   for a discovered camera is remembered under its mDNS host name
   (NAME.local:PORT), so a new address from DHCP does not lose it.
@@ -140,7 +145,7 @@ EXIT STATUS
      headless, and several cameras found (give one)
 
 EXAMPLES
-  pistream-viewer                                   the only camera on the LAN
+  pistream-viewer                                   the only camera on the LAN, or a picker
   pistream-viewer --list                            the cameras on the LAN
   pistream-viewer --all                             a wall of every camera on the LAN
   pistream-viewer garden.local door.local           a wall of two cameras

@@ -15,6 +15,7 @@
 #include "support/printers.h"
 #include "support/process.h"
 #include "support/test_images.h"
+#include "support/virtual_display.h"
 #include "support/wait_for.h"
 
 using namespace pistream;
@@ -54,6 +55,13 @@ std::uint16_t listeningPort(Process& server)
 {
     const auto port = server.waitForErr(std::regex(R"(listening on 0\.0\.0\.0:(\d+)\n)"), 20s);
     return port ? static_cast<std::uint16_t>(std::stoi(*port)) : 0;
+}
+
+// A 320x240 test-pattern server that asks for no key, announcing itself as `name`.
+std::unique_ptr<Process> startOpen(const AvahiSandbox& sandbox, const TempDir& dir,
+                                   const std::string& name)
+{
+    return startNamed(sandbox, dir, name, {"--insecure", "--source", "test", "--size", "320x240"});
 }
 
 // Waits for the server's announcement; its stream port, or 0.
@@ -105,6 +113,53 @@ const nlohmann::json* findCamera(const nlohmann::json& cameras, const std::strin
         if (camera.value("name", "") == name)
             return &camera;
     return nullptr;
+}
+
+// A windowed viewer's environment: the namespace's bus, the display, and no
+// leak checks (SDL loads libX11 and D-Bus itself and keeps what they
+// allocate for the process's life, which LeakSanitizer cannot name, as in
+// test_window). Leak checks stay on for every headless viewer and server.
+std::vector<std::string> windowEnv(const AvahiSandbox& sandbox, const TempDir& dir,
+                                   const VirtualDisplay& display)
+{
+    auto env = viewerEnv(sandbox, dir);
+    env.push_back("DISPLAY=" + display.name());
+    env.push_back(
+        "ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=1:quarantine_size_mb=32");
+    return env;
+}
+
+// Whether a window whose title matches `pattern` (xdotool's regular
+// expression) shows up within a generous deadline.
+bool waitForWindow(const VirtualDisplay& display, const TempDir& dir, const std::string& pattern)
+{
+    return waitFor(
+        [&] {
+            return runTool({"xdotool", "search", "--name", pattern}, dir.path(), display.env())
+                       .first == 0;
+        },
+        30s, 200ms);
+}
+
+// Types `key` into the window whose title matches `pattern`, once there is
+// one. Whether the key arrived is for the caller to see (a title, an exit
+// code): xdotool may report an error when the key has already done its work
+// and the window is gone or renamed, so it is neither checked nor repeated.
+void press(const VirtualDisplay& display, const TempDir& dir, const std::string& pattern,
+           const std::string& key)
+{
+    REQUIRE(waitForWindow(display, dir, pattern));
+    runTool({"xdotool", "search", "--name", pattern, "windowfocus", "--sync", "%1", "key", key},
+            dir.path(), display.env());
+}
+
+// Pixels of the screen, shrunk to 80x60, that are the picker's blue "All
+// cameras" button (30, 70, 130).
+int bluePixels(const VirtualDisplay& display, const TempDir& dir, const std::string& name)
+{
+    return screenshot(display, dir, name).count([](int r, int g, int b) {
+        return b > 100 && b > r + 60 && g < 110;
+    });
 }
 
 } // namespace
@@ -234,8 +289,7 @@ TEST_CASE("the server announces itself again when avahi-daemon restarts")
     AvahiSandbox sandbox(dir.path());
     SKIP_WITHOUT(sandbox);
 
-    auto server = startNamed(sandbox, dir, "Phoenix",
-                             {"--insecure", "--source", "test", "--size", "320x240"});
+    auto server = startOpen(sandbox, dir, "Phoenix");
     INFO("server: " << server->err());
     REQUIRE(announced(*server) != 0);
     REQUIRE(sandbox.restartAvahi());
@@ -252,8 +306,7 @@ TEST_CASE("a name taken on the LAN is announced as its alternative")
     AvahiSandbox sandbox(dir.path());
     SKIP_WITHOUT(sandbox);
 
-    auto first =
-        startNamed(sandbox, dir, "Twin", {"--insecure", "--source", "test", "--size", "320x240"});
+    auto first = startOpen(sandbox, dir, "Twin");
     REQUIRE(announced(*first) != 0);
     auto second = std::make_unique<Process>(
         sandbox.wrap({serverBinary(), "--listen", "0.0.0.0:0", "--http", "off", "--name", "Twin",
@@ -298,31 +351,13 @@ TEST_CASE("--all: a wall of the cameras on the LAN, tiles coming and going with 
     TempDir dir;
     AvahiSandbox sandbox(dir.path());
     SKIP_WITHOUT(sandbox);
-    // An X server of the test's own (the window test's way); the viewer
-    // reaches it through its socket file, which the namespace does not hide.
-    Process xvfb({"Xvfb", "-displayfd", "1", "-screen", "0", "800x600x24", "-nolisten", "tcp"},
-                 dir.path(), "xvfb");
-    std::string display;
-    REQUIRE(waitFor(
-        [&] {
-            const std::string out = xvfb.out();
-            if (!out.empty() && out.back() == '\n')
-                display = ":" + out.substr(0, out.size() - 1);
-            return !display.empty();
-        },
-        20s, 25ms));
+    const VirtualDisplay display(dir);
 
-    auto a = startNamed(sandbox, dir, "A", {"--insecure", "--source", "test", "--size", "320x240"});
-    auto b = startNamed(sandbox, dir, "B", {"--insecure", "--source", "test", "--size", "320x240"});
+    auto a = startOpen(sandbox, dir, "A");
+    auto b = startOpen(sandbox, dir, "B");
     REQUIRE(announced(*a) != 0);
     REQUIRE(announced(*b) != 0);
-    auto env = viewerEnv(sandbox, dir);
-    env.push_back("DISPLAY=" + display);
-    // A window: SDL loads libX11 and D-Bus itself and keeps what they allocate
-    // for the process's life, which LeakSanitizer cannot name (as in
-    // test_window). Leak checks stay on for every headless viewer and server.
-    env.push_back(
-        "ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=1:quarantine_size_mb=32");
+    const auto env = windowEnv(sandbox, dir, display);
     Process viewer(sandbox.wrap({viewerBinary(), "--all", "--browse-time", "1"}), dir.path(),
                    "viewer", env);
     INFO("viewer: " << viewer.err() << "\navahi: " << sandbox.avahiLog());
@@ -334,7 +369,7 @@ TEST_CASE("--all: a wall of the cameras on the LAN, tiles coming and going with 
     REQUIRE(b->wait(20s) == 0);
     REQUIRE(viewer.waitForErr(std::regex("is gone from the LAN"), 30s));
     // C comes: a tile of its own.
-    auto c = startNamed(sandbox, dir, "C", {"--insecure", "--source", "test", "--size", "320x240"});
+    auto c = startOpen(sandbox, dir, "C");
     REQUIRE(announced(*c) != 0);
     REQUIRE(viewer.waitForErr(std::regex("connected to C at"), 30s));
     CHECK(occurrences(viewer.err(), "connected to A at") == 1); // never dropped nor reconnected
@@ -346,4 +381,82 @@ TEST_CASE("--all: a wall of the cameras on the LAN, tiles coming and going with 
     // The summary: the two cameras on the wall at the end, A with frames.
     CHECK(viewer.err().find("tile 1 A at") != std::string::npos);
     CHECK(viewer.err().find("tile 2 C at") != std::string::npos);
+}
+
+TEST_CASE("with no host and several cameras a window shows a picker: 2 opens the second, a all, "
+          "Esc quits")
+{
+    TempDir dir;
+    AvahiSandbox sandbox(dir.path());
+    SKIP_WITHOUT(sandbox);
+    const VirtualDisplay display(dir);
+
+    auto a = startOpen(sandbox, dir, "A");
+    auto b = startOpen(sandbox, dir, "B");
+    const std::uint16_t portB = announced(*b);
+    REQUIRE(announced(*a) != 0);
+    REQUIRE(portB != 0);
+    const auto env = windowEnv(sandbox, dir, display);
+    // A window that fits Xvfb's screen: with no window manager, a larger one is cut.
+    const std::vector<std::string> viewerArgs = {viewerBinary(), "--browse-time", "1", "--size",
+                                                 "760x560"};
+
+    {
+        Process viewer(sandbox.wrap(viewerArgs), dir.path(), "picker", env);
+        INFO("viewer: " << viewer.err() << "\navahi: " << sandbox.avahiLog());
+        // The picker, not a wall: its title counts the cameras, its All button is drawn.
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(2 found\\)$"));
+        int blue = 0;
+        waitFor([&] { return (blue = bluePixels(display, dir, "picker")) > 20; }, 30s, 200ms);
+        MESSAGE("the All button covers " << blue << " of 4800 pixels");
+        CHECK(blue > 20);
+        CHECK(runTool({"xdotool", "search", "--name", "^pistream: [AB] at"}, dir.path(),
+                      display.env())
+                  .first != 0); // no camera opened yet
+
+        // A camera that comes while the picker is shown gets its row ...
+        auto c = startOpen(sandbox, dir, "C");
+        REQUIRE(announced(*c) != 0);
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(3 found\\)$"));
+        // And loses it when it stops.
+        c->signal(SIGTERM);
+        REQUIRE(c->wait(20s) == 0);
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(2 found\\)$"));
+
+        // 2: the second by name, B, full window in the same window.
+        press(display, dir, "^pistream: pick a camera", "2");
+        CHECK(waitForWindow(display, dir,
+                            "^pistream: B at 10\\.213\\.0\\.1:" + std::to_string(portB) +
+                                " \\(live\\)$"));
+        CHECK(viewer.running());
+        viewer.signal(SIGTERM);
+        CHECK(viewer.wait(20s) == 0);
+    }
+    {
+        // a: the wall of them all, as --all.
+        Process viewer(sandbox.wrap(viewerArgs), dir.path(), "all", env);
+        INFO("viewer: " << viewer.err());
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(2 found\\)$"));
+        CHECK(viewer.running());
+        press(display, dir, "^pistream: pick a camera", "a");
+        CHECK(waitForWindow(display, dir, "^pistream: 2 cameras$"));
+        viewer.signal(SIGTERM);
+        CHECK(viewer.wait(20s) == 0);
+    }
+    {
+        // A camera that needs a key we have not got is not opened (that
+        // would end in "no pairing key", exit 2): the picker stays, and Esc
+        // quits it with nothing opened, exit 0.
+        auto keyed = startNamed(sandbox, dir, "D", {"--source", "test", "--size", "320x240"});
+        REQUIRE(announced(*keyed) != 0);
+        Process viewer(sandbox.wrap(viewerArgs), dir.path(), "quit", env);
+        INFO("viewer: " << viewer.err());
+        REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(3 found\\)$"));
+        press(display, dir, "^pistream: pick a camera", "3");
+        CHECK(viewer.waitForErr(std::regex("D needs a pairing key"), 30s));
+        CHECK(viewer.running());
+        press(display, dir, "^pistream: pick a camera", "Escape");
+        CHECK(viewer.wait(20s) == 0);
+        CHECK(viewer.err().find("no pairing key") == std::string::npos);
+    }
 }

@@ -10,6 +10,7 @@
 #include "discovery/announcement.h"
 #include "discovery/camera_list.h"
 #include "protocol/messages.h"
+#include "ui/picker_layout.h"
 
 using namespace pistream;
 
@@ -166,4 +167,119 @@ TEST_CASE("--list prints a table and JSON, peer text escaped, stored keys marked
     CHECK(json[1]["fps"].is_null());
     CHECK(json[1]["name"].get<std::string>().find('\x1b') == std::string::npos);
     CHECK(json[1]["service"].get<std::string>().find('\n') == std::string::npos);
+}
+
+TEST_CASE("the picker: a row per camera that fits, its name escaped, keys and clicks")
+{
+    DiscoveredCamera door = camera("Door", "10.0.0.3", false);
+    door.txt = parseCameraTxt({"size=640x480", "fps=15", "key=yes"});
+    DiscoveredCamera garden = camera("Garden", "10.0.0.2", false);
+    garden.txt = parseCameraTxt({"size=1280x720", "fps=30", "key=yes"});
+    DiscoveredCamera open = camera("Open", "10.0.0.4", false);
+    open.txt = parseCameraTxt({"key=no"});
+    DiscoveredCamera evil = camera("evil\x1b[2J\nname", "fe80::1%eth0", true);
+    const std::vector<DiscoveredCamera> cameras = {door, garden, open, evil};
+    const PickerKeys keys{[](const DiscoveredCamera& found) { return found.service == "Garden"; },
+                          false};
+
+    const PickerLayout layout = pickerLayout(cameras, keys, 1280, 720, 30);
+    REQUIRE(layout.rows.size() == 5); // four cameras and All
+    CHECK(layout.hidden == 0);
+    CHECK(layout.title.find("4 cameras") == 0);
+    for (std::size_t index = 0; index < 4; ++index)
+        CHECK(layout.rows[index].camera == static_cast<int>(index));
+    CHECK(layout.rows[4].camera == -1);
+    CHECK(layout.rows[4].text.find("All cameras") != std::string::npos);
+
+    const std::string& doorRow = layout.rows[0].text;
+    CHECK(doorRow.find("1  Door") == 0);
+    CHECK(doorRow.find("10.0.0.3:8485") != std::string::npos);
+    CHECK(doorRow.find("640x480") != std::string::npos);
+    CHECK(doorRow.find("15 fps") != std::string::npos);
+    CHECK(doorRow.find("needs a key") != std::string::npos);
+    CHECK(layout.rows[0].keyMissing);
+    CHECK(layout.rows[1].text.find("key stored") != std::string::npos);
+    CHECK_FALSE(layout.rows[1].keyMissing);
+    CHECK(layout.rows[2].text.find("no key needed") != std::string::npos);
+    CHECK(layout.rows[2].text.find("- fps") != std::string::npos);
+    CHECK_FALSE(layout.rows[2].keyMissing);
+    // Peer text escaped: no escape sequence or line break reaches the screen.
+    CHECK(layout.rows[3].text.find('\x1b') == std::string::npos);
+    CHECK(layout.rows[3].text.find('\n') == std::string::npos);
+    CHECK(layout.rows[3].text.find("[fe80::1%eth0]:8485") != std::string::npos);
+    // The columns line up in a monospaced font.
+    CHECK(layout.rows[0].text.find("10.0.0.3") == layout.rows[1].text.find("10.0.0.2"));
+    CHECK(layout.rows[1].text.find("1280x720") == layout.rows[2].text.find("-  "));
+
+    // Rows one below the other, inside the window, none overlapping.
+    for (std::size_t index = 0; index + 1 < layout.rows.size(); ++index) {
+        const Rect& row = layout.rows[index].area;
+        CHECK(row.y >= layout.header.y + layout.header.h);
+        CHECK(row.y + row.h <= layout.rows[index + 1].area.y);
+        CHECK(row.x >= 0);
+        CHECK(row.x + row.w <= 1280);
+    }
+    CHECK(layout.rows.back().area.y + layout.rows.back().area.h <= 720);
+
+    // A click in a row picks its camera; the All row all; elsewhere nothing.
+    const Rect second = layout.rows[1].area;
+    const PickerChoice clicked = pickerClick(layout, second.x + 5, second.y + second.h / 2);
+    CHECK(clicked.kind == PickerChoice::Kind::Camera);
+    CHECK(clicked.camera == 1);
+    const Rect all = layout.rows.back().area;
+    CHECK(pickerClick(layout, all.x + all.w - 1, all.y).kind == PickerChoice::Kind::All);
+    CHECK(pickerClick(layout, 1, 1).kind == PickerChoice::Kind::None);
+    // The gap between rows picks nothing.
+    CHECK(pickerClick(layout, second.x + 5, second.y + second.h).kind == PickerChoice::Kind::None);
+
+    // Keys: 1-9 for the cameras there are, a for all.
+    CHECK(pickerKey(layout, '1').kind == PickerChoice::Kind::Camera);
+    CHECK(pickerKey(layout, '1').camera == 0);
+    CHECK(pickerKey(layout, '4').camera == 3);
+    CHECK(pickerKey(layout, '5').kind == PickerChoice::Kind::None);
+    CHECK(pickerKey(layout, '0').kind == PickerChoice::Kind::None);
+    CHECK(pickerKey(layout, 'a').kind == PickerChoice::Kind::All);
+    CHECK(pickerKey(layout, 'x').kind == PickerChoice::Kind::None);
+
+    // --key given: every camera can be opened.
+    const PickerLayout given = pickerLayout(cameras, PickerKeys{{}, true}, 1280, 720, 30);
+    CHECK_FALSE(given.rows[0].keyMissing);
+    CHECK(given.rows[0].text.find("key given") != std::string::npos);
+}
+
+TEST_CASE("the picker in a small window: the rows that fit, the others counted, All kept")
+{
+    std::vector<DiscoveredCamera> many;
+    for (int index = 0; index < 200; ++index)
+        many.push_back(
+            camera("cam" + std::to_string(index), "10.0.1." + std::to_string(index % 250), false));
+    const PickerLayout layout = pickerLayout(many, PickerKeys{}, 640, 300, 30);
+    REQUIRE_FALSE(layout.rows.empty());
+    CHECK(layout.rows.back().camera == -1);
+    const std::size_t shown = layout.rows.size() - 1;
+    CHECK(shown > 0);
+    CHECK(shown < 10);
+    CHECK(layout.hidden == 200 - shown);
+    CHECK(layout.title.find("more below") != std::string::npos);
+    CHECK(layout.rows.back().area.y + layout.rows.back().area.h <= 300);
+    // Only the first nine have a number key; the tenth is picked by its key only if shown.
+    CHECK(pickerKey(layout, '9').camera == 8);
+    // Row ten on would carry no number.
+    const PickerLayout tall = pickerLayout(many, PickerKeys{}, 640, 3000, 30);
+    REQUIRE(tall.rows.size() > 10);
+    CHECK(tall.rows[8].text.find("9  cam") == 0);
+    CHECK(tall.rows[9].text.find("   cam") == 0);
+
+    // No room at all, or no cameras: still the All row, nothing out of bounds.
+    const PickerLayout none = pickerLayout(many, PickerKeys{}, 0, 0, 30);
+    CHECK(none.rows.size() == 1);
+    CHECK(none.hidden == 200);
+    const PickerLayout empty = pickerLayout({}, PickerKeys{}, 1280, 720, 30);
+    CHECK(empty.rows.size() == 1);
+    CHECK(empty.title.find("looking for cameras") == 0);
+    CHECK(pickerKey(empty, '1').kind == PickerChoice::Kind::None);
+    // Before anything is laid out: nothing to pick but All.
+    CHECK(pickerKey(PickerLayout{}, '1').kind == PickerChoice::Kind::None);
+    CHECK(pickerKey(PickerLayout{}, 'a').kind == PickerChoice::Kind::All);
+    CHECK(pickerClick(PickerLayout{}, 10, 10).kind == PickerChoice::Kind::None);
 }

@@ -15,6 +15,7 @@
 #include "support/process.h"
 #include "support/scripted_server.h"
 #include "support/test_images.h"
+#include "support/virtual_display.h"
 #include "support/wait_for.h"
 
 using namespace pistream;
@@ -22,68 +23,6 @@ using namespace pistream::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// An X server of our own, on a display number it picks itself.
-class VirtualDisplay {
-public:
-    explicit VirtualDisplay(const TempDir& dir)
-        : xvfb_({"Xvfb", "-displayfd", "1", "-screen", "0", "800x600x24", "-nolisten", "tcp"},
-                dir.path(), "xvfb")
-    {
-        waitFor(
-            [&] {
-                const std::string out = xvfb_.out();
-                if (!out.empty() && out.back() == '\n')
-                    display_ = ":" + out.substr(0, out.size() - 1);
-                return !display_.empty();
-            },
-            20s, 25ms);
-        REQUIRE_MESSAGE(!display_.empty(), "Xvfb did not start: " << xvfb_.err());
-    }
-    std::vector<std::string> env() const { return {"DISPLAY=" + display_}; }
-    const std::string& name() const { return display_; }
-
-private:
-    Process xvfb_;
-    std::string display_;
-};
-
-// A screenshot of the whole screen, shrunk to 80x60 RGB pixels.
-struct Shot {
-    std::vector<std::uint8_t> rgb;
-
-    int count(bool (*match)(int r, int g, int b)) const
-    {
-        int n = 0;
-        for (std::size_t i = 0; i + 2 < rgb.size(); i += 3)
-            n += match(rgb[i], rgb[i + 1], rgb[i + 2]) ? 1 : 0;
-        return n;
-    }
-    int differences(const Shot& other) const
-    {
-        int n = 0;
-        for (std::size_t i = 0; i + 2 < rgb.size() && i + 2 < other.rgb.size(); i += 3)
-            n += std::abs(rgb[i] - other.rgb[i]) + std::abs(rgb[i + 1] - other.rgb[i + 1]) +
-                             std::abs(rgb[i + 2] - other.rgb[i + 2]) >
-                         60
-                     ? 1
-                     : 0;
-        return n;
-    }
-};
-
-Shot screenshot(const VirtualDisplay& display, const TempDir& dir, const std::string& name)
-{
-    const auto png = dir.file(name + ".png");
-    REQUIRE(runTool({"import", "-window", "root", png.string()}, dir.path(), display.env()).first ==
-            0);
-    const auto raw = dir.file(name + ".rgb");
-    REQUIRE(runTool({"convert", png.string(), "-resize", "80x60!", "-depth", "8",
-                     "rgb:" + raw.string()},
-                    dir.path())
-                .first == 0);
-    return Shot{readFile(raw)};
-}
 
 bool isYellow(int r, int g, int b)
 {

@@ -135,6 +135,27 @@ std::vector<DiscoveredCamera> mergeCameras(std::vector<DiscoveredCamera> found)
     return cameras;
 }
 
+std::vector<std::string> alignColumns(const std::vector<std::vector<std::string>>& rows)
+{
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        widths.resize(std::max(widths.size(), row.size()), 0);
+        for (std::size_t i = 0; i < row.size(); ++i)
+            widths[i] = std::max(widths[i], row[i].size());
+    }
+    std::vector<std::string> lines;
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size())
+                line += std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        lines.push_back(std::move(line));
+    }
+    return lines;
+}
+
 std::string formatCameraTable(const std::vector<DiscoveredCamera>& cameras, const KeyLookup& hasKey)
 {
     std::vector<std::vector<std::string>> rows = {
@@ -149,20 +170,9 @@ std::string formatCameraTable(const std::vector<DiscoveredCamera>& cameras, cons
                         std::to_string(camera.port), sizeText(camera.txt),
                         camera.txt.fps.empty() ? "-" : camera.txt.fps, key});
     }
-    std::vector<std::size_t> widths(rows.front().size(), 0);
-    for (const auto& row : rows)
-        for (std::size_t i = 0; i < row.size(); ++i)
-            widths[i] = std::max(widths[i], row[i].size());
     std::string out;
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size())
-                line += std::string(widths[i] - row[i].size() + 2, ' ');
-        }
+    for (const std::string& line : alignColumns(rows))
         out += line + "\n";
-    }
     return out;
 }
 

@@ -54,6 +54,10 @@ std::vector<DiscoveredCamera> mergeCameras(std::vector<DiscoveredCamera> found);
 // Whether this viewer has a pairing key remembered for a camera.
 using KeyLookup = std::function<bool(const DiscoveredCamera&)>;
 
+// Rows of cells as lines whose columns line up (in a monospaced font): each
+// cell but the last padded to its column's widest and two spaces.
+std::vector<std::string> alignColumns(const std::vector<std::vector<std::string>>& rows);
+
 // A table for people: NAME HOST ADDRESS PORT SIZE FPS KEY, escaped.
 std::string formatCameraTable(const std::vector<DiscoveredCamera>& cameras,
                               const KeyLookup& hasKey);

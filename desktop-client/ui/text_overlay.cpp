@@ -112,6 +112,11 @@ void TextOverlay::draw(const std::vector<std::string>& lines, Anchor anchor, int
     SDL_RenderCopy(renderer_, texture_, nullptr, &at);
 }
 
+int TextOverlay::panelHeight() const
+{
+    return std::max(1, TTF_FontLineSkip(font_)) + 2 * kPadding;
+}
+
 std::string findFont(const std::string& preferred)
 {
     for (const std::string& path :

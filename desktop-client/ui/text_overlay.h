@@ -29,6 +29,9 @@ public:
     void draw(const std::vector<std::string>& lines, Anchor anchor, int surfaceWidth,
               int surfaceHeight, int margin = 8, int left = 0, int top = 0);
 
+    // The panel's height for one line of text: what a row of text needs.
+    int panelHeight() const;
+
 private:
     void rebuild(const std::vector<std::string>& lines, int maxWidth, int maxHeight);
 

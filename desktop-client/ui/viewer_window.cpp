@@ -2,7 +2,6 @@
 
 #include <SDL.h>
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -35,43 +34,12 @@ const std::vector<std::string> kHelp = {
 
 } // namespace
 
-ViewerWindow::ViewerWindow(const WindowConfig& config, FrameSlot& slot)
-    : config_(config), slot_(slot), showOverlay_(config.overlay)
+ViewerWindow::ViewerWindow(const WindowConfig& config, FrameSlot& slot,
+                           std::unique_ptr<SdlWindow> window)
+    : window_(window ? std::move(window)
+                     : std::make_unique<SdlWindow>(config, kDefaultWidth, kDefaultHeight)),
+      renderer_(window_->renderer()), config_(config), slot_(slot), showOverlay_(config.overlay)
 {
-    if (SDL_Init(SDL_INIT_VIDEO) != 0)
-        throw NoDisplay(std::string("cannot open a window: ") + SDL_GetError());
-    // With no display SDL may settle for a driver that shows nothing; a
-    // window nobody can see is no window (unless SDL_VIDEODRIVER asked for it).
-    const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
-    const char* asked = std::getenv("SDL_VIDEODRIVER");
-    if ((driver == "offscreen" || driver == "dummy" || driver == "evdev") &&
-        !(asked && driver == asked)) {
-        SDL_Quit();
-        throw NoDisplay("no display (SDL's video driver is " + driver + ")");
-    }
-    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
-    const int width = config.width > 0 ? config.width : kDefaultWidth;
-    const int height = config.height > 0 ? config.height : kDefaultHeight;
-    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
-    if (config.fullscreen)
-        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    window_ = SDL_CreateWindow(("pistream: " + config.title).c_str(), SDL_WINDOWPOS_CENTERED,
-                               SDL_WINDOWPOS_CENTERED, width, height, flags);
-    if (!window_) {
-        const std::string error = SDL_GetError();
-        SDL_Quit();
-        throw NoDisplay("cannot open a window: " + error);
-    }
-    renderer_ =
-        SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!renderer_)
-        renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
-    if (!renderer_) {
-        const std::string error = SDL_GetError();
-        SDL_DestroyWindow(window_);
-        SDL_Quit();
-        throw NoDisplay("cannot create a renderer: " + error);
-    }
     frameEvent_ = SDL_RegisterEvents(1);
     sized_ = config.width > 0 || config.fullscreen;
 
@@ -96,9 +64,6 @@ ViewerWindow::~ViewerWindow()
     banner_.reset();
     if (texture_)
         SDL_DestroyTexture(texture_);
-    SDL_DestroyRenderer(renderer_);
-    SDL_DestroyWindow(window_);
-    SDL_Quit();
 }
 
 void ViewerWindow::onNewestPicture()
@@ -145,15 +110,17 @@ int ViewerWindow::run(const ViewerPipeline& pipeline, RecorderSink& recorder)
 
 bool ViewerWindow::handleKey(int key, int modifiers, RecorderSink& recorder)
 {
+    if (isHelpKey(key, modifiers)) {
+        showHelp_ = !showHelp_;
+        return false;
+    }
     switch (key) {
     case SDLK_q:
     case SDLK_ESCAPE:
         return true;
-    case SDLK_f: {
-        const bool full = SDL_GetWindowFlags(window_) & SDL_WINDOW_FULLSCREEN_DESKTOP;
-        SDL_SetWindowFullscreen(window_, full ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+    case SDLK_f:
+        window_->toggleFullscreen();
         break;
-    }
     case SDLK_s:
         snapshot();
         break;
@@ -165,14 +132,6 @@ bool ViewerWindow::handleKey(int key, int modifiers, RecorderSink& recorder)
     }
     case SDLK_o:
         showOverlay_ = !showOverlay_;
-        break;
-    case SDLK_h:
-    case SDLK_QUESTION:
-        showHelp_ = !showHelp_;
-        break;
-    case SDLK_SLASH:
-        if (modifiers & KMOD_SHIFT)
-            showHelp_ = !showHelp_;
         break;
     default:
         break;
@@ -194,7 +153,7 @@ void ViewerWindow::uploadFrame()
             // Follow the stream's size once, scaled down to fit a laptop screen.
             const Rect fit =
                 letterbox(kMaxAutoWidth, kMaxAutoHeight, textureWidth_, textureHeight_);
-            SDL_SetWindowSize(window_, std::min(textureWidth_, fit.w),
+            SDL_SetWindowSize(window_->window(), std::min(textureWidth_, fit.w),
                               std::min(textureHeight_, fit.h));
             sized_ = true;
         }
@@ -208,7 +167,7 @@ void ViewerWindow::render(const Shown& shown)
 {
     const LinkStatus& status = shown.link;
     int width = 0, height = 0;
-    SDL_GetRendererOutputSize(renderer_, &width, &height);
+    window_->outputSize(width, height);
     SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
     SDL_RenderClear(renderer_);
     if (texture_) {
@@ -244,11 +203,7 @@ void ViewerWindow::render(const Shown& shown)
     // The server's name from its hello (1.1) first, then where it is.
     const std::string where =
         status.name.empty() ? config_.title : status.name + " at " + config_.title;
-    const std::string title = "pistream: " + where + " (" + nameOf(status.state) + ")";
-    if (title != shownTitle_) {
-        SDL_SetWindowTitle(window_, title.c_str());
-        shownTitle_ = title;
-    }
+    window_->setTitle("pistream: " + where + " (" + nameOf(status.state) + ")");
 }
 
 std::vector<std::string> ViewerWindow::statsLines(const Shown& shown) const

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 #include "decode/frame_slot.h"
@@ -11,22 +10,16 @@
 #include "stats/latency_window.h"
 #include "stream/link_status.h"
 #include "stream/viewer_sink.h"
+#include "ui/sdl_window.h"
 #include "ui/text_overlay.h"
 #include "ui/window_config.h"
 
-struct SDL_Window;
 struct SDL_Renderer;
 struct SDL_Texture;
 
 namespace pistream {
 
 class ViewerPipeline;
-
-// SDL could not open a window (no display, no video driver).
-class NoDisplay : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 // The viewer's one window, owned by the main thread, and a sink of the
 // pipeline: shows the newest decoded frame from the pipeline's slot in an
@@ -36,8 +29,10 @@ public:
 // r record, o overlay, h/? help.
 class ViewerWindow : public ViewerSink {
 public:
-    // Throws NoDisplay when there is no display to open a window on.
-    ViewerWindow(const WindowConfig& config, FrameSlot& slot);
+    // In `window` (the picker's), else in a window of its own; throws
+    // NoDisplay when there is no display to open one on.
+    ViewerWindow(const WindowConfig& config, FrameSlot& slot,
+                 std::unique_ptr<SdlWindow> window = nullptr);
     ~ViewerWindow() override;
     ViewerWindow(const ViewerWindow&) = delete;
     ViewerWindow& operator=(const ViewerWindow&) = delete;
@@ -63,10 +58,10 @@ private:
     void snapshot();
     void flash(const std::string& message);
 
+    std::unique_ptr<SdlWindow> window_; // first: the renderer outlives every texture
+    SDL_Renderer* renderer_ = nullptr;
     WindowConfig config_;
     FrameSlot& slot_;
-    SDL_Window* window_ = nullptr;
-    SDL_Renderer* renderer_ = nullptr;
     SDL_Texture* texture_ = nullptr;
     int textureWidth_ = 0;
     int textureHeight_ = 0;
@@ -82,7 +77,6 @@ private:
     LatencyWindow latencies_{60}; // ms, at the moment each of the last frames was shown
     std::string message_;
     std::chrono::steady_clock::time_point messageUntil_;
-    std::string shownTitle_;
 };
 
 } // namespace pistream

@@ -2,14 +2,12 @@
 
 #include <SDL.h>
 #include <algorithm>
-#include <cstdlib>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "ui/letterbox.h"
 #include "ui/text_overlay.h"
-#include "ui/viewer_window.h"
 
 namespace pistream {
 
@@ -38,41 +36,11 @@ const std::vector<std::string> kHelp = {
 
 } // namespace
 
-WallWindow::WallWindow(const WindowConfig& config) : config_(config), showStats_(config.overlay)
+WallWindow::WallWindow(const WindowConfig& config, std::unique_ptr<SdlWindow> window)
+    : window_(window ? std::move(window)
+                     : std::make_unique<SdlWindow>(config, kDefaultWidth, kDefaultHeight)),
+      renderer_(window_->renderer()), config_(config), showStats_(config.overlay)
 {
-    // As ViewerWindow: a window nobody can see is no window.
-    if (SDL_Init(SDL_INIT_VIDEO) != 0)
-        throw NoDisplay(std::string("cannot open a window: ") + SDL_GetError());
-    const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
-    const char* asked = std::getenv("SDL_VIDEODRIVER");
-    if ((driver == "offscreen" || driver == "dummy" || driver == "evdev") &&
-        !(asked && driver == asked)) {
-        SDL_Quit();
-        throw NoDisplay("no display (SDL's video driver is " + driver + ")");
-    }
-    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
-    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
-    if (config.fullscreen)
-        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    window_ =
-        SDL_CreateWindow(("pistream: " + config.title).c_str(), SDL_WINDOWPOS_CENTERED,
-                         SDL_WINDOWPOS_CENTERED, config.width > 0 ? config.width : kDefaultWidth,
-                         config.height > 0 ? config.height : kDefaultHeight, flags);
-    if (!window_) {
-        const std::string error = SDL_GetError();
-        SDL_Quit();
-        throw NoDisplay("cannot open a window: " + error);
-    }
-    renderer_ =
-        SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!renderer_)
-        renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
-    if (!renderer_) {
-        const std::string error = SDL_GetError();
-        SDL_DestroyWindow(window_);
-        SDL_Quit();
-        throw NoDisplay("cannot create a renderer: " + error);
-    }
     frameEvent_ = SDL_RegisterEvents(2);
     camerasEvent_ = frameEvent_ + 1;
     font_ = findFont(config.font);
@@ -94,9 +62,6 @@ WallWindow::~WallWindow()
     tiles_.clear(); // each stops its pipeline, then frees its texture
     help_.reset();
     message_.reset();
-    SDL_DestroyRenderer(renderer_);
-    SDL_DestroyWindow(window_);
-    SDL_Quit();
 }
 
 void WallWindow::setCameras(const std::vector<WallCamera>& offered)
@@ -168,17 +133,9 @@ int WallWindow::run(const CameraFeed& feed)
                 return 0;
             }
             if (event.type == SDL_MOUSEBUTTONDOWN && event.button.button == SDL_BUTTON_LEFT) {
-                // Window coordinates to the renderer's (they differ on HiDPI).
-                int windowWidth = 0, outputWidth = 0, ignored = 0;
-                SDL_GetWindowSize(window_, &windowWidth, &ignored);
-                SDL_GetRendererOutputSize(renderer_, &outputWidth, &ignored);
-                const double ratio =
-                    windowWidth > 0 ? static_cast<double>(outputWidth) / windowWidth : 1.0;
-                if (focused_ >= 0)
-                    focus(-1);
-                else
-                    focus(tileAt(grid_, static_cast<int>(event.button.x * ratio),
-                                 static_cast<int>(event.button.y * ratio)));
+                int x = event.button.x, y = event.button.y;
+                window_->toOutput(x, y);
+                focus(focused_ >= 0 ? -1 : tileAt(grid_, x, y));
             }
             if (event.type == camerasEvent_ && feed)
                 if (auto cameras = feed())
@@ -215,6 +172,10 @@ bool WallWindow::handleKey(int key, int modifiers)
         focus(key - SDLK_1);
         return false;
     }
+    if (isHelpKey(key, modifiers)) {
+        showHelp_ = !showHelp_;
+        return false;
+    }
     switch (key) {
     case SDLK_q:
         return true;
@@ -223,11 +184,9 @@ bool WallWindow::handleKey(int key, int modifiers)
             return true;
         focus(-1);
         break;
-    case SDLK_f: {
-        const bool full = SDL_GetWindowFlags(window_) & SDL_WINDOW_FULLSCREEN_DESKTOP;
-        SDL_SetWindowFullscreen(window_, full ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+    case SDLK_f:
+        window_->toggleFullscreen();
         break;
-    }
     case SDLK_s:
         snapshot();
         break;
@@ -236,14 +195,6 @@ bool WallWindow::handleKey(int key, int modifiers)
         break;
     case SDLK_o:
         showStats_ = !showStats_;
-        break;
-    case SDLK_h:
-    case SDLK_QUESTION:
-        showHelp_ = !showHelp_;
-        break;
-    case SDLK_SLASH:
-        if (modifiers & KMOD_SHIFT)
-            showHelp_ = !showHelp_;
         break;
     default:
         break;
@@ -273,7 +224,7 @@ void WallWindow::focus(int index)
 void WallWindow::render()
 {
     int width = 0, height = 0;
-    SDL_GetRendererOutputSize(renderer_, &width, &height);
+    window_->outputSize(width, height);
     SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
     SDL_RenderClear(renderer_);
     grid_ = wallLayout(tiles_.size(), width, height);
@@ -304,13 +255,9 @@ void WallWindow::render()
                        height);
     SDL_RenderPresent(renderer_);
 
-    const std::string title =
-        focused_ >= 0 ? "pistream: " + tiles_[static_cast<std::size_t>(focused_)]->state().title
-                      : fmt::format("pistream: {} cameras", tiles_.size());
-    if (title != shownTitle_) {
-        SDL_SetWindowTitle(window_, title.c_str());
-        shownTitle_ = title;
-    }
+    window_->setTitle(focused_ >= 0
+                          ? "pistream: " + tiles_[static_cast<std::size_t>(focused_)]->state().title
+                          : fmt::format("pistream: {} cameras", tiles_.size()));
 }
 
 void WallWindow::drawPicture(WallTile& tile, const Rect& area)

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "ui/sdl_window.h"
 #include "ui/wall_layout.h"
 #include "ui/wall_tile.h"
 #include "ui/window_config.h"
 
-struct SDL_Window;
 struct SDL_Renderer;
 
 namespace pistream {
@@ -28,8 +28,9 @@ public:
     // one) may announce hundreds of cameras. The first ones by name are shown.
     static constexpr std::size_t kMaxTiles = 16;
 
-    // Throws NoDisplay (ui/viewer_window.h) when there is no display.
-    explicit WallWindow(const WindowConfig& config);
+    // In `window` (the picker's), else in a window of its own; throws
+    // NoDisplay when there is no display to open one on.
+    explicit WallWindow(const WindowConfig& config, std::unique_ptr<SdlWindow> window = nullptr);
     ~WallWindow();
     WallWindow(const WallWindow&) = delete;
     WallWindow& operator=(const WallWindow&) = delete;
@@ -60,9 +61,9 @@ private:
     void toggleRecording();
     void flash(const std::string& message);
 
-    WindowConfig config_;
-    SDL_Window* window_ = nullptr;
+    std::unique_ptr<SdlWindow> window_; // first: the renderer outlives every texture
     SDL_Renderer* renderer_ = nullptr;
+    WindowConfig config_;
     std::string font_;
     std::unique_ptr<TextOverlay> help_;
     std::unique_ptr<TextOverlay> message_;
@@ -76,7 +77,6 @@ private:
     bool showHelp_ = false;
     std::string flash_;
     std::chrono::steady_clock::time_point flashUntil_;
-    std::string shownTitle_;
 };
 
 } // namespace pistream

@@ -1,0 +1,89 @@
+#include "ui/sdl_window.h"
+
+#include <SDL.h>
+#include <cstdlib>
+
+namespace pistream {
+
+SdlWindow::SdlWindow(const WindowConfig& config, int defaultWidth, int defaultHeight)
+{
+    if (SDL_Init(SDL_INIT_VIDEO) != 0)
+        throw NoDisplay(std::string("cannot open a window: ") + SDL_GetError());
+    // With no display SDL may settle for a driver that shows nothing; a
+    // window nobody can see is no window (unless SDL_VIDEODRIVER asked for it).
+    const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
+    const char* asked = std::getenv("SDL_VIDEODRIVER");
+    if ((driver == "offscreen" || driver == "dummy" || driver == "evdev") &&
+        !(asked && driver == asked)) {
+        SDL_Quit();
+        throw NoDisplay("no display (SDL's video driver is " + driver + ")");
+    }
+    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    if (config.fullscreen)
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    title_ = "pistream: " + config.title;
+    window_ = SDL_CreateWindow(title_.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                               config.width > 0 ? config.width : defaultWidth,
+                               config.height > 0 ? config.height : defaultHeight, flags);
+    if (!window_) {
+        const std::string error = SDL_GetError();
+        SDL_Quit();
+        throw NoDisplay("cannot open a window: " + error);
+    }
+    renderer_ =
+        SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!renderer_)
+        renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
+    if (!renderer_) {
+        const std::string error = SDL_GetError();
+        SDL_DestroyWindow(window_);
+        SDL_Quit();
+        throw NoDisplay("cannot create a renderer: " + error);
+    }
+}
+
+SdlWindow::~SdlWindow()
+{
+    SDL_DestroyRenderer(renderer_);
+    SDL_DestroyWindow(window_);
+    SDL_Quit();
+}
+
+void SdlWindow::toggleFullscreen()
+{
+    const bool full = SDL_GetWindowFlags(window_) & SDL_WINDOW_FULLSCREEN_DESKTOP;
+    SDL_SetWindowFullscreen(window_, full ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+}
+
+void SdlWindow::outputSize(int& width, int& height) const
+{
+    SDL_GetRendererOutputSize(renderer_, &width, &height);
+}
+
+void SdlWindow::toOutput(int& x, int& y) const
+{
+    // Window coordinates to the renderer's (they differ on HiDPI).
+    int windowWidth = 0, windowHeight = 0, outputWidth = 0, outputHeight = 0;
+    SDL_GetWindowSize(window_, &windowWidth, &windowHeight);
+    outputSize(outputWidth, outputHeight);
+    if (windowWidth > 0)
+        x = static_cast<int>(static_cast<long long>(x) * outputWidth / windowWidth);
+    if (windowHeight > 0)
+        y = static_cast<int>(static_cast<long long>(y) * outputHeight / windowHeight);
+}
+
+void SdlWindow::setTitle(const std::string& title)
+{
+    if (title == title_)
+        return;
+    SDL_SetWindowTitle(window_, title.c_str());
+    title_ = title;
+}
+
+bool isHelpKey(int key, int modifiers)
+{
+    return key == SDLK_h || key == SDLK_QUESTION || (key == SDLK_SLASH && (modifiers & KMOD_SHIFT));
+}
+
+} // namespace pistream
