@@ -14,16 +14,16 @@ namespace {
 
 // The single window's size: a list needs no more, and what is picked goes
 // on in this window (a camera's follows the stream's size).
-constexpr int kDefaultWidth = 960;
-constexpr int kDefaultHeight = 540;
+constexpr int kPickerWidth = 960;
+constexpr int kPickerHeight = 540;
 constexpr int kPointSize = 18;
 constexpr int kRowSpacing = 4; // around each row's text panel
-constexpr auto kMessageTime = std::chrono::seconds(6);
+constexpr auto kPickerMessageTime = std::chrono::seconds(6);
 
 } // namespace
 
 PickerWindow::PickerWindow(const WindowConfig& config, PickerKeys keys)
-    : window_(std::make_unique<SdlWindow>(config, kDefaultWidth, kDefaultHeight)),
+    : window_(std::make_unique<SdlWindow>(config, kPickerWidth, kPickerHeight)),
       keys_(std::move(keys))
 {
     camerasEvent_ = SDL_RegisterEvents(1);
@@ -175,7 +175,7 @@ void PickerWindow::render()
 void PickerWindow::flash(const std::string& message)
 {
     flash_ = message;
-    flashUntil_ = std::chrono::steady_clock::now() + kMessageTime;
+    flashUntil_ = std::chrono::steady_clock::now() + kPickerMessageTime;
 }
 
 } // namespace pistream

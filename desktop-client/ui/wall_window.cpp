@@ -13,16 +13,16 @@ namespace pistream {
 
 namespace {
 
-constexpr int kDefaultWidth = 1280;
-constexpr int kDefaultHeight = 720;
-constexpr auto kMessageTime = std::chrono::seconds(4);
-constexpr auto kStatusRefresh = std::chrono::milliseconds(250);
+constexpr int kWallWidth = 1280;
+constexpr int kWallHeight = 720;
+constexpr auto kWallMessageTime = std::chrono::seconds(4);
+constexpr auto kWallStatusRefresh = std::chrono::milliseconds(250);
 // Four cameras at 30 fps wake the window 120 times a second; it draws at
 // most this often, taking each tile's newest picture then, so a picture the
 // screen has no time for is dropped before it is uploaded.
 constexpr auto kRenderGap = std::chrono::milliseconds(15);
 
-const std::vector<std::string> kHelp = {
+const std::vector<std::string> kWallHelp = {
     "pistream-viewer wall keys",
     "1-9, click  one camera full window",
     "Esc         back to the wall (quit from the wall)",
@@ -38,7 +38,7 @@ const std::vector<std::string> kHelp = {
 
 WallWindow::WallWindow(const WindowConfig& config, std::unique_ptr<SdlWindow> window)
     : window_(window ? std::move(window)
-                     : std::make_unique<SdlWindow>(config, kDefaultWidth, kDefaultHeight)),
+                     : std::make_unique<SdlWindow>(config, kWallWidth, kWallHeight)),
       renderer_(window_->renderer()), config_(config), showStats_(config.overlay)
 {
     frameEvent_ = SDL_RegisterEvents(2);
@@ -154,7 +154,7 @@ int WallWindow::run(const CameraFeed& feed)
                 if (tile->update(renderer_))
                     dirty = true;
         pictures = false;
-        if (now - lastStatus >= kStatusRefresh) {
+        if (now - lastStatus >= kWallStatusRefresh) {
             lastStatus = now;
             dirty = true;
         }
@@ -247,7 +247,7 @@ void WallWindow::render()
         }
     }
     if (help_ && showHelp_)
-        help_->draw(kHelp, TextOverlay::Anchor::Centre, width, height);
+        help_->draw(kWallHelp, TextOverlay::Anchor::Centre, width, height);
     if (message_ && !flash_.empty() && std::chrono::steady_clock::now() < flashUntil_)
         message_->draw({flash_}, TextOverlay::Anchor::BottomLeft, width, height);
     if (tiles_.empty() && message_)
@@ -348,7 +348,7 @@ void WallWindow::toggleRecording()
 void WallWindow::flash(const std::string& message)
 {
     flash_ = message;
-    flashUntil_ = std::chrono::steady_clock::now() + kMessageTime;
+    flashUntil_ = std::chrono::steady_clock::now() + kWallMessageTime;
 }
 
 } // namespace pistream

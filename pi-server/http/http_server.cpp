@@ -20,7 +20,7 @@ constexpr LogKind kHttpBusy{"http busy", "http: {count} more connections from {s
 
 constexpr LogKind kHttpAcceptFailed{
     "http accept failed", "http: accept failed {count} more times in the last {seconds} s"};
-constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+constexpr auto kHttpAcceptRetry = std::chrono::milliseconds(100);
 
 std::vector<std::string> answeredNames(std::vector<std::string> names)
 {
@@ -116,7 +116,7 @@ void HttpServer::accept()
         ++totals_.acceptFailures;
         log_.warn(kHttpAcceptFailed, "", now(), "http: accept failed: " + error.message());
         scheduleLogFlush();
-        acceptRetry_.expires_after(kAcceptRetry);
+        acceptRetry_.expires_after(kHttpAcceptRetry);
         acceptRetry_.async_wait([this](const std::error_code& waitError) {
             if (!waitError && !stopped_)
                 accept();

@@ -12,7 +12,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kMqttIdleWait = std::chrono::milliseconds(100);
-constexpr auto kAckWait = std::chrono::milliseconds(20);
+constexpr auto kNotifyAckWait = std::chrono::milliseconds(20);
 constexpr auto kGoodbyeWait = std::chrono::seconds(2);
 
 std::span<const std::uint8_t> bytesOf(const std::string& text)
@@ -88,7 +88,7 @@ BrokerError MqttNotifier::send(const MqttMessage& message)
     BrokerError error =
         client_.publish(message.topic, bytesOf(message.payload), message.qos, message.retain);
     while (!error && !client_.ready())
-        error = client_.service(kAckWait);
+        error = client_.service(kNotifyAckWait);
     if (!error)
         ++sent_;
     return error;
@@ -151,7 +151,7 @@ void MqttNotifier::run(const std::stop_token& stop)
         const MqttMessage offline = topics_.availability(false);
         BrokerError error = client_.publish(offline.topic, bytesOf(offline.payload), 1, true);
         while (!error && !client_.ready() && Clock::now() < deadline)
-            error = client_.service(kAckWait);
+            error = client_.service(kNotifyAckWait);
         connected_ = false;
     }
     client_.disconnect();
