@@ -93,7 +93,7 @@ double numberOf(const lc::ControlValue& value)
     case lc::ControlTypeInteger64:
         return static_cast<double>(value.get<std::int64_t>());
     case lc::ControlTypeFloat:
-        return value.get<float>();
+        return static_cast<double>(value.get<float>());
     default:
         return 0;
     }
