@@ -150,13 +150,14 @@ TEST_CASE("a browser's MJPEG stream behind a slow link steps down to half size, 
                     std::string(ShapedLink::kServer) + ":0", "--size", "640x480", "--fps", "30",
                     "--adapt", "framerate"},
                    dir.path(), "server");
-    const auto port = server.waitForErr(std::regex(R"(browsers: http://10\.214\.0\.1:(\d+)/)"), 20s);
+    const auto port =
+        server.waitForErr(std::regex(R"(browsers: http://10\.214\.0\.1:(\d+)/)"), 20s);
     REQUIRE_MESSAGE(port, server.err());
     const auto saved = dir.file("stream.mjpg");
-    Process browser(link.wrap({"curl", "-s", "--max-time", "240", "-o", saved.string(),
-                               "http://" + std::string(ShapedLink::kServer) + ":" + *port +
-                                   "/stream.mjpg"}),
-                    dir.path(), "curl");
+    Process browser(
+        link.wrap({"curl", "-s", "--max-time", "240", "-o", saved.string(),
+                   "http://" + std::string(ShapedLink::kServer) + ":" + *port + "/stream.mjpg"}),
+        dir.path(), "curl");
     // Half size (320 wide) within a generous deadline: the same ladder as a viewer's.
     CHECK_MESSAGE(waitFor([&] { return has(widthsIn(saved), 320); }, 60s, 200ms), server.err());
     // Full size again once the link is fast.
