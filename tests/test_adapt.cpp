@@ -137,6 +137,27 @@ TEST_CASE("policies other than framerate always answer the full rung")
     }
 }
 
+TEST_CASE("a step down uses the busy link's last rate only while it is the last sample")
+{
+    const auto stepAfter = [](double lastRate) {
+        RungController controller;
+        const Clock::time_point t{std::chrono::seconds(10)};
+        for (std::int64_t i = 0; i < 30; ++i)
+            controller.noteFrame(Rung::Full, 40000, 1 + i * 33'333);
+        LinkSample sample;
+        sample.deliveryRate = 16 * kMbit;
+        controller.update(t, sample);
+        sample.deliveryRate = 1 * kMbit; // busy, and slow: 1 ms later, barely in the smoothed rate
+        controller.update(t + std::chrono::milliseconds(1), sample);
+        sample.deliveryRate = lastRate;
+        controller.update(t + std::chrono::milliseconds(2), sample);
+        controller.noteSkipped(t + std::chrono::milliseconds(3), 2);
+        return controller.update(t + std::chrono::milliseconds(3), sample);
+    };
+    CHECK(stepAfter(1 * kMbit) == Rung::HalfLower); // the busy link says 1 Mbit/s
+    CHECK(stepAfter(0) == Rung::Lower);             // no rate since: the smoothed one, one step
+}
+
 TEST_CASE("rung sizes never seen are estimated from a seen one, and corrected when seen")
 {
     RungController controller;

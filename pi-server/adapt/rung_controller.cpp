@@ -102,11 +102,11 @@ Rung RungController::update(Clock::time_point now, const LinkSample& sample)
         recent_ =
             recent_ == 0 ? sample.deliveryRate : recent_ + weight * (sample.deliveryRate - recent_);
         lastSample_ = now;
-        // A sample taken while we had plenty to send measured the link
-        // itself: the bottleneck's pace, at once, where the smoothed rate
-        // still remembers the faster link for half a second.
-        latest_ = sample.appLimited ? 0 : sample.deliveryRate;
     }
+    // A sample taken while we had plenty to send measured the link itself:
+    // the bottleneck's pace, at once, where the smoothed rate still remembers
+    // the faster link for half a second. One without a rate clears it.
+    latest_ = sample.appLimited ? 0 : sample.deliveryRate;
     if (policy_ != AdaptPolicy::Framerate)
         return rung_ = Rung::Full;
 
