@@ -3,6 +3,7 @@
 // pacer's skips when it is full, and TCP_INFO's delivery rate. No clock and no
 // socket: time is a counter, so the same run happens on any machine.
 
+#include <algorithm>
 #include <functional>
 
 #include <doctest/doctest.h>
@@ -29,8 +30,10 @@ struct Run {
 };
 
 // `capacity(seconds)`: what the link carries, bytes/s.
+// `ceiling(seconds)`, when given: the best rung the viewer asks for (ADAPT 1.3).
 Run simulate(double seconds, const std::function<double(double)>& capacity,
-             AdaptPolicy policy = AdaptPolicy::Framerate)
+             AdaptPolicy policy = AdaptPolicy::Framerate,
+             const std::function<Rung(double)>& ceiling = {})
 {
     RungController controller(policy);
     Run run;
@@ -41,6 +44,8 @@ Run simulate(double seconds, const std::function<double(double)>& capacity,
         const double t = i / kFps;
         const auto now = start + std::chrono::microseconds(static_cast<std::int64_t>(t * 1e6));
         const double rate = capacity(t);
+        if (ceiling)
+            controller.setCeiling(now, ceiling(t));
         queued = std::max(0.0, queued - rate / kFps);
         const Rung rung = controller.rung();
         const std::size_t bytes = kRungBytes[indexOf(rung)];
@@ -135,6 +140,42 @@ TEST_CASE("policies other than framerate always answer the full rung")
         CHECK(run.rungs.back() == Rung::Full);
         CHECK(run.skipped > 0); // frames skipped instead, as before 1.2
     }
+}
+
+TEST_CASE("a viewer drawing at half size gets half size at once, whatever its policy")
+{
+    for (const AdaptPolicy policy : {AdaptPolicy::Framerate, AdaptPolicy::Quality, AdaptPolicy::Off}) {
+        CAPTURE(policy);
+        const Run run = simulate(
+            10, [](double) { return 200 * kMbit; }, policy, [](double) { return Rung::Half; });
+        CHECK(run.rungs.front() == Rung::Half);
+        CHECK(run.rungs.back() == Rung::Half);
+        CHECK(run.changes == 1); // never above the ceiling, not even trying
+        CHECK(run.skipped == 0);
+    }
+}
+
+TEST_CASE("under a half-size ceiling a slow link still steps down, and never above it")
+{
+    // 2 Mbit/s carries the half-lower rung (7000 B x 30) but not half (12000 B x 30).
+    const Run run = simulate(
+        20, [](double) { return 2 * kMbit; }, AdaptPolicy::Framerate,
+        [](double) { return Rung::Half; });
+    CHECK(run.rungs.back() == Rung::HalfLower);
+    CHECK(std::count(run.rungs.begin(), run.rungs.end(), Rung::Full) == 0);
+    CHECK(std::count(run.rungs.begin(), run.rungs.end(), Rung::Lower) == 0);
+}
+
+TEST_CASE("lifting the ceiling (the tile focused, a recording) goes to full at once")
+{
+    const auto ceiling = [](double t) { return t < 5 ? Rung::Half : Rung::Full; };
+    const Run run = simulate(
+        10, [](double) { return 200 * kMbit; }, AdaptPolicy::Framerate, ceiling);
+    const auto lifted = static_cast<std::size_t>(5 * kFps);
+    CHECK(run.rungs[lifted - 1] == Rung::Half);
+    CHECK(run.rungs[lifted] == Rung::Full); // no wait for headroom: it was asked for
+    CHECK(run.rungs.back() == Rung::Full);
+    CHECK(run.changes == 2);
 }
 
 TEST_CASE("a step down uses the busy link's last rate only while it is the last sample")

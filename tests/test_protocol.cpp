@@ -541,14 +541,46 @@ TEST_CASE("ADAPT (1.2): the worked example, unknown policies kept raw, an empty 
 {
     // docs/protocol.md: a viewer asking for full quality whatever its link.
     CHECK(encode(Adapt{static_cast<std::uint8_t>(AdaptPolicy::Quality)}) ==
-          std::vector<std::uint8_t>{0, 0, 0, 2, 0x08, 1});
+          std::vector<std::uint8_t>{0, 0, 0, 6, 0x08, 1, 0, 0, 0, 0});
     Adapt adapt;
     CHECK(decode(std::vector<std::uint8_t>{}, adapt) == Errc::MessageTruncated);
-    REQUIRE_FALSE(decode(std::vector<std::uint8_t>{2, 0xFF, 0x00}, adapt)); // extra bytes ignored
+    REQUIRE_FALSE(decode(std::vector<std::uint8_t>{2, 0, 1, 0, 1, 0xFF}, adapt)); // extra ignored
     CHECK(adapt.known() == AdaptPolicy::Framerate);
     REQUIRE_FALSE(decode(std::vector<std::uint8_t>{9}, adapt));
     CHECK(adapt.policy == 9);
     CHECK_FALSE(adapt.known()); // a later version's: the server keeps its default
+    CHECK_FALSE(Adapt{kAdaptServerDefault}.known());
+}
+
+TEST_CASE("ADAPT (1.3): the shown size travels, and a 1.2 body or a cut one means no limit")
+{
+    // docs/protocol.md: a wall tile of 640x360, no policy of its own.
+    const Adapt tile{kAdaptServerDefault, 640, 360};
+    const auto message = encode(tile);
+    CHECK(message == std::vector<std::uint8_t>{0, 0, 0, 6, 0x08, 0xFF, 0x02, 0x80, 0x01, 0x68});
+    Adapt adapt;
+    REQUIRE_FALSE(decode(std::span(message).subspan(5), adapt));
+    CHECK(adapt.shownWidth == 640);
+    CHECK(adapt.shownHeight == 360);
+    REQUIRE_FALSE(decode(std::vector<std::uint8_t>{2}, adapt)); // a 1.2 viewer's
+    CHECK(adapt.shownWidth == 0);
+    CHECK(adapt.shownHeight == 0);
+    REQUIRE_FALSE(decode(std::vector<std::uint8_t>{2, 0x02, 0x80, 0x01}, adapt)); // cut short
+    CHECK(adapt.shownWidth == 0);
+    CHECK(adapt.shownHeight == 0);
+}
+
+TEST_CASE("the size ceiling: half size only when it still covers what the viewer draws")
+{
+    CHECK(sizeCeiling(1280, 720, 640, 360) == Rung::Half);
+    CHECK(sizeCeiling(1280, 720, 320, 180) == Rung::Half);
+    CHECK(sizeCeiling(1280, 720, 641, 360) == Rung::Full);
+    CHECK(sizeCeiling(1280, 720, 640, 361) == Rung::Full);
+    CHECK(sizeCeiling(1281, 721, 640, 360) == Rung::Half); // half is rounded down
+    CHECK(sizeCeiling(1280, 720, 0, 0) == Rung::Full);     // no limit
+    CHECK(sizeCeiling(1280, 720, 640, 0) == Rung::Full);
+    CHECK(sizeCeiling(1, 1, 1, 1) == Rung::Full); // nothing to halve
+    CHECK(sizeCeiling(0, 0, 640, 360) == Rung::Full);
 }
 
 TEST_CASE("FRAME's rung byte (1.2) travels, and no value of it refuses a frame")

@@ -241,6 +241,39 @@ TEST_CASE("stop says bye to every viewer and leaves nothing running")
     }
 }
 
+TEST_CASE("ADAPT 1.3: a viewer drawing at half size or less is sent half size, full when it grows")
+{
+    ServerFixture fixture; // a 640x480 stream
+    auto viewer = fixture.connect();
+    REQUIRE(viewer.readType(MessageType::Hello));
+    REQUIRE(fixture.waitViewers(1));
+    const auto tell = [&viewer](std::uint16_t width, std::uint16_t height) {
+        viewer.write(encode(Adapt{kAdaptServerDefault, width, height}));
+        viewer.write(encode(Ping{9})); // answered after the ADAPT was read
+        REQUIRE(viewer.readType(MessageType::Pong));
+    };
+    const auto next = [&viewer] {
+        const auto frame = viewer.readType(MessageType::Frame);
+        REQUIRE(frame);
+        return std::pair(getBigEndian<std::uint64_t>(frame->body.data()), frame->body[29]);
+    };
+
+    tell(320, 240); // a tile: half of 640x480 covers it
+    fixture.publish(makeFrame(1, 100, Rung::Full));
+    fixture.publish(makeFrame(2, 100, Rung::Half));
+    CHECK(next() == std::pair<std::uint64_t, std::uint8_t>(2, 2)); // the full one was not sent
+
+    tell(640, 480); // focused: full size again, at once
+    fixture.publish(makeFrame(3, 100, Rung::Half));
+    fixture.publish(makeFrame(4, 100, Rung::Full));
+    CHECK(next() == std::pair<std::uint64_t, std::uint8_t>(4, 0));
+
+    tell(321, 240); // a pixel wider than half: full
+    fixture.publish(makeFrame(5, 100, Rung::Half));
+    fixture.publish(makeFrame(6, 100, Rung::Full));
+    CHECK(next() == std::pair<std::uint64_t, std::uint8_t>(6, 0));
+}
+
 TEST_CASE("a port in use is a clear start-up error")
 {
     ServerFixture first;

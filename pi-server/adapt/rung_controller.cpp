@@ -24,7 +24,21 @@ void RungController::setPolicy(AdaptPolicy policy)
 {
     policy_ = policy;
     if (policy_ != AdaptPolicy::Framerate)
-        rung_ = Rung::Full;
+        rung_ = ceiling_;
+}
+
+void RungController::setCeiling(Clock::time_point now, Rung ceiling)
+{
+    if (ceiling == ceiling_)
+        return;
+    const bool raised = ceiling < ceiling_;
+    ceiling_ = ceiling;
+    if ((raised || rung_ < ceiling_) && rung_ != ceiling_) {
+        change(now, ceiling_);
+        steppedUp_ = false; // asked for, not a guess to be taken back
+        headroomSince_.reset();
+        skips_.clear();
+    }
 }
 
 void RungController::noteFrame(Rung rung, std::size_t bytes, std::int64_t captureMicros)
@@ -108,7 +122,7 @@ Rung RungController::update(Clock::time_point now, const LinkSample& sample)
     // the faster link for half a second. One without a rate clears it.
     latest_ = sample.appLimited ? 0 : sample.deliveryRate;
     if (policy_ != AdaptPolicy::Framerate)
-        return rung_ = Rung::Full;
+        return rung_ = ceiling_;
 
     const bool congestedNow = congested(now);
     if (congestedNow) {
@@ -133,8 +147,8 @@ Rung RungController::update(Clock::time_point now, const LinkSample& sample)
     }
     // Up: a better rung has fitted the recent rate, with room to spare, for
     // the whole of upAfter, with no congestion meanwhile.
-    const Rung target = bestFitting(recent_, config_.upHeadroom, Rung::Full);
-    if (rung_ == Rung::Full || target >= rung_) {
+    const Rung target = bestFitting(recent_, config_.upHeadroom, ceiling_);
+    if (rung_ == ceiling_ || target >= rung_) {
         headroomSince_.reset();
     } else if (!headroomSince_) {
         headroomSince_ = now;

@@ -54,7 +54,9 @@ struct AdaptConfig {
 // after doubles the wait before the next. Rung sizes come from the
 // frames the viewer is offered; a rung never seen is estimated from a seen one.
 //
-// Policies other than Framerate always answer Full.
+// The viewer may cap the ladder's top (ADAPT 1.3: it draws pictures small
+// enough that half size covers them): no rung above the ceiling is chosen.
+// Policies other than Framerate always answer the ceiling (Full by default).
 class RungController {
 public:
     using Clock = std::chrono::steady_clock;
@@ -64,6 +66,11 @@ public:
 
     void setPolicy(AdaptPolicy policy);
     AdaptPolicy policy() const { return policy_; }
+    // The best rung allowed (Full or Half), in effect at once: lowered, the
+    // rung drops to it; raised, the rung goes to it as a new connection
+    // starts at the top, and steps down from there if the link says so.
+    void setCeiling(Clock::time_point now, Rung ceiling);
+    Rung ceiling() const { return ceiling_; }
 
     // A frame offered to the viewer: its rung, size on the wire and capture time
     // (for the source's frame rate).
@@ -89,6 +96,7 @@ private:
     AdaptPolicy policy_;
     AdaptConfig config_;
     Rung rung_ = Rung::Full;
+    Rung ceiling_ = Rung::Full;
     std::uint64_t changes_ = 0;
 
     std::array<double, kRungCount> bytes_{}; // smoothed bytes per frame; 0: not seen

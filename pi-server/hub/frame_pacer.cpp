@@ -28,6 +28,14 @@ void FramePacer::setPolicy(AdaptPolicy policy)
         rungChanged_(controller_.rung());
 }
 
+void FramePacer::setCeiling(Rung ceiling)
+{
+    const Rung before = controller_.rung();
+    controller_.setCeiling(std::chrono::steady_clock::now(), ceiling);
+    if (controller_.rung() != before && rungChanged_)
+        rungChanged_(controller_.rung());
+}
+
 std::size_t FramePacer::offer(EncodedFramePtr frame)
 {
     controller_.noteFrame(frame->rung(), frame->wireSize(), frame->header.captureMicros);

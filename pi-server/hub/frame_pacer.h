@@ -52,6 +52,8 @@ public:
 
     void setPolicy(AdaptPolicy policy);
     AdaptPolicy policy() const { return controller_.policy(); }
+    // The best rung the viewer needs for the size it draws at (ADAPT 1.3).
+    void setCeiling(Rung ceiling);
     // Called on the io thread when the controller chooses another rung.
     void onRungChange(std::function<void(Rung)> changed) { rungChanged_ = std::move(changed); }
     Rung rung() const { return controller_.rung(); }

@@ -48,9 +48,11 @@ void ViewerSession::authenticate(std::chrono::milliseconds timeout, Authenticate
                            });
 }
 
-void ViewerSession::start(Message hello, FrameHub& hub)
+void ViewerSession::start(Message hello, FrameHub& hub, unsigned width, unsigned height)
 {
     started_ = true;
+    width_ = width;
+    height_ = height;
     send(std::move(hello));
     if (!hub.sourceStatus().live())
         onSourceStatus(hub.sourceStatus());
@@ -212,8 +214,10 @@ bool ViewerSession::handleMessage(const MessageView& message)
         // own default stays, as the protocol says.
         const AdaptPolicy policy = adapt.known().value_or(limits_.pacing.adapt);
         pacer_.setPolicy(policy);
-        spdlog::debug("viewer {} asked for adapt {} (policy byte {})", peer_, nameOf(policy),
-                      adapt.policy);
+        // 1.3: a viewer drawing at most half our size is served half size.
+        pacer_.setCeiling(sizeCeiling(width_, height_, adapt.shownWidth, adapt.shownHeight));
+        spdlog::debug("viewer {} asked for adapt {} (policy byte {}), shown at {}x{}", peer_,
+                      nameOf(policy), adapt.policy, adapt.shownWidth, adapt.shownHeight);
         return true;
     }
     default:

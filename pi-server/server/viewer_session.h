@@ -54,8 +54,9 @@ public:
     void authenticate(std::chrono::milliseconds timeout, AuthenticatedHandler done);
 
     // Sends the hello (and the source's status while it is down), subscribes
-    // to the hub's frames and starts streaming.
-    void start(Message hello, FrameHub& hub);
+    // to the hub's frames and starts streaming. width x height: the
+    // stream's, for the viewer's shown size (ADAPT 1.3).
+    void start(Message hello, FrameHub& hub, unsigned width, unsigned height);
     // Sends the hello and a bye, then closes: for a viewer over the cap.
     void refuse(Message hello, Message bye, const std::string& reason);
 
@@ -96,6 +97,7 @@ private:
     std::string peer_;
     asio::ip::address address_;
     bool started_ = false; // past the handshake: a viewer, logged as one
+    unsigned width_ = 0, height_ = 0; // the stream's
 
     FrameHub::Subscription subscription_; // while streaming
     MessageReader reader_;

@@ -67,6 +67,17 @@ constexpr std::optional<Rung> rungFromIndex(unsigned index)
     return static_cast<Rung>(index);
 }
 
+// The best rung a viewer drawing pictures at most shownWidth x shownHeight
+// needs from a width x height source (ADAPT 1.3): half size when that still
+// covers what it draws, else full. 0 in either shown figure: no limit.
+constexpr Rung sizeCeiling(unsigned width, unsigned height, unsigned shownWidth,
+                           unsigned shownHeight)
+{
+    if (shownWidth == 0 || shownHeight == 0 || width < 2 || height < 2)
+        return Rung::Full;
+    return shownWidth <= width / 2 && shownHeight <= height / 2 ? Rung::Half : Rung::Full;
+}
+
 // Who decides a viewer's rung: the ADAPT message's policy byte, --adapt.
 enum class AdaptPolicy : std::uint8_t {
     Off = 0,       // always the full rung; frames skipped on a slow link (as 1.1)

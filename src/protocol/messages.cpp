@@ -151,7 +151,11 @@ std::vector<std::uint8_t> encode(const Event& event)
 
 std::vector<std::uint8_t> encode(const Adapt& adapt)
 {
-    return MessageBuilder(MessageType::Adapt, kAdaptFieldsSize).put(adapt.policy).finish();
+    return MessageBuilder(MessageType::Adapt, kAdaptFieldsSize)
+        .put(adapt.policy)
+        .put(adapt.shownWidth)
+        .put(adapt.shownHeight)
+        .finish();
 }
 
 std::array<std::uint8_t, kFrameWireHeaderSize> encodeFrameHeader(const FrameHeader& header,
@@ -267,7 +271,18 @@ std::error_code decode(std::span<const std::uint8_t> body, Event& event)
 std::error_code decode(std::span<const std::uint8_t> body, Adapt& adapt)
 {
     FieldReader reader(body);
-    return reader.read(adapt.policy) ? std::error_code{} : Errc::MessageTruncated;
+    if (!reader.read(adapt.policy))
+        return Errc::MessageTruncated;
+    // A 1.2 viewer's body ends here: no shown size, no limit. A body cut
+    // inside the size is taken the same way.
+    std::uint16_t width = 0, height = 0;
+    if (reader.read(width) && reader.read(height)) {
+        adapt.shownWidth = width;
+        adapt.shownHeight = height;
+    } else {
+        adapt.shownWidth = adapt.shownHeight = 0;
+    }
+    return {};
 }
 
 std::error_code decodeFrame(std::span<const std::uint8_t> body, const FrameLimits& limits,

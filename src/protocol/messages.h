@@ -18,7 +18,8 @@ namespace pistream {
 
 inline constexpr std::array<std::uint8_t, 4> kMagic{'P', 'S', 'T', 'M'};
 inline constexpr std::uint8_t kVersionMajor = 1;
-inline constexpr std::uint8_t kVersionMinor = 2; // 1.1: EVENT, the name in HELLO; 1.2: ADAPT, rungs
+// 1.1: EVENT, the name in HELLO; 1.2: ADAPT, rungs; 1.3: ADAPT's shown size
+inline constexpr std::uint8_t kVersionMinor = 3;
 inline constexpr std::uint16_t kDefaultPort = 8485;
 
 inline constexpr std::uint32_t kDefaultMaxMessage = 8u << 20; // 8 MiB
@@ -124,9 +125,14 @@ struct Event {
 };
 
 // 1.2: the viewer's choice of how its stream adapts. A policy a server does
-// not know (from a later version) makes it use its own default.
+// not know (from a later version, or kAdaptServerDefault) makes it use its
+// own default. 1.3: the largest size the viewer draws pictures at, so a
+// server may send a smaller rung that still covers it (a wall's tile).
 struct Adapt {
     std::uint8_t policy = 0; // an AdaptPolicy, raw
+    // Pixels; 0: no limit (and what a 1.2 viewer's 1-byte body means).
+    std::uint16_t shownWidth = 0;
+    std::uint16_t shownHeight = 0;
 
     std::optional<AdaptPolicy> known() const
     {
@@ -136,7 +142,10 @@ struct Adapt {
     }
 };
 
-inline constexpr std::size_t kAdaptFieldsSize = 1;
+// 1.3: "no preference": a viewer that sends ADAPT only for its shown size.
+inline constexpr std::uint8_t kAdaptServerDefault = 0xFF;
+inline constexpr std::size_t kAdaptMinSize = 1;    // 1.2: the policy
+inline constexpr std::size_t kAdaptFieldsSize = 5; // 1.3: and the shown size
 
 // EVENT body fields: change, reserved, id, start, end, score, box.
 inline constexpr std::size_t kEventFieldsSize = 1 + 1 + 8 + 8 + 8 + 2 + 4 * 2;

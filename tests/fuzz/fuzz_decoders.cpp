@@ -110,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         roundTrip<pistream::Event>(body, pistream::kEventFieldsSize, true);
         break;
     case 7:
-        roundTrip<pistream::Adapt>(body, pistream::kAdaptFieldsSize, true);
+        roundTrip<pistream::Adapt>(body, pistream::kAdaptMinSize, true);
         break;
     default:
         frame(body);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <future>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <asio.hpp>
@@ -21,7 +22,10 @@ namespace pistream::test {
 inline std::atomic<int> liveFrames{0};
 
 // A frame whose payload is `size` bytes; liveFrames counts those not yet freed.
-inline EncodedFramePtr makeFrame(std::uint64_t sequence, std::size_t size)
+// With a rung, it stands for that rung only (as the pipeline's encodings do);
+// without, for every rung (as a passed-through JPEG does).
+inline EncodedFramePtr makeFrame(std::uint64_t sequence, std::size_t size,
+                                 std::optional<Rung> rung = std::nullopt)
 {
     auto frame = std::shared_ptr<EncodedFrame>(new EncodedFrame, [](EncodedFrame* f) {
         --liveFrames;
@@ -38,6 +42,14 @@ inline EncodedFramePtr makeFrame(std::uint64_t sequence, std::size_t size)
     frame->header.captureMicros = 100 + static_cast<std::int64_t>(sequence);
     frame->header.width = 640;
     frame->header.height = 480;
+    if (rung) {
+        frame->header.rung = static_cast<std::uint8_t>(*rung);
+        frame->covers = maskOf(*rung);
+        if (halfSize(*rung)) {
+            frame->header.width = 320;
+            frame->header.height = 240;
+        }
+    }
     frame->seal(false);
     return frame;
 }
