@@ -1,4 +1,6 @@
+#include <functional>
 #include <limits>
+#include <mutex>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -8,6 +10,7 @@
 #include "connection/clock_sync.h"
 #include "connection/stream_client.h"
 #include "core/error.h"
+#include "protocol/byte_order.h"
 #include "support/printers.h"
 #include "support/scripted_server.h"
 #include "support/test_images.h"
@@ -393,4 +396,73 @@ TEST_CASE("the connect timeout covers the TLS handshake as well as the hello")
     client->start();
     io.run_for(std::chrono::seconds(6)); // returns once the client has closed
     CHECK_MESSAGE(reason.find("no hello from") != std::string::npos, reason);
+}
+
+TEST_CASE("the shown size goes to the server in an ADAPT (1.3) at the hello and when it changes")
+{
+    asio::io_context serverIo;
+    asio::ip::tcp::acceptor acceptor(serverIo, {asio::ip::make_address("127.0.0.1"), 0});
+    std::mutex mutex;
+    std::vector<Adapt> adapts; // as the server read them
+    std::thread server([&] {
+        asio::ip::tcp::socket socket(serverIo);
+        acceptor.accept(socket);
+        asio::write(socket, asio::buffer(helloMessage()));
+        std::error_code error;
+        for (;;) {
+            std::array<std::uint8_t, 4> length{};
+            if (asio::read(socket, asio::buffer(length), error) != length.size())
+                return; // the client closed
+            Bytes body(getBigEndian<std::uint32_t>(length.data()));
+            if (body.empty() || asio::read(socket, asio::buffer(body), error) != body.size())
+                return;
+            Adapt adapt;
+            if (body[0] == static_cast<std::uint8_t>(MessageType::Adapt) &&
+                !decode(std::span(body).subspan(1), adapt)) {
+                const std::lock_guard lock(mutex);
+                adapts.push_back(adapt);
+            }
+        }
+    });
+    const auto seen = [&] {
+        const std::lock_guard lock(mutex);
+        return adapts;
+    };
+
+    asio::io_context io;
+    ClientConfig config;
+    config.server = {"127.0.0.1", acceptor.local_endpoint().port()};
+    config.shownWidth = 320; // a tile, before the connection
+    config.shownHeight = 180;
+    auto client = std::make_shared<StreamClient>(io, config, StreamClient::Handlers{});
+    // However the checks go, the server's thread ends: the client closes its
+    // connection, and a connection of our own wakes an accept still waiting.
+    struct Cleanup {
+        std::function<void()> run;
+        ~Cleanup() { run(); }
+    } cleanup{[&] {
+        client->stop();
+        io.run_for(std::chrono::milliseconds(500));
+        asio::ip::tcp::socket poke(io);
+        std::error_code ignored;
+        poke.connect(acceptor.local_endpoint(), ignored);
+        poke.close();
+        server.join();
+    }};
+    client->start();
+    const auto runUntil = [&io](const std::function<bool()>& done) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!done() && std::chrono::steady_clock::now() < deadline)
+            io.run_for(std::chrono::milliseconds(10));
+        return done();
+    };
+    REQUIRE(runUntil([&] { return seen().size() == 1; }));
+    CHECK(seen()[0].policy == kAdaptServerDefault); // no policy of its own
+    CHECK(seen()[0].shownWidth == 320);
+    CHECK(seen()[0].shownHeight == 180);
+
+    client->setShownSize(1280, 720); // focused: the whole window
+    REQUIRE(runUntil([&] { return seen().size() == 2; }));
+    CHECK(seen()[1].shownWidth == 1280);
+    CHECK(seen()[1].shownHeight == 720);
 }

@@ -680,6 +680,17 @@ TEST_CASE("the wall's grid gives the largest 16:9 tiles that fit the window")
         }
 }
 
+TEST_CASE("the wall draws a little faster than its fastest camera, within 8 to 25 ms")
+{
+    CHECK(wallRenderGap(30) == std::chrono::milliseconds(25)); // 3/4 of 33.3 ms
+    CHECK(wallRenderGap(60) == std::chrono::milliseconds(12));
+    CHECK(wallRenderGap(10) == std::chrono::milliseconds(25)); // no slower than that
+    CHECK(wallRenderGap(240) == std::chrono::milliseconds(8));
+    CHECK(wallRenderGap(0) == std::chrono::milliseconds(25)); // not known yet
+    CHECK(wallRenderGap(std::nan("")) == std::chrono::milliseconds(25));
+    CHECK(wallRenderGap(-5) == std::chrono::milliseconds(25));
+}
+
 TEST_CASE("a click finds the tile under it")
 {
     const WallGrid grid = wallLayout(4, 1280, 720);

@@ -420,14 +420,17 @@ bool cellShowsPattern(const Shot& shot, int index)
 
 } // namespace
 
-TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, focus and back")
+TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, focus and back, "
+          "half size where it covers a tile")
 {
     TempDir dir;
     VirtualDisplay display(dir);
     std::vector<std::unique_ptr<Process>> servers;
     std::vector<std::string> addresses;
+    // Alpha's half size, 640x360, covers its 400x225 picture in a tile of
+    // 400x300: it asks for and gets the half-size rung (protocol 1.3).
     const std::vector<std::pair<std::string, std::string>> cameras = {
-        {"Alpha", "640x360"}, {"Bravo", "320x240"}, {"Charlie", "480x270"}};
+        {"Alpha", "1280x720"}, {"Bravo", "320x240"}, {"Charlie", "480x270"}};
     for (const auto& camera : cameras) {
         servers.push_back(std::make_unique<Process>(
             std::vector<std::string>{serverBinary(), "--stats-interval", "0", "--http", "off",
@@ -501,9 +504,18 @@ TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, fo
     key("s");
     REQUIRE(waitFor([&] { return occurrences(viewer.err(), "snapshot saved to") >= 2; }, 10s));
     int saved = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
-        if (entry.path().extension() == ".jpg")
-            ++saved;
+    const std::string alphaPrefix = "pistream-127.0.0.1_" + std::to_string(portOf(*servers[0]));
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+        if (entry.path().extension() != ".jpg")
+            continue;
+        ++saved;
+        if (entry.path().filename().string().rfind(alphaPrefix, 0) == 0) {
+            // The picture as received: Alpha's half size.
+            const auto picture = ffprobe(dir, entry.path());
+            CHECK(picture["width"] == 640);
+            CHECK(picture["height"] == 360);
+        }
+    }
     CHECK(saved >= 2);
 
     // r from the wall: every camera records into a file of its own, named
@@ -525,6 +537,12 @@ TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, fo
         CAPTURE(file);
         CHECK(file.rfind("pistream-127.0.0.1_", 0) == 0); // named after the address given
         CHECK(std::filesystem::exists(file));
+        if (file.rfind(alphaPrefix, 0) == 0) {
+            // A recording asks for the camera's own size and starts with it.
+            const auto stream = ffprobe(dir, file);
+            CHECK(stream["width"] == 1280);
+            CHECK(stream["height"] == 720);
+        }
         std::filesystem::remove(file);
     }
 

@@ -45,6 +45,9 @@ public:
     }
     // After onClosed: trying again with the same key is pointless.
     virtual bool wrongKey() const { return false; }
+    // The largest size pictures are drawn at now (0 x 0: no limit), for a
+    // sender that can send smaller pictures; a broker's topic cannot.
+    virtual void setShownSize(int /*width*/, int /*height*/) {}
 };
 
 } // namespace pistream

@@ -191,10 +191,10 @@ std::error_code StreamClient::handleMessage(const MessageView& message)
             config_.onKeyAccepted();
         if (handlers_.onHello)
             handlers_.onHello(hello_);
-        if (config_.adapt)
-            sendAdapt(*config_.adapt); // then the pings: one write at a time
+        if (config_.adapt || config_.shownWidth > 0)
+            sendAdapt(); // then the pings: one write at a time
         else
-            schedulePing(std::chrono::milliseconds(0));
+            startPings();
         armReceiveTimer();
         return {};
     }
@@ -313,8 +313,8 @@ void StreamClient::schedulePing(std::chrono::milliseconds delay)
 
 void StreamClient::sendPing()
 {
-    if (pingInFlight_)
-        return; // the last one has not even left: the link is busy enough
+    if (pingInFlight_ || adaptInFlight_)
+        return; // the last write has not even left: the link is busy enough
     std::int64_t now = monotonicMicros();
     if (!pingsOutstanding_.empty() && now <= pingsOutstanding_.back())
         now = pingsOutstanding_.back() + 1; // each ping's value is its own
@@ -327,25 +327,68 @@ void StreamClient::sendPing()
     asio::async_write(stream_, asio::buffer(pingMessage_),
                       [self = shared_from_this()](const std::error_code& error, std::size_t) {
                           self->pingInFlight_ = false;
-                          if (error && !self->closed_)
+                          if (self->closed_)
+                              return;
+                          if (error)
                               self->fail("sending a ping failed: " + error.message(), true);
+                          else
+                              self->flushPending();
                       });
 }
 
-void StreamClient::sendAdapt(AdaptPolicy policy)
+void StreamClient::setShownSize(int width, int height)
 {
-    // A 1.1 server skips the message (unknown type): no need to ask its version.
-    adaptMessage_ = encode(Adapt{static_cast<std::uint8_t>(policy)});
+    if (width == config_.shownWidth && height == config_.shownHeight)
+        return;
+    config_.shownWidth = width;
+    config_.shownHeight = height;
+    if (gotHello_ && !closed_)
+        sendAdapt();
+}
+
+void StreamClient::startPings()
+{
+    if (pinging_)
+        return;
+    pinging_ = true;
+    schedulePing(std::chrono::milliseconds(0));
+}
+
+void StreamClient::sendAdapt()
+{
+    if (adaptInFlight_ || pingInFlight_) {
+        adaptPending_ = true; // sent when that write is done, with the figures of then
+        return;
+    }
+    // A 1.1 server skips the message (unknown type) and a 1.2 one reads the
+    // policy only: no need to ask its version.
+    const auto clampSize = [](int pixels) {
+        return static_cast<std::uint16_t>(std::clamp(pixels, 0, 0xFFFF));
+    };
+    adaptMessage_ = encode(Adapt{config_.adapt ? static_cast<std::uint8_t>(*config_.adapt)
+                                               : kAdaptServerDefault,
+                                 clampSize(config_.shownWidth), clampSize(config_.shownHeight)});
+    adaptInFlight_ = true;
     asio::async_write(stream_, asio::buffer(adaptMessage_),
                       [self = shared_from_this()](const std::error_code& error, std::size_t) {
+                          self->adaptInFlight_ = false;
                           if (self->closed_)
                               return;
                           if (error) {
                               self->fail("sending ADAPT failed: " + error.message(), true);
                               return;
                           }
-                          self->schedulePing(std::chrono::milliseconds(0));
+                          self->flushPending();
+                          self->startPings();
                       });
+}
+
+void StreamClient::flushPending()
+{
+    if (adaptPending_) {
+        adaptPending_ = false;
+        sendAdapt();
+    }
 }
 
 void StreamClient::fail(const std::string& reason, bool byServer)

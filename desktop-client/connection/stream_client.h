@@ -37,6 +37,10 @@ struct ClientConfig {
     std::chrono::milliseconds pingInterval{1000};
     // 1.2: sent in an ADAPT right after the hello; unset: the server's default.
     std::optional<AdaptPolicy> adapt;
+    // 1.3: the largest size pictures are drawn at (a wall's tile), sent in
+    // the ADAPT so the server may send a smaller rung; 0 x 0: no limit.
+    int shownWidth = 0;
+    int shownHeight = 0;
     // TLS 1.3 with this pairing key; empty: plain TCP (--insecure).
     std::string pairingKey;
     std::string keyOrigin = "--key"; // where the key came from, for messages
@@ -86,6 +90,8 @@ public:
     void stop(const std::string& reason = "stopped") override;
 
     const ClockSync& clock() const override { return clock_; }
+    // Tells the server (ADAPT) when it differs from what it was told.
+    void setShownSize(int width, int height) override;
     // After onClosed: the server refused our key, so trying again is pointless.
     bool wrongKey() const override { return wrongKey_; }
     const Hello& hello() const { return hello_; }
@@ -105,7 +111,10 @@ private:
     void armReceiveTimer();
     void schedulePing(std::chrono::milliseconds delay);
     void sendPing();
-    void sendAdapt(AdaptPolicy policy);
+    // ADAPT with the policy and shown size, one write at a time with the pings.
+    void sendAdapt();
+    void flushPending();
+    void startPings();
     void fail(const std::string& reason, bool byServer = false);
 
     asio::io_context& io_;
@@ -131,6 +140,9 @@ private:
 
     std::vector<std::uint8_t> pingMessage_;
     std::vector<std::uint8_t> adaptMessage_;
+    bool adaptInFlight_ = false;
+    bool adaptPending_ = false; // asked for while a write was in flight
+    bool pinging_ = false;      // the ping timer runs (after the first ADAPT left)
     bool pingInFlight_ = false;
     int pingsSent_ = 0;
     std::deque<std::int64_t> pingsOutstanding_; // sent, not yet answered; oldest first

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/rung.h"
+
 namespace pistream {
 
 std::string timestampedName(const char* prefix, const char* extension)
@@ -32,8 +34,9 @@ std::string recordingPart(const std::string& path, int part)
     return (file.parent_path() / name).string();
 }
 
-RecorderSink::RecorderSink(asio::io_context& io, std::string path, std::string prefix)
-    : io_(io), prefix_(std::move(prefix))
+RecorderSink::RecorderSink(asio::io_context& io, std::string path, std::string prefix,
+                           bool waitForFullSize)
+    : io_(io), waitForFullSize_(waitForFullSize), prefix_(std::move(prefix))
 {
     if (!path.empty())
         startRecording(std::move(path));
@@ -63,8 +66,13 @@ RecorderStatus RecorderSink::status() const
 void RecorderSink::onFrame(const SinkFrame& frame)
 {
     const ReceivedFrame& received = frame.received;
+    if (!pending_.empty() && waitForFullSize_ &&
+        received.header.rung < kRungCount && halfSize(static_cast<Rung>(received.header.rung)) &&
+        waited_++ < kFullSizeWait)
+        return;
     if (!pending_.empty()) {
         // Opened on the first frame, when its size is known.
+        waited_ = 0;
         asked_ = pending_;
         part_ = 1;
         pending_.clear();

@@ -31,13 +31,18 @@ struct RecorderStatus {
 // restarted at another size) the recording goes on in the next part,
 // recordingPart(path, 2) and so on.
 // A recording that fails stops with its error kept for the overlay; the
-// stream goes on.
+// stream goes on. With `waitForFullSize` (a wall's tile, whose server sends
+// half-size pictures until it is told a recording wants the full ones) a
+// recording opens with the first frame not on a half-size rung, or with
+// whatever comes after kFullSizeWait frames (a link that carries no more).
 class RecorderSink : public ViewerSink {
 public:
     // io: the pipeline's; path: record from the first frame on (empty: not
     // yet); prefix: of the timestamped files toggle() starts (a wall has
     // one per camera, so that files started at once do not collide).
-    RecorderSink(asio::io_context& io, std::string path, std::string prefix = "pistream-");
+    RecorderSink(asio::io_context& io, std::string path, std::string prefix = "pistream-",
+                 bool waitForFullSize = false);
+    static constexpr int kFullSizeWait = 30;
     ~RecorderSink() override;
 
     // Any thread: starts recording into a new timestamped file, or stops.
@@ -57,6 +62,8 @@ private:
     asio::io_context& io_;
     std::unique_ptr<MkvRecorder> recorder_;
     std::string pending_; // opens with the next frame
+    bool waitForFullSize_;
+    int waited_ = 0; // frames passed over while pending, waiting for a full-size one
     std::string asked_;   // the recording's first file, which names its parts
     std::string prefix_;
     int part_ = 0;

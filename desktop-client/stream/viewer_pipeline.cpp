@@ -144,6 +144,33 @@ void ViewerPipeline::connect()
     client_->start();
 }
 
+void ViewerPipeline::setShownSize(int width, int height)
+{
+    decoder_.setShownSize(width, height);
+    asio::post(io_, [this, width, height] {
+        shownWidth_ = width;
+        shownHeight_ = height;
+        askSize();
+    });
+}
+
+void ViewerPipeline::holdFullSize(bool hold)
+{
+    asio::post(io_, [this, hold] {
+        fullHeld_ = hold;
+        askSize();
+    });
+}
+
+void ViewerPipeline::askSize()
+{
+    // Kept in the client's config for the next connection, and told to this one.
+    config_.client.shownWidth = fullHeld_ ? 0 : shownWidth_;
+    config_.client.shownHeight = fullHeld_ ? 0 : shownHeight_;
+    if (client_)
+        client_->setShownSize(config_.client.shownWidth, config_.client.shownHeight);
+}
+
 void ViewerPipeline::onHello(const Hello& hello)
 {
     // The name is the server's own text: escaped once, here.

@@ -67,9 +67,14 @@ public:
     asio::io_context& io() { return io_; }
     // The newest decoded picture, for a UI thread.
     FrameSlot& slot() { return slot_; }
-    // Any thread: decode at the DCT scale that fits this size (a wall's
-    // tile); 0 x 0 (the default) decodes at full size.
-    void setShownSize(int width, int height) { decoder_.setShownSize(width, height); }
+    // Any thread: pictures are drawn at most this size (a wall's tile): the
+    // decoder scales in the DCT to fit it, and a 1.3 server is told, so it
+    // may send half-size pictures when those cover it. 0 x 0 (the default):
+    // full size.
+    void setShownSize(int width, int height);
+    // Any thread: while held, the server is asked for full-size pictures
+    // whatever the shown size (a recording keeps the camera's own size).
+    void holdFullSize(bool hold);
 
     // Thread-safe.
     LinkStatus status() const;
@@ -94,7 +99,12 @@ private:
     void tick();
     void setState(LinkState state, const std::string& detail);
 
+    // The shown size and whether full size is held, on the io thread only.
+    void askSize();
+
     PipelineConfig config_;
+    int shownWidth_ = 0, shownHeight_ = 0;
+    bool fullHeld_ = false;
     std::string serverName_;
     asio::io_context io_;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;

@@ -1,5 +1,7 @@
 #include "ui/wall_layout.h"
 
+#include <algorithm>
+
 namespace pistream {
 
 WallGrid wallLayout(std::size_t count, int width, int height, int aspectWidth, int aspectHeight)
@@ -46,6 +48,15 @@ int tileAt(const WallGrid& grid, int x, int y)
             return static_cast<int>(index);
     }
     return -1;
+}
+
+std::chrono::milliseconds wallRenderGap(double fastestFps)
+{
+    constexpr double kShortest = 8, kLongest = 25; // ms
+    if (!(fastestFps > 0))
+        return std::chrono::milliseconds(static_cast<int>(kLongest));
+    const double gap = std::clamp(750 / fastestFps, kShortest, kLongest);
+    return std::chrono::milliseconds(static_cast<int>(gap));
 }
 
 } // namespace pistream

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <vector>
 
@@ -23,5 +24,13 @@ WallGrid wallLayout(std::size_t count, int width, int height, int aspectWidth = 
 
 // The index of the tile under (x, y), or -1 for none.
 int tileAt(const WallGrid& grid, int x, int y);
+
+// How long the wall waits after drawing before it draws again: three
+// quarters of the fastest camera's frame interval (fps: frames per second, 0
+// when not known yet), within 8 to 25 ms. Each tile then still shows every
+// frame (a frame may come a few ms early), while four cameras at 30 fps,
+// whose frames arrive at unrelated times, make it draw at most 40 times a
+// second instead of up to 120.
+std::chrono::milliseconds wallRenderGap(double fastestFps);
 
 } // namespace pistream

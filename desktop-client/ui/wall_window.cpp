@@ -17,10 +17,6 @@ constexpr int kWallWidth = 1280;
 constexpr int kWallHeight = 720;
 constexpr auto kWallMessageTime = std::chrono::seconds(4);
 constexpr auto kWallStatusRefresh = std::chrono::milliseconds(250);
-// Four cameras at 30 fps wake the window 120 times a second; it draws at
-// most this often, taking each tile's newest picture then, so a picture the
-// screen has no time for is dropped before it is uploaded.
-constexpr auto kRenderGap = std::chrono::milliseconds(15);
 
 const std::vector<std::string> kWallHelp = {
     "pistream-viewer wall keys",
@@ -113,15 +109,20 @@ void WallWindow::wake()
 
 int WallWindow::run(const CameraFeed& feed)
 {
+    // Four cameras at 30 fps wake the window 120 times a second; it draws at
+    // most once per gap (wallRenderGap), taking each tile's newest picture
+    // then, so a picture the screen has no time for is dropped before it is
+    // uploaded.
+    auto renderGap = wallRenderGap(0);
     auto lastStatus = std::chrono::steady_clock::now();
-    auto lastRender = lastStatus - kRenderGap;
+    auto lastRender = lastStatus - renderGap;
     bool dirty = true;
     bool pictures = false; // a tile woke us with a new picture
     for (;;) {
         SDL_Event event;
         int timeout = 100;
         if (dirty || pictures) {
-            const auto due = lastRender + kRenderGap - std::chrono::steady_clock::now();
+            const auto due = lastRender + renderGap - std::chrono::steady_clock::now();
             timeout = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
                 std::chrono::duration_cast<std::chrono::milliseconds>(due).count(), 0, 100));
         }
@@ -147,7 +148,7 @@ int WallWindow::run(const CameraFeed& feed)
             have = SDL_PollEvent(&event) != 0;
         }
         const auto now = std::chrono::steady_clock::now();
-        if (now - lastRender < kRenderGap)
+        if (now - lastRender < renderGap)
             continue;
         if (pictures)
             for (const auto& tile : tiles_)
@@ -157,6 +158,10 @@ int WallWindow::run(const CameraFeed& feed)
         if (now - lastStatus >= kWallStatusRefresh) {
             lastStatus = now;
             dirty = true;
+            double fastest = 0;
+            for (const auto& tile : tiles_)
+                fastest = std::max(fastest, tile->link().fps);
+            renderGap = wallRenderGap(fastest);
         }
         if (dirty) {
             render();
@@ -285,7 +290,11 @@ void WallWindow::drawText(WallTile& tile, std::size_t index, const Rect& area)
         std::vector<std::string> lines{
             fmt::format("{}  {}  {}", index + 1, state.title, state.state)};
         if (showStats_ && link.width > 0)
-            lines.push_back(fmt::format("{}x{}  {:.1f} fps  {:.2f} Mbit/s", link.width, link.height,
+            lines.push_back(fmt::format("{}x{}{}  {:.1f} fps  {:.2f} Mbit/s", link.width,
+                                        link.height,
+                                        link.rung.empty() || link.rung == "full"
+                                            ? ""
+                                            : " (" + link.rung + ")",
                                         link.fps, link.mbits));
         const RecorderStatus recording = tile.recording();
         if (!recording.recording.empty())
