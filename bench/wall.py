@@ -3,8 +3,9 @@
 pistream-servers at 1280x720 @ 30 fps (the pan across a photograph that
 bench.py makes), then the viewer's CPU with one of them full size in a
 1280x720 window, and with all four as a wall in the same window (tiles of
-640x360, so each decodes at 1/2 in libjpeg-turbo's DCT). Both windows on
-Xvfb, so the renderer is SDL's software one: the same for both.
+640x360: each asks its server for the half-size rung, protocol 1.3, and
+decodes 640x360 JPEGs). Both windows on Xvfb, where the viewer draws with
+SDL's software renderer (no GPU): the same for both.
 
 Targets (issue 18): the wall costs <= 1.5x the CPU of one full-size camera,
 and no tile shows fewer than 29 fps.

@@ -144,7 +144,8 @@ TEST_CASE("policies other than framerate always answer the full rung")
 
 TEST_CASE("a viewer drawing at half size gets half size at once, whatever its policy")
 {
-    for (const AdaptPolicy policy : {AdaptPolicy::Framerate, AdaptPolicy::Quality, AdaptPolicy::Off}) {
+    for (const AdaptPolicy policy :
+         {AdaptPolicy::Framerate, AdaptPolicy::Quality, AdaptPolicy::Off}) {
         CAPTURE(policy);
         const Run run = simulate(
             10, [](double) { return 200 * kMbit; }, policy, [](double) { return Rung::Half; });
@@ -168,7 +169,9 @@ TEST_CASE("under a half-size ceiling a slow link still steps down, and never abo
 
 TEST_CASE("lifting the ceiling (the tile focused, a recording) goes to full at once")
 {
-    const auto ceiling = [](double t) { return t < 5 ? Rung::Half : Rung::Full; };
+    const auto ceiling = [](double t) {
+        return t < 5 ? Rung::Half : Rung::Full;
+    };
     const Run run = simulate(
         10, [](double) { return 200 * kMbit; }, AdaptPolicy::Framerate, ceiling);
     const auto lifted = static_cast<std::size_t>(5 * kFps);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -398,71 +399,147 @@ TEST_CASE("the connect timeout covers the TLS handshake as well as the hello")
     CHECK_MESSAGE(reason.find("no hello from") != std::string::npos, reason);
 }
 
+namespace {
+
+// A server that says hello, then reads what the client sends and keeps its
+// ADAPTs, until the client closes. A message that does not parse (writes
+// interleaved on the socket) is counted.
+class AdaptReader {
+public:
+    AdaptReader()
+    {
+        thread_ = std::thread([this] {
+            asio::ip::tcp::socket socket(io_);
+            acceptor_.accept(socket);
+            asio::write(socket, asio::buffer(helloMessage()));
+            std::error_code error;
+            for (;;) {
+                std::array<std::uint8_t, 4> length{};
+                if (asio::read(socket, asio::buffer(length), error) != length.size())
+                    return; // the client closed
+                const auto size = getBigEndian<std::uint32_t>(length.data());
+                Bytes body(std::min<std::uint32_t>(size, 64));
+                const bool sane = size >= 1 && size <= 64;
+                if (!sane || asio::read(socket, asio::buffer(body), error) != body.size()) {
+                    const std::lock_guard lock(mutex_);
+                    corrupt_ += sane ? 0 : 1;
+                    return;
+                }
+                Adapt adapt;
+                if (body[0] != static_cast<std::uint8_t>(MessageType::Adapt))
+                    continue;
+                const std::lock_guard lock(mutex_);
+                if (decode(std::span(body).subspan(1), adapt))
+                    ++corrupt_;
+                else
+                    adapts_.push_back(adapt);
+            }
+        });
+    }
+    ~AdaptReader()
+    {
+        // A connection of our own wakes an accept still waiting; the client
+        // has closed its own by now.
+        asio::ip::tcp::socket poke(io_);
+        std::error_code ignored;
+        poke.connect(acceptor_.local_endpoint(), ignored);
+        poke.close();
+        thread_.join();
+    }
+    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    std::vector<Adapt> adapts() const
+    {
+        const std::lock_guard lock(mutex_);
+        return adapts_;
+    }
+    int corrupt() const
+    {
+        const std::lock_guard lock(mutex_);
+        return corrupt_;
+    }
+
+private:
+    asio::io_context io_;
+    asio::ip::tcp::acceptor acceptor_{io_, {asio::ip::make_address("127.0.0.1"), 0}};
+    mutable std::mutex mutex_;
+    std::vector<Adapt> adapts_;
+    int corrupt_ = 0;
+    std::thread thread_;
+};
+
+// Runs `io` until `done`, for at most 20 s.
+bool runUntil(asio::io_context& io, const std::function<bool()>& done)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+        io.run_for(std::chrono::milliseconds(10));
+    return done();
+}
+
+// Stops the client and lets it say so, however the checks went.
+struct StopClient {
+    asio::io_context& io;
+    std::shared_ptr<StreamClient>& client;
+    ~StopClient()
+    {
+        if (client)
+            client->stop();
+        io.run_for(std::chrono::milliseconds(500));
+    }
+};
+
+} // namespace
+
 TEST_CASE("the shown size goes to the server in an ADAPT (1.3) at the hello and when it changes")
 {
-    asio::io_context serverIo;
-    asio::ip::tcp::acceptor acceptor(serverIo, {asio::ip::make_address("127.0.0.1"), 0});
-    std::mutex mutex;
-    std::vector<Adapt> adapts; // as the server read them
-    std::thread server([&] {
-        asio::ip::tcp::socket socket(serverIo);
-        acceptor.accept(socket);
-        asio::write(socket, asio::buffer(helloMessage()));
-        std::error_code error;
-        for (;;) {
-            std::array<std::uint8_t, 4> length{};
-            if (asio::read(socket, asio::buffer(length), error) != length.size())
-                return; // the client closed
-            Bytes body(getBigEndian<std::uint32_t>(length.data()));
-            if (body.empty() || asio::read(socket, asio::buffer(body), error) != body.size())
-                return;
-            Adapt adapt;
-            if (body[0] == static_cast<std::uint8_t>(MessageType::Adapt) &&
-                !decode(std::span(body).subspan(1), adapt)) {
-                const std::lock_guard lock(mutex);
-                adapts.push_back(adapt);
-            }
-        }
-    });
-    const auto seen = [&] {
-        const std::lock_guard lock(mutex);
-        return adapts;
-    };
-
+    AdaptReader server;
     asio::io_context io;
     ClientConfig config;
-    config.server = {"127.0.0.1", acceptor.local_endpoint().port()};
+    config.server = {"127.0.0.1", server.port()};
     config.shownWidth = 320; // a tile, before the connection
     config.shownHeight = 180;
     auto client = std::make_shared<StreamClient>(io, config, StreamClient::Handlers{});
-    // However the checks go, the server's thread ends: the client closes its
-    // connection, and a connection of our own wakes an accept still waiting.
-    struct Cleanup {
-        std::function<void()> run;
-        ~Cleanup() { run(); }
-    } cleanup{[&] {
-        client->stop();
-        io.run_for(std::chrono::milliseconds(500));
-        asio::ip::tcp::socket poke(io);
-        std::error_code ignored;
-        poke.connect(acceptor.local_endpoint(), ignored);
-        poke.close();
-        server.join();
-    }};
+    const StopClient stop{io, client};
     client->start();
-    const auto runUntil = [&io](const std::function<bool()>& done) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (!done() && std::chrono::steady_clock::now() < deadline)
-            io.run_for(std::chrono::milliseconds(10));
-        return done();
-    };
-    REQUIRE(runUntil([&] { return seen().size() == 1; }));
-    CHECK(seen()[0].policy == kAdaptServerDefault); // no policy of its own
-    CHECK(seen()[0].shownWidth == 320);
-    CHECK(seen()[0].shownHeight == 180);
+    REQUIRE(runUntil(io, [&] { return server.adapts().size() == 1; }));
+    CHECK(server.adapts()[0].policy == kAdaptServerDefault); // no policy of its own
+    CHECK(server.adapts()[0].shownWidth == 320);
+    CHECK(server.adapts()[0].shownHeight == 180);
 
     client->setShownSize(1280, 720); // focused: the whole window
-    REQUIRE(runUntil([&] { return seen().size() == 2; }));
-    CHECK(seen()[1].shownWidth == 1280);
-    CHECK(seen()[1].shownHeight == 720);
+    REQUIRE(runUntil(io, [&] { return server.adapts().size() == 2; }));
+    CHECK(server.adapts()[1].shownWidth == 1280);
+    CHECK(server.adapts()[1].shownHeight == 720);
+    CHECK(server.corrupt() == 0);
+}
+
+TEST_CASE("sizes given while an ADAPT is being written are sent after it, the last one last")
+{
+    AdaptReader server;
+    asio::io_context io;
+    ClientConfig config;
+    config.server = {"127.0.0.1", server.port()};
+    config.adapt = AdaptPolicy::Quality;
+    std::shared_ptr<StreamClient> client;
+    StreamClient::Handlers handlers;
+    handlers.onHello = [&client](const Hello&) {
+        // The first starts a write; the second finds it in flight, as does
+        // the client's own ADAPT after the hello.
+        client->setShownSize(100, 50);
+        client->setShownSize(200, 100);
+    };
+    client = std::make_shared<StreamClient>(io, config, handlers);
+    const StopClient stop{io, client};
+    client->start();
+    REQUIRE(runUntil(io, [&] {
+        const auto adapts = server.adapts();
+        return !adapts.empty() && adapts.back().shownWidth == 200;
+    }));
+    const auto adapts = server.adapts();
+    CHECK(adapts.size() == 2); // the in-flight one, then one with the latest figures
+    CHECK(adapts.front().shownWidth == 100);
+    CHECK(adapts.back().shownHeight == 100);
+    for (const Adapt& adapt : adapts)
+        CHECK(adapt.known() == AdaptPolicy::Quality); // the policy with every size
+    CHECK(server.corrupt() == 0);
 }

@@ -1,5 +1,6 @@
 // The real viewer window under Xvfb: screenshots, keys, recording, reconnect.
 
+#include <algorithm>
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -503,13 +504,14 @@ TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, fo
     // s from the wall: one snapshot per camera that has a picture.
     key("s");
     REQUIRE(waitFor([&] { return occurrences(viewer.err(), "snapshot saved to") >= 2; }, 10s));
-    int saved = 0;
+    int saved = 0, alphaSnapshots = 0;
     const std::string alphaPrefix = "pistream-127.0.0.1_" + std::to_string(portOf(*servers[0]));
     for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
         if (entry.path().extension() != ".jpg")
             continue;
         ++saved;
         if (entry.path().filename().string().rfind(alphaPrefix, 0) == 0) {
+            ++alphaSnapshots;
             // The picture as received: Alpha's half size.
             const auto picture = ffprobe(dir, entry.path());
             CHECK(picture["width"] == 640);
@@ -517,6 +519,7 @@ TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, fo
         }
     }
     CHECK(saved >= 2);
+    CHECK(alphaSnapshots == 1);
 
     // r from the wall: every camera records into a file of its own, named
     // after it; r again stops them all (Bravo, down, never got a frame to record).
@@ -533,6 +536,9 @@ TEST_CASE("the wall: three cameras in tiles, one down leaves the others live, fo
          it != std::sregex_iterator(); ++it)
         files.insert((*it)[1].str());
     CHECK(files.size() == 2); // one file per camera
+    CHECK(std::count_if(files.begin(), files.end(), [&](const std::string& file) {
+              return file.rfind(alphaPrefix, 0) == 0;
+          }) == 1);
     for (const std::string& file : files) {
         CAPTURE(file);
         CHECK(file.rfind("pistream-127.0.0.1_", 0) == 0); // named after the address given

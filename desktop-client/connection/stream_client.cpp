@@ -365,9 +365,9 @@ void StreamClient::sendAdapt()
     const auto clampSize = [](int pixels) {
         return static_cast<std::uint16_t>(std::clamp(pixels, 0, 0xFFFF));
     };
-    adaptMessage_ = encode(Adapt{config_.adapt ? static_cast<std::uint8_t>(*config_.adapt)
-                                               : kAdaptServerDefault,
-                                 clampSize(config_.shownWidth), clampSize(config_.shownHeight)});
+    adaptMessage_ = encode(
+        Adapt{config_.adapt ? static_cast<std::uint8_t>(*config_.adapt) : kAdaptServerDefault,
+              clampSize(config_.shownWidth), clampSize(config_.shownHeight)});
     adaptInFlight_ = true;
     asio::async_write(stream_, asio::buffer(adaptMessage_),
                       [self = shared_from_this()](const std::error_code& error, std::size_t) {

@@ -35,8 +35,8 @@ std::string recordingPart(const std::string& path, int part)
 }
 
 RecorderSink::RecorderSink(asio::io_context& io, std::string path, std::string prefix,
-                           bool waitForFullSize)
-    : io_(io), waitForFullSize_(waitForFullSize), prefix_(std::move(prefix))
+                           std::function<void(bool)> wantsFullSize)
+    : io_(io), wantsFullSize_(std::move(wantsFullSize)), prefix_(std::move(prefix))
 {
     if (!path.empty())
         startRecording(std::move(path));
@@ -66,13 +66,11 @@ RecorderStatus RecorderSink::status() const
 void RecorderSink::onFrame(const SinkFrame& frame)
 {
     const ReceivedFrame& received = frame.received;
-    if (!pending_.empty() && waitForFullSize_ &&
-        received.header.rung < kRungCount && halfSize(static_cast<Rung>(received.header.rung)) &&
-        waited_++ < kFullSizeWait)
+    if (!pending_.empty() && wantsFullSize_ && received.header.rung < kRungCount &&
+        halfSize(static_cast<Rung>(received.header.rung)) && waited_++ < kFullSizeWait)
         return;
     if (!pending_.empty()) {
         // Opened on the first frame, when its size is known.
-        waited_ = 0;
         asked_ = pending_;
         part_ = 1;
         pending_.clear();
@@ -121,6 +119,9 @@ void RecorderSink::onEnded(const std::string&, bool)
 void RecorderSink::startRecording(std::string path)
 {
     pending_ = std::move(path);
+    waited_ = 0;
+    if (wantsFullSize_)
+        wantsFullSize_(true);
     std::lock_guard lock(mutex_);
     status_.recording = pending_;
     status_.lastError.clear();
@@ -129,6 +130,8 @@ void RecorderSink::startRecording(std::string path)
 void RecorderSink::stopRecording()
 {
     pending_.clear();
+    if (wantsFullSize_)
+        wantsFullSize_(false);
     {
         std::lock_guard lock(mutex_);
         status_.recording.clear();
@@ -143,6 +146,8 @@ void RecorderSink::stopRecording()
 void RecorderSink::failed(const std::string& error)
 {
     spdlog::error("{}", error);
+    if (wantsFullSize_)
+        wantsFullSize_(false);
     std::lock_guard lock(mutex_);
     status_.lastError = error;
     status_.recording.clear();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,18 +32,19 @@ struct RecorderStatus {
 // restarted at another size) the recording goes on in the next part,
 // recordingPart(path, 2) and so on.
 // A recording that fails stops with its error kept for the overlay; the
-// stream goes on. With `waitForFullSize` (a wall's tile, whose server sends
-// half-size pictures until it is told a recording wants the full ones) a
-// recording opens with the first frame not on a half-size rung, or with
-// whatever comes after kFullSizeWait frames (a link that carries no more).
+// stream goes on. With `wantsFullSize` (a wall's tile, whose server sends
+// half-size pictures until it is told a recording wants the full ones) it is
+// told on the pipeline's thread when recording starts (true) and when it
+// stops or fails (false), and a recording opens with the first frame not on
+// a half-size rung, or with whatever comes after kFullSizeWait frames (a
+// link that carries no more).
 class RecorderSink : public ViewerSink {
 public:
     // io: the pipeline's; path: record from the first frame on (empty: not
     // yet); prefix: of the timestamped files toggle() starts (a wall has
     // one per camera, so that files started at once do not collide).
     RecorderSink(asio::io_context& io, std::string path, std::string prefix = "pistream-",
-                 bool waitForFullSize = false);
-    static constexpr int kFullSizeWait = 30;
+                 std::function<void(bool)> wantsFullSize = {});
     ~RecorderSink() override;
 
     // Any thread: starts recording into a new timestamped file, or stops.
@@ -53,6 +55,8 @@ public:
     void onFrame(const SinkFrame& frame) override;
     void onEnded(const std::string& reason, bool failed) override;
 
+    static constexpr int kFullSizeWait = 30; // frames
+
 private:
     void startRecording(std::string path);
     void open(const ReceivedFrame& frame);
@@ -62,9 +66,9 @@ private:
     asio::io_context& io_;
     std::unique_ptr<MkvRecorder> recorder_;
     std::string pending_; // opens with the next frame
-    bool waitForFullSize_;
-    int waited_ = 0; // frames passed over while pending, waiting for a full-size one
-    std::string asked_;   // the recording's first file, which names its parts
+    std::function<void(bool)> wantsFullSize_;
+    int waited_ = 0;    // frames passed over while pending, for a full-size one
+    std::string asked_; // the recording's first file, which names its parts
     std::string prefix_;
     int part_ = 0;
 

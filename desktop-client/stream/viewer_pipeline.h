@@ -99,10 +99,11 @@ private:
     void tick();
     void setState(LinkState state, const std::string& detail);
 
-    // The shown size and whether full size is held, on the io thread only.
+    // Tells the client the size to ask the server for (io thread).
     void askSize();
 
     PipelineConfig config_;
+    // What the window shows and whether full size is held: io thread only.
     int shownWidth_ = 0, shownHeight_ = 0;
     bool fullHeld_ = false;
     std::string serverName_;

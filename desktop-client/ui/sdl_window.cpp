@@ -72,12 +72,22 @@ SdlWindow::SdlWindow(const WindowConfig& config, int defaultWidth, int defaultHe
     // shared memory instead: one 1280x720 camera at 30 fps costs 18% of a
     // core that way against 98% through llvmpipe (bench/wall.py, Xvfb).
     // SDL_RENDER_DRIVER, when set, is the user's choice and stands.
-    if (renderer_ && !SDL_GetHint(SDL_HINT_RENDER_DRIVER) && onSoftwareGl(renderer_)) {
-        spdlog::info("no GPU (OpenGL is a CPU rasteriser): drawing with SDL's software renderer");
+    // On X11 only: there the window has a framebuffer of its own to present
+    // through (X shared memory); Wayland's and KMSDRM's do not.
+    if (renderer_ && driver == "x11" && !SDL_GetHint(SDL_HINT_RENDER_DRIVER) &&
+        onSoftwareGl(renderer_)) {
         SDL_DestroyRenderer(renderer_);
         // Present through X's shared memory, not through a GL texture again.
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-        renderer_ = nullptr;
+        renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
+        if (renderer_) {
+            spdlog::info(
+                "no GPU (OpenGL is a CPU rasteriser): drawing with SDL's software renderer");
+        } else {
+            SDL_ResetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+            renderer_ = SDL_CreateRenderer(window_, -1,
+                                           SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+        }
     }
     if (!renderer_)
         renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);

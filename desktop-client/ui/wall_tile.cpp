@@ -28,7 +28,9 @@ WallTile::WallTile(const WallCamera& camera, std::uint32_t frameEvent)
     pipeline_ = std::make_unique<ViewerPipeline>(PipelineConfig{camera.client, true, true});
     // A tile is sent half-size pictures while they cover it; a recording
     // asks for the full ones and starts with the first of them.
-    recorder_ = std::make_unique<RecorderSink>(pipeline_->io(), "", filePrefix_, true);
+    recorder_ = std::make_unique<RecorderSink>(
+        pipeline_->io(), "", filePrefix_,
+        [pipeline = pipeline_.get()](bool full) { pipeline->holdFullSize(full); });
     pipeline_->addSink(recorder_.get());
     pipeline_->addSink(this);
 }
@@ -134,11 +136,8 @@ double WallTile::shownRate() const
 
 void WallTile::toggleRecording()
 {
-    if (!recorder_)
-        return;
-    const bool start = recorder_->status().recording.empty();
-    pipeline_->holdFullSize(start);
-    recorder_->toggle();
+    if (recorder_)
+        recorder_->toggle();
 }
 
 } // namespace pistream

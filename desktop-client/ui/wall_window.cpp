@@ -37,6 +37,10 @@ WallWindow::WallWindow(const WindowConfig& config, std::unique_ptr<SdlWindow> wi
                      : std::make_unique<SdlWindow>(config, kWallWidth, kWallHeight)),
       renderer_(window_->renderer()), config_(config), showStats_(config.overlay)
 {
+    // A window handed over by the picker has the picker's size: the wall's
+    // own, unless the user chose one (a new window has it already).
+    if (config.width <= 0 && !config.fullscreen)
+        SDL_SetWindowSize(window_->window(), kWallWidth, kWallHeight);
     frameEvent_ = SDL_RegisterEvents(2);
     camerasEvent_ = frameEvent_ + 1;
     font_ = findFont(config.font);
@@ -290,12 +294,10 @@ void WallWindow::drawText(WallTile& tile, std::size_t index, const Rect& area)
         std::vector<std::string> lines{
             fmt::format("{}  {}  {}", index + 1, state.title, state.state)};
         if (showStats_ && link.width > 0)
-            lines.push_back(fmt::format("{}x{}{}  {:.1f} fps  {:.2f} Mbit/s", link.width,
-                                        link.height,
-                                        link.rung.empty() || link.rung == "full"
-                                            ? ""
-                                            : " (" + link.rung + ")",
-                                        link.fps, link.mbits));
+            lines.push_back(
+                fmt::format("{}x{}{}  {:.1f} fps  {:.2f} Mbit/s", link.width, link.height,
+                            link.rung.empty() || link.rung == "full" ? "" : " (" + link.rung + ")",
+                            link.fps, link.mbits));
         const RecorderStatus recording = tile.recording();
         if (!recording.recording.empty())
             lines.push_back("REC " + recording.recording);

@@ -32,8 +32,8 @@ ViewerSession::Message share(std::vector<std::uint8_t> bytes)
 StreamServer::StreamServer(asio::io_context& io, FrameHub& hub, const StreamServerConfig& config,
                            const Hello& hello)
     : io_(io), hub_(hub), config_(config), acceptor_(io), housekeeping_(io), acceptRetry_(io),
-      forceClose_(io), guard_(config.guard), hello_(share(encode(hello))),
-      width_(hello.width), height_(hello.height)
+      forceClose_(io), guard_(config.guard), hello_(share(encode(hello))), width_(hello.width),
+      height_(hello.height)
 {
     if (!config_.pairingKey.empty())
         tls_ = std::make_unique<PskTls>(TlsRole::Server, config_.pairingKey);

@@ -85,7 +85,7 @@ private:
     LimitedLog log_; // refusals before and in the handshake: no floods
 
     ViewerSession::Message hello_;
-    unsigned width_, height_; // the stream's, as the hello says
+    unsigned width_, height_;            // the stream's, as the hello says
     ViewerSession::Message activeEvent_; // the last EVENT while an event lasts, else null
 
     std::unordered_map<ViewerSession*, std::shared_ptr<ViewerSession>> sessions_;

@@ -213,9 +213,10 @@ bool ViewerSession::handleMessage(const MessageView& message)
         // A policy from a later version that this server does not know: its
         // own default stays, as the protocol says.
         const AdaptPolicy policy = adapt.known().value_or(limits_.pacing.adapt);
-        pacer_.setPolicy(policy);
-        // 1.3: a viewer drawing at most half our size is served half size.
+        // 1.3: a viewer drawing at most half our size is served half size
+        // (the ceiling first: a new policy then starts under it).
         pacer_.setCeiling(sizeCeiling(width_, height_, adapt.shownWidth, adapt.shownHeight));
+        pacer_.setPolicy(policy);
         spdlog::debug("viewer {} asked for adapt {} (policy byte {}), shown at {}x{}", peer_,
                       nameOf(policy), adapt.policy, adapt.shownWidth, adapt.shownHeight);
         return true;

@@ -96,7 +96,7 @@ private:
     ClosedHandler onClosed_;
     std::string peer_;
     asio::ip::address address_;
-    bool started_ = false; // past the handshake: a viewer, logged as one
+    bool started_ = false;            // past the handshake: a viewer, logged as one
     unsigned width_ = 0, height_ = 0; // the stream's
 
     FrameHub::Subscription subscription_; // while streaming
