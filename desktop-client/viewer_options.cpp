@@ -55,9 +55,12 @@ WALL
   --key-file for all, else each one's remembered) and stats: one camera down
   or sending garbage touches no other. A tile shows its number, the
   camera's name, its state (live, stalled, reconnecting, source down, wrong
-  key, no key) and MOTION while the server reports a motion event, and is
-  decoded at 1/2, 1/4 or 1/8 of the stream's size (in libjpeg-turbo's DCT)
-  when it is shown that small. Keys:
+  key, no key) and MOTION while the server reports a motion event. A tile
+  asks its server for pictures no larger than it shows them (a 1.3 server
+  then sends half size where that covers the tile) and decodes what is
+  still larger at 1/2, 1/4 or 1/8 (in libjpeg-turbo's DCT). Recordings
+  from the wall ask for the camera's own size; snapshots save the picture
+  as received (half size on the wall, full once focused). Keys:
       1-9, click  one camera full window     Esc    back to the wall
       s       snapshot of the camera shown, or of every camera
       r       record on/off, likewise (one file per camera,
