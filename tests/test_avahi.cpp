@@ -403,7 +403,8 @@ TEST_CASE("with no host and several cameras a window shows a picker: 2 opens the
 
     {
         Process viewer(sandbox.wrap(viewerArgs), dir.path(), "picker", env);
-        INFO("viewer: " << viewer.err() << "\navahi: " << sandbox.avahiLog());
+        INFO("viewer: " << viewer.err() << "\navahi: " << sandbox.avahiLog() << "\n"
+                         << display.describe());
         // The picker, not a wall: its title counts the cameras, its All button is drawn.
         REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(2 found\\)$"));
         int blue = 0;
@@ -435,7 +436,7 @@ TEST_CASE("with no host and several cameras a window shows a picker: 2 opens the
     {
         // a: the wall of them all, as --all.
         Process viewer(sandbox.wrap(viewerArgs), dir.path(), "all", env);
-        INFO("viewer: " << viewer.err());
+        INFO("viewer: " << viewer.err() << "\n" << display.describe());
         REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(2 found\\)$"));
         CHECK(viewer.running());
         press(display, dir, "^pistream: pick a camera", "a");
@@ -450,7 +451,7 @@ TEST_CASE("with no host and several cameras a window shows a picker: 2 opens the
         auto keyed = startNamed(sandbox, dir, "D", {"--source", "test", "--size", "320x240"});
         REQUIRE(announced(*keyed) != 0);
         Process viewer(sandbox.wrap(viewerArgs), dir.path(), "quit", env);
-        INFO("viewer: " << viewer.err());
+        INFO("viewer: " << viewer.err() << "\n" << display.describe());
         REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(3 found\\)$"));
         press(display, dir, "^pistream: pick a camera", "3");
         CHECK(viewer.waitForErr(std::regex("D needs a pairing key"), 30s));

@@ -11,30 +11,33 @@ namespace pistream {
 
 namespace {
 
-// Whether the renderer SDL chose draws with OpenGL on Mesa's CPU rasteriser
-// (llvmpipe, softpipe, swrast): what a machine without a GPU has (a VM,
-// remote X, Xvfb). The GL context is current once SDL made the renderer.
-bool onSoftwareGl(SDL_Renderer* renderer)
+// Whether OpenGL here is Mesa's CPU rasteriser (llvmpipe, softpipe,
+// swrast): what a machine without a GPU has (a VM, remote X, Xvfb). Asked of
+// a hidden window and context of its own, before the real window exists, so
+// that window never has a renderer taken away.
+bool softwareGl()
 {
-    SDL_RendererInfo info{};
-    if (SDL_GetRendererInfo(renderer, &info) != 0 || !info.name ||
-        std::strncmp(info.name, "opengl", 6) != 0)
+    SDL_Window* probe = SDL_CreateWindow("", 0, 0, 1, 1, SDL_WINDOW_OPENGL | SDL_WINDOW_HIDDEN);
+    if (!probe)
         return false;
-    using GetString = const unsigned char* (*)(unsigned int);
-    GetString getString = nullptr;
-    void* address = SDL_GL_GetProcAddress("glGetString");
-    if (!address)
-        return false;
-    std::memcpy(&getString, &address, sizeof getString); // a function pointer from void*
-    constexpr unsigned int kGlRenderer = 0x1F01;
-    const unsigned char* text = getString(kGlRenderer);
-    if (!text)
-        return false;
-    const std::string_view name(reinterpret_cast<const char*>(text));
-    for (const std::string_view cpu : {"llvmpipe", "softpipe", "swrast", "Software Rasterizer"})
-        if (name.find(cpu) != std::string_view::npos)
-            return true;
-    return false;
+    bool software = false;
+    if (SDL_GLContext context = SDL_GL_CreateContext(probe)) {
+        using GetString = const unsigned char* (*)(unsigned int);
+        GetString getString = nullptr;
+        if (void* address = SDL_GL_GetProcAddress("glGetString")) {
+            std::memcpy(&getString, &address, sizeof getString); // a function pointer from void*
+            constexpr unsigned int kGlRenderer = 0x1F01;
+            if (const unsigned char* text = getString(kGlRenderer)) {
+                const std::string_view name(reinterpret_cast<const char*>(text));
+                for (const std::string_view cpu :
+                     {"llvmpipe", "softpipe", "swrast", "Software Rasterizer"})
+                    software = software || name.find(cpu) != std::string_view::npos;
+            }
+        }
+        SDL_GL_DeleteContext(context);
+    }
+    SDL_DestroyWindow(probe);
+    return software;
 }
 
 } // namespace
@@ -53,6 +56,16 @@ SdlWindow::SdlWindow(const WindowConfig& config, int defaultWidth, int defaultHe
         throw NoDisplay("no display (SDL's video driver is " + driver + ")");
     }
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+    // OpenGL without a GPU runs every pixel through llvmpipe's shaders; SDL's
+    // own software renderer copies pictures and hands X the window through
+    // shared memory instead: one 1280x720 camera at 30 fps costs 18% of a
+    // core that way against 98% through llvmpipe (bench/wall.py, Xvfb). On
+    // X11 only: there the window has a framebuffer of its own to present
+    // through; Wayland's and KMSDRM's do not. SDL_RENDER_DRIVER, when set, is
+    // the user's choice and stands.
+    const bool software = driver == "x11" && !SDL_GetHint(SDL_HINT_RENDER_DRIVER) && softwareGl();
+    if (software)
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0"); // not through a GL texture again
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     if (config.fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
@@ -65,30 +78,15 @@ SdlWindow::SdlWindow(const WindowConfig& config, int defaultWidth, int defaultHe
         SDL_Quit();
         throw NoDisplay("cannot open a window: " + error);
     }
-    renderer_ =
-        SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    // OpenGL without a GPU runs every pixel through llvmpipe's shaders; SDL's
-    // own software renderer copies pictures and hands X the window through
-    // shared memory instead: one 1280x720 camera at 30 fps costs 18% of a
-    // core that way against 98% through llvmpipe (bench/wall.py, Xvfb).
-    // SDL_RENDER_DRIVER, when set, is the user's choice and stands.
-    // On X11 only: there the window has a framebuffer of its own to present
-    // through (X shared memory); Wayland's and KMSDRM's do not.
-    if (renderer_ && driver == "x11" && !SDL_GetHint(SDL_HINT_RENDER_DRIVER) &&
-        onSoftwareGl(renderer_)) {
-        SDL_DestroyRenderer(renderer_);
-        // Present through X's shared memory, not through a GL texture again.
-        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    if (software) {
         renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
-        if (renderer_) {
+        if (renderer_)
             spdlog::info(
                 "no GPU (OpenGL is a CPU rasteriser): drawing with SDL's software renderer");
-        } else {
-            SDL_ResetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
-            renderer_ = SDL_CreateRenderer(window_, -1,
-                                           SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-        }
     }
+    if (!renderer_)
+        renderer_ =
+            SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
     if (!renderer_)
         renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
     if (!renderer_) {

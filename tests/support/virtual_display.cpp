@@ -25,6 +25,12 @@ VirtualDisplay::VirtualDisplay(const TempDir& dir)
     REQUIRE_MESSAGE(!display_.empty(), "Xvfb did not start: " << xvfb_.err());
 }
 
+std::string VirtualDisplay::describe() const
+{
+    return "Xvfb " + display_ + (xvfb_.running() ? " running" : " has exited") +
+           (xvfb_.err().empty() ? "" : ", said: " + xvfb_.err());
+}
+
 int Shot::count(bool (*match)(int r, int g, int b)) const
 {
     int n = 0;

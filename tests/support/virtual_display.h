@@ -19,9 +19,11 @@ public:
     explicit VirtualDisplay(const TempDir& dir);
     std::vector<std::string> env() const { return {"DISPLAY=" + display_}; }
     const std::string& name() const { return display_; }
+    // For a failing test's message: whether Xvfb still runs, and what it said.
+    std::string describe() const;
 
 private:
-    Process xvfb_;
+    mutable Process xvfb_; // running() reaps it
     std::string display_;
 };
 
