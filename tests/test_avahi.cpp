@@ -404,7 +404,7 @@ TEST_CASE("with no host and several cameras a window shows a picker: 2 opens the
     {
         Process viewer(sandbox.wrap(viewerArgs), dir.path(), "picker", env);
         INFO("viewer: " << viewer.err() << "\navahi: " << sandbox.avahiLog() << "\n"
-                         << display.describe());
+                        << display.describe());
         // The picker, not a wall: its title counts the cameras, its All button is drawn.
         REQUIRE(waitForWindow(display, dir, "^pistream: pick a camera \\(2 found\\)$"));
         int blue = 0;
