@@ -24,14 +24,18 @@ void FramePacer::setPolicy(AdaptPolicy policy)
 {
     const Rung before = controller_.rung();
     controller_.setPolicy(policy);
-    if (controller_.rung() != before && rungChanged_)
-        rungChanged_(controller_.rung());
+    reportChange(before);
 }
 
 void FramePacer::setCeiling(Rung ceiling)
 {
     const Rung before = controller_.rung();
     controller_.setCeiling(std::chrono::steady_clock::now(), ceiling);
+    reportChange(before);
+}
+
+void FramePacer::reportChange(Rung before)
+{
     if (controller_.rung() != before && rungChanged_)
         rungChanged_(controller_.rung());
 }
@@ -57,9 +61,8 @@ std::optional<std::size_t> FramePacer::adapt()
     if (!sample)
         return std::nullopt;
     const Rung before = controller_.rung();
-    const Rung now = controller_.update(std::chrono::steady_clock::now(), *sample);
-    if (now != before && rungChanged_)
-        rungChanged_(now);
+    controller_.update(std::chrono::steady_clock::now(), *sample);
+    reportChange(before);
     return sample->unsentBytes;
 }
 

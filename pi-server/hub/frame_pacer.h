@@ -73,6 +73,8 @@ private:
     std::size_t outstandingBytes() const;
     // Asks the controller for the rung; the socket's unsent bytes when it read them.
     std::optional<std::size_t> adapt();
+    // Tells rungChanged when the controller's rung is no longer `before`.
+    void reportChange(Rung before);
 
     asio::ip::tcp::socket& socket_;
     PacingLimits limits_;
